@@ -1,0 +1,251 @@
+/* The on-disk trace format: what the shim writes and the reader reads.
+ *
+ * docs/trace-format.md is the prose spec; this header is its only code
+ * form.  A trace is a directory: one file per process image
+ * (`p<pid>.<k>.ctrace`, k counting exec'd images of one pid) plus the
+ * shared sequence file (`seq.map`).  A process file is a header page
+ * followed by chunks; each chunk belongs to one thread and holds 16-byte
+ * records.  Everything is little-endian x86-64/aarch64 native layout.
+ *
+ * Invariants the reader relies on:
+ *  - a chunk's records [0, used) are complete; `used` is stored with
+ *    release order after the records it covers;
+ *  - a chunk never depends on an earlier chunk: object and call-site
+ *    slots are defined again in every chunk (OBJDEF/SITEDEF records)
+ *    before their first use, and the first record's time is relative to
+ *    the chunk header's base clock;
+ *  - per thread, chunk_index counts 0, 1, 2, ... without gaps except
+ *    where chunks were lost, which chunk->lost_before says.
+ */
+#ifndef CTRACE_TRACE_FORMAT_H
+#define CTRACE_TRACE_FORMAT_H
+
+#include <stdint.h>
+
+#define TRACE_FORMAT_VERSION 1
+#define TRACE_FILE_MAGIC "CTRACE\0F"     /* 8 bytes, process file */
+#define TRACE_SEQ_MAGIC "CTRACE\0S"      /* 8 bytes, seq.map */
+#define TRACE_CHUNK_MAGIC 0x4b4e4843u    /* "CHNK" */
+#define TRACE_HEADER_SIZE 4096u          /* file header page */
+#define TRACE_CHUNK_HEADER_SIZE 64u
+#define TRACE_RECORD_SIZE 16u
+#define TRACE_CHUNK_MIN (64u * 1024u)    /* first chunk of a thread */
+#define TRACE_CHUNK_MAX (4u * 1024u * 1024u) /* chunks double up to this */
+#define TRACE_SEQ_STRIPES 16384u         /* sequence counters in seq.map */
+#define TRACE_SEQ_STRIDE 64u             /* one counter per cache line */
+#define TRACE_SLOT_BITS 12u              /* obj/site slot field width */
+#define TRACE_SLOTS (1u << TRACE_SLOT_BITS)
+#define TRACE_PAYLOAD_MAX 4096u          /* largest payload, bytes */
+#define TRACE_DIR_ENV "CTRACE_DIR"       /* where the shim writes */
+#define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
+
+/* Event flags used by events.def. */
+enum trace_event_flags {
+    TF_OBJ = 1u << 0,
+    TF_SEQ = 1u << 1,
+    TF_PAYLOAD = 1u << 2,
+    TF_BLOCK = 1u << 3,
+    TF_META = 1u << 4,
+};
+
+enum trace_event_type {
+    TRACE_EV_NONE = 0,
+#define EV(id, num, name, flags, doc) TRACE_EV_##id = num,
+#include "events.def"
+#undef EV
+    TRACE_EV_LIMIT = 256
+};
+
+/* How an acquisition happened (arg of *-acquire). */
+enum trace_acquire_how {
+    TRACE_ACQ_LOCK = 0,     /* blocking call, uncontended */
+    TRACE_ACQ_TRY = 1,      /* trylock succeeded */
+    TRACE_ACQ_TIMED = 2,    /* timedlock/clocklock succeeded */
+    TRACE_ACQ_CONTENDED = 4 /* bit: a *-wait event precedes it */
+};
+
+/* arg of mutex-release. */
+#define TRACE_REL_COND 1u /* released by pthread_cond_*wait */
+
+/* arg of mutex-init: type in the low 4 bits. */
+#define TRACE_MUTEX_PSHARED (1u << 4)
+#define TRACE_MUTEX_ROBUST (1u << 5)
+#define TRACE_MUTEX_STATIC (1u << 6) /* first seen without init */
+
+/* arg of thread-exit. */
+enum trace_thread_exit_how {
+    TRACE_EXIT_RETURN = 0,
+    TRACE_EXIT_PTHREAD_EXIT = 1,
+    TRACE_EXIT_CANCEL = 2,
+    TRACE_EXIT_PROCESS = 3
+};
+
+/* Clock kinds (file header clock_kind). */
+enum trace_clock_kind {
+    TRACE_CLOCK_TSC = 0,      /* rdtsc ticks; converted with the pairs */
+    TRACE_CLOCK_MONOTONIC = 1 /* CLOCK_MONOTONIC nanoseconds */
+};
+
+/*
+ * One record: two words.
+ *   w0 bits 0-7    type (enum trace_event_type)
+ *          8-19   object slot (TF_OBJ events)
+ *          20-31  call-site slot (the caller's return address)
+ *          32-63  sequence number, low 32 bits (TF_SEQ events)
+ *   w1 bits 0-31   arg
+ *          32-63  low 32 bits of the clock; the reader unwraps them against
+ *                 the previous record of the chunk (the chunk header's
+ *                 base_clock before the first).  The writer emits a TIME
+ *                 record before any record more than 2^30 ticks after the
+ *                 previous one, so consecutive records are always
+ *                 within 2^31 of each other and unwrapping is exact even
+ *                 when a signal handler's record lands between two others.
+ * OBJDEF/SITEDEF/TIME records keep type and slot in w0 and a full 64-bit
+ * value in w1 (TIME: absolute clock).  NOP records (type 0) are skipped:
+ * they fill slots a writer reserved and then could not use.  Payload
+ * records follow their event raw, ceil(arg / 16) of them, no type byte.
+ */
+struct trace_record {
+    uint64_t w0;
+    uint64_t w1;
+};
+
+#define TRACE_W0(type, obj_slot, site_slot, seq)                            \
+    ((uint64_t)(type) | ((uint64_t)(obj_slot) << 8) |                      \
+     ((uint64_t)(site_slot) << 20) | ((uint64_t)(uint32_t)(seq) << 32))
+#define TRACE_W0_TYPE(w) ((unsigned)((w) & 0xffu))
+#define TRACE_W0_OBJ(w) ((unsigned)(((w) >> 8) & 0xfffu))
+#define TRACE_W0_SITE(w) ((unsigned)(((w) >> 20) & 0xfffu))
+#define TRACE_W0_SEQ(w) ((uint32_t)((w) >> 32))
+#define TRACE_W1(arg, clock) ((uint64_t)(uint32_t)(arg) | ((uint64_t)(clock) << 32))
+#define TRACE_W1_ARG(w) ((uint32_t)(w))
+#define TRACE_W1_CLOCKLO(w) ((uint32_t)((w) >> 32))
+#define TRACE_CLOCK_REFRESH (1ull << 30) /* see above */
+
+/* The header page of a process file.  Fields after `version` may be
+ * appended to in later versions; readers check `version` first. */
+struct trace_file_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint32_t pid;
+    uint32_t ppid;
+    uint32_t image;      /* k of p<pid>.<k>: 0 at fork/start, +1 per exec */
+    uint32_t clock_kind; /* enum trace_clock_kind */
+    uint64_t start_clock;   /* clock at process (image) start */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC at the same moment */
+    uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
+    uint64_t file_end;      /* atomic: next free byte for a chunk */
+    uint64_t lost_events;   /* atomic: events that found no chunk */
+    uint32_t next_thread_serial; /* atomic */
+    uint32_t stack_depth;        /* --stack-depth in force */
+    uint64_t end_clock;   /* clock at a clean exit, 0 if none */
+    uint64_t end_mono_ns; /* CLOCK_MONOTONIC at the same moment */
+    uint32_t exit_status; /* valid when flags has TRACE_FILE_EXITED */
+    uint32_t flags;       /* TRACE_FILE_* */
+    char exe[512];        /* /proc/self/exe, NUL-terminated, truncated */
+    char cmdline[2048];   /* argv, NUL-separated, truncated */
+    uint32_t cmdline_len;
+};
+
+#define TRACE_FILE_EXITED (1u << 0)  /* exit status recorded */
+#define TRACE_FILE_FORKED (1u << 1)  /* image began by fork() */
+#define TRACE_FILE_EXECED (1u << 2)  /* image began by exec of a traced one */
+
+/* The head of a chunk. */
+struct trace_chunk_header {
+    uint32_t magic;         /* TRACE_CHUNK_MAGIC */
+    uint32_t size;          /* bytes including this header */
+    uint32_t tid;           /* kernel thread id */
+    uint32_t thread_serial; /* 0 = first thread of the image, then 1, ... */
+    uint32_t chunk_index;   /* per thread: 0, 1, 2, ... */
+    uint32_t used;          /* atomic: records committed */
+    uint32_t lost_before;   /* events of this thread lost before it */
+    uint32_t flags;
+    uint64_t base_clock;    /* clock when the chunk was opened */
+    uint64_t base_mono_ns;  /* CLOCK_MONOTONIC at the same moment */
+    uint8_t reserved[24];
+};
+
+/* The shared sequence file: counters striped by object address. */
+struct trace_seq_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t stripes;
+};
+#define TRACE_SEQ_FILE_SIZE                                                 \
+    (4096u + (uint64_t)TRACE_SEQ_STRIPES * TRACE_SEQ_STRIDE)
+
+static inline uint32_t trace_seq_stripe(uint64_t obj)
+{
+    return (uint32_t)(((obj >> 3) * 0x9e3779b97f4a7c15ull) >> 50) &
+           (TRACE_SEQ_STRIPES - 1);
+}
+
+/* ---- payloads ---- */
+
+/* process-start: who this image is. */
+struct trace_process_info {
+    uint32_t pid;
+    uint32_t ppid;
+    uint32_t parent_serial; /* forked: the forking thread's serial */
+    uint32_t flags;         /* TRACE_FILE_FORKED / TRACE_FILE_EXECED */
+};
+
+/* spawn: posix_spawn*. */
+struct trace_spawn_info {
+    uint32_t child_pid; /* 0 when the call failed */
+    uint32_t result;
+    char path[]; /* NUL-terminated */
+};
+
+/* process-reap: what wait* returned. */
+struct trace_reap_info {
+    int32_t pid;    /* returned pid; <= 0 when nothing was reaped */
+    int32_t status; /* wait status, as for WIFEXITED() */
+    int32_t err;    /* errno when pid < 0 */
+    int32_t how;    /* 0 wait, 1 waitpid, 2 waitid, 3 wait3, 4 wait4 */
+};
+
+/* signal: a fatal signal arrived; u64 pcs follow the struct. */
+struct trace_signal_info {
+    int32_t signo;
+    int32_t code;      /* si_code */
+    uint64_t addr;     /* si_addr where the kernel gives one */
+    uint32_t nframes;
+    uint32_t reserved;
+};
+
+/* assert: __assert_fail; strings then pcs follow. */
+struct trace_assert_info {
+    uint32_t line;
+    uint16_t expr_len; /* each length includes the NUL */
+    uint16_t file_len;
+    uint16_t func_len;
+    uint16_t nframes;
+    uint32_t reserved;
+    /* char expr[expr_len], file[file_len], func[func_len];
+       then padding to 8 and uint64_t pcs[nframes] */
+};
+
+/* cxx-throw: __cxa_throw; type name then pcs follow. */
+struct trace_throw_info {
+    uint16_t type_len; /* includes the NUL */
+    uint16_t what_len; /* 0 when unknown; includes the NUL */
+    uint16_t nframes;
+    uint16_t reserved;
+    /* char type[type_len], what[what_len]; pad to 8; uint64_t pcs[] */
+};
+
+/* module-load: one loaded ELF object. */
+struct trace_module_info {
+    uint64_t base;     /* load bias (dlpi_addr) */
+    uint64_t lo, hi;   /* lowest and highest mapped address of PT_LOADs */
+    uint16_t build_id_len;
+    uint16_t path_len; /* includes the NUL */
+    uint32_t reserved;
+    uint8_t build_id[32];
+    /* char path[path_len]; */
+};
+
+#endif

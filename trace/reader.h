@@ -1,0 +1,123 @@
+/* The trace reader: the one way everything outside the shim reads a trace.
+ *
+ * It owns opening a trace directory, validating every file, chunk and
+ * record (never trusting the bytes: a truncated or corrupt trace gives an
+ * error naming the file and offset, never a crash), decoding records into
+ * `struct trace_event`, and merging all threads of all processes into one
+ * stream whose order is consistent with happens-before: per thread,
+ * program order; across threads, clock order, except that for every
+ * object an event with a smaller sequence number always comes first.
+ *
+ * It can also follow a trace that is still being written (live mode):
+ * trace_reader_poll() picks up new processes, threads, chunks and records.
+ */
+#ifndef CTRACE_TRACE_READER_H
+#define CTRACE_TRACE_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+/* One decoded event.  Pointers stay valid until the next call to
+ * trace_reader_next() on the same reader. */
+struct trace_event {
+    uint64_t ts_ns;      /* nanoseconds since the trace's first event */
+    uint64_t clock;      /* raw clock value (ticks or ns, see clock_kind) */
+    uint32_t type;       /* enum trace_event_type */
+    uint32_t arg;
+    uint32_t seq;        /* low 32 bits of the object sequence (TF_SEQ) */
+    uint32_t pid;
+    uint32_t tid;
+    uint32_t proc;       /* index into trace_reader_process() */
+    uint32_t thread;     /* index into trace_reader_thread() */
+    uint64_t obj;        /* object address (TF_OBJ), else 0 */
+    uint64_t site;       /* caller's return address, 0 if none */
+    const uint64_t *site_stack; /* deeper stack of the site, or NULL */
+    uint32_t site_depth;        /* frames in site_stack */
+    uint32_t payload_len;
+    const void *payload; /* TF_PAYLOAD events, else NULL */
+};
+
+/* A process image (one file). */
+struct trace_process {
+    uint32_t pid;
+    uint32_t ppid;
+    uint32_t image;      /* 0 first image of the pid, +1 per exec */
+    uint32_t flags;      /* TRACE_FILE_* */
+    int parent;          /* index of the parent image, -1 if outside */
+    int exec_from;       /* index of the image this one exec'd from, or -1 */
+    uint32_t exit_status;
+    bool exited;         /* exit status known */
+    const char *exe;
+    const char *cmdline; /* argv joined with spaces */
+    const char *path;    /* the file */
+    uint64_t lost_events;
+    uint64_t start_ns, end_ns;
+};
+
+/* A thread of a process image. */
+struct trace_thread {
+    uint32_t proc;       /* index of its process */
+    uint32_t tid;
+    uint32_t serial;
+    char name[64];       /* latest name known when the thread list was
+                            built; "" if none */
+    uint64_t events;
+    uint64_t lost_events;
+    uint64_t first_ns, last_ns;
+};
+
+struct trace_reader;
+
+/* Error text: "FILE: offset N: what is wrong". */
+struct trace_error {
+    char msg[512];
+};
+
+/* Open a trace directory.  NULL and err filled when it is not a
+ * readable trace (missing, not a directory, no process files, bad
+ * magic/version, truncated header). */
+struct trace_reader *trace_reader_open(const char *dir,
+                                       struct trace_error *err);
+void trace_reader_close(struct trace_reader *r);
+
+/* Next event in merged order.  Returns 1 with *ev filled, 0 at the end
+ * (in live mode: for now), -1 on a corrupt trace with err filled (the
+ * reader stops at the first corruption of a file but keeps what came
+ * before; trace_reader_next() may then be called again to go on with
+ * the other threads). */
+int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
+                      struct trace_error *err);
+
+/* Live mode: look again for new files, chunks and records.  Returns the
+ * number of new records found, -1 with err on failure. */
+int trace_reader_poll(struct trace_reader *r, struct trace_error *err);
+
+size_t trace_reader_process_count(const struct trace_reader *r);
+const struct trace_process *trace_reader_process(const struct trace_reader *r,
+                                                 size_t i);
+size_t trace_reader_thread_count(const struct trace_reader *r);
+const struct trace_thread *trace_reader_thread(const struct trace_reader *r,
+                                               size_t i);
+
+/* Total events lost as recorded by the shim (all files). */
+uint64_t trace_reader_lost_events(const struct trace_reader *r);
+
+/* Convert a raw clock value to ns since the trace's first event. */
+uint64_t trace_reader_clock_to_ns(const struct trace_reader *r,
+                                  uint64_t clock);
+
+/* The event table. */
+const char *trace_event_name(uint32_t type);   /* "mutex-acquire" or NULL */
+uint32_t trace_event_flags(uint32_t type);     /* TF_* or 0 */
+int trace_event_from_name(const char *name);   /* type, or -1 */
+
+/* true when sequence a comes before b (32-bit serial arithmetic). */
+static inline bool trace_seq_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+#endif

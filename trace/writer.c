@@ -1,0 +1,485 @@
+/* The trace writer (see writer.h): process files, chunk allocation and
+ * record encoding.  Runs inside the traced program: raw syscalls through
+ * libc's thin wrappers only, no malloc, no stdio, no locks, and no file
+ * descriptor left open once a function returns. */
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK_RECORDS(size) (((size) - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE)
+#define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
+#define LOST_RETRY_EVERY 4096u
+
+uint64_t trace_clock_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t trace_clock_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* TSC only when the kernel itself uses it as its clocksource: then it is
+ * invariant and synchronised across cores. */
+uint32_t trace_clock_pick(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    char buf[32];
+    int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+                  O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return TRACE_CLOCK_MONOTONIC;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n >= 3 && memcmp(buf, "tsc", 3) == 0)
+        return TRACE_CLOCK_TSC;
+#endif
+    return TRACE_CLOCK_MONOTONIC;
+}
+
+/* ---- small string helpers (no stdio in here) ---- */
+
+static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
+{
+    while (*s && at + 1 < cap)
+        dst[at++] = *s++;
+    dst[at < cap ? at : cap - 1] = '\0';
+    return at;
+}
+
+static size_t put_uint(char *dst, size_t at, size_t cap, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n && at + 1 < cap)
+        dst[at++] = tmp[--n];
+    dst[at < cap ? at : cap - 1] = '\0';
+    return at;
+}
+
+static ssize_t read_small_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return (ssize_t)got;
+}
+
+/* Grow a file to at least `end` bytes without ever shrinking it, and
+ * with the blocks really allocated, so a later store into the mapping
+ * cannot SIGBUS on a full disk. */
+static int file_reserve(int fd, uint64_t off, uint64_t len)
+{
+    if (fallocate(fd, 0, (off_t)off, (off_t)len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -errno;
+    /* No fallocate (some file systems): write the range out. */
+    static const char zeros[4096];
+    for (uint64_t at = off; at < off + len;) {
+        size_t n = (size_t)(off + len - at < sizeof zeros ? off + len - at
+                                                           : sizeof zeros);
+        ssize_t w = pwrite(fd, zeros, n, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -ENOSPC;
+        at += (uint64_t)w;
+    }
+    return 0;
+}
+
+static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
+{
+    char path[600];
+    size_t at = put_str(path, 0, sizeof path, dir);
+    put_str(path, at, sizeof path, "/seq.map");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0)
+        rc = -errno;
+    else if ((uint64_t)st.st_size < TRACE_SEQ_FILE_SIZE &&
+             ftruncate(fd, (off_t)TRACE_SEQ_FILE_SIZE) != 0)
+        rc = -errno;
+    void *m = MAP_FAILED;
+    if (rc == 0)
+        m = mmap(NULL, TRACE_SEQ_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                 fd, 0);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    if (m == MAP_FAILED)
+        return -errno;
+    struct trace_seq_header *h = m;
+    if (h->version == 0) { /* same bytes from every writer: races are benign */
+        memcpy(h->magic, TRACE_SEQ_MAGIC, 8);
+        h->stripes = TRACE_SEQ_STRIPES;
+        __atomic_store_n(&h->version, TRACE_FORMAT_VERSION, __ATOMIC_RELEASE);
+    }
+    pw->seq = m;
+    return 0;
+}
+
+static void fill_identity(struct trace_file_header *h)
+{
+    ssize_t n = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
+    h->exe[n > 0 ? n : 0] = '\0';
+    n = read_small_file("/proc/self/cmdline", h->cmdline, sizeof h->cmdline);
+    h->cmdline_len = n > 0 ? (uint32_t)n : 0;
+}
+
+static int create_process_file(struct trace_proc_writer *pw, const char *dir,
+                               uint32_t pid, uint32_t *image)
+{
+    for (uint32_t k = 0; k < 1000; k++) {
+        size_t at = put_str(pw->path, 0, sizeof pw->path, dir);
+        at = put_str(pw->path, at, sizeof pw->path, "/p");
+        at = put_uint(pw->path, at, sizeof pw->path, pid);
+        at = put_str(pw->path, at, sizeof pw->path, ".");
+        at = put_uint(pw->path, at, sizeof pw->path, k);
+        put_str(pw->path, at, sizeof pw->path, ".ctrace");
+        int fd = open(pw->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            *image = k;
+            return fd;
+        }
+        if (errno != EEXIST)
+            return -errno;
+    }
+    return -EEXIST;
+}
+
+int trace_writer_open_process(struct trace_proc_writer *pw, const char *dir,
+                              uint32_t pid, uint32_t ppid, uint32_t flags,
+                              uint32_t clock_kind, uint32_t stack_depth)
+{
+    memset(pw, 0, sizeof *pw);
+    pw->clock_kind = clock_kind;
+    pw->stack_depth = stack_depth;
+    uint32_t image = 0;
+    int fd = create_process_file(pw, dir, pid, &image);
+    if (fd < 0)
+        return fd;
+    int rc = file_reserve(fd, 0, TRACE_HEADER_SIZE);
+    void *m = MAP_FAILED;
+    if (rc == 0)
+        m = mmap(NULL, TRACE_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                 fd, 0);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    if (m == MAP_FAILED)
+        return -errno;
+    struct trace_file_header *h = m;
+    h->header_size = TRACE_HEADER_SIZE;
+    h->pid = pid;
+    h->ppid = ppid;
+    h->image = image;
+    h->clock_kind = clock_kind;
+    h->stack_depth = stack_depth;
+    h->flags = flags;
+    h->start_clock = trace_clock_now(clock_kind);
+    h->start_mono_ns = trace_clock_mono_ns();
+    h->start_real_ns = trace_clock_real_ns();
+    h->file_end = TRACE_HEADER_SIZE;
+    fill_identity(h);
+    memcpy(h->magic, TRACE_FILE_MAGIC, 8);
+    __atomic_store_n(&h->version, TRACE_FORMAT_VERSION, __ATOMIC_RELEASE);
+    pw->hdr = h;
+    map_seq_file(pw, dir); /* without it: no seq numbers, still a trace */
+    return 0;
+}
+
+void trace_writer_drop_process(struct trace_proc_writer *pw)
+{
+    if (pw->hdr)
+        munmap(pw->hdr, TRACE_HEADER_SIZE);
+    if (pw->seq)
+        munmap(pw->seq, TRACE_SEQ_FILE_SIZE);
+    pw->hdr = NULL;
+    pw->seq = NULL;
+}
+
+void trace_writer_close_process(struct trace_proc_writer *pw, int status)
+{
+    struct trace_file_header *h = pw->hdr;
+    if (!h)
+        return;
+    h->end_clock = trace_clock_now(pw->clock_kind);
+    h->end_mono_ns = trace_clock_mono_ns();
+    h->exit_status = (uint32_t)status;
+    __atomic_or_fetch(&h->flags, TRACE_FILE_EXITED, __ATOMIC_RELEASE);
+}
+
+/* ---- threads and chunks ---- */
+
+struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
+                                                    uint32_t tid)
+{
+    void *m = mmap(NULL, sizeof(struct trace_thread_writer),
+                   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    struct trace_thread_writer *w = m;
+    w->proc = pw;
+    w->tid = tid;
+    w->serial = pw->hdr ? __atomic_fetch_add(&pw->hdr->next_thread_serial, 1,
+                                             __ATOMIC_RELAXED)
+                        : 0;
+    w->next_size = TRACE_CHUNK_MIN;
+    return w;
+}
+
+static void chunk_unmap(struct trace_thread_writer *w)
+{
+    if (!w->chunk)
+        return;
+    munmap(w->chunk, w->chunk->size);
+    w->chunk = NULL;
+    w->rec = NULL;
+    w->pos = w->cap = 0;
+}
+
+void trace_writer_thread_free(struct trace_thread_writer *w)
+{
+    if (!w)
+        return;
+    chunk_unmap(w);
+    munmap(w, sizeof *w);
+}
+
+/* Open a fresh chunk for the thread: reserve its bytes at the end of the
+ * process file, extend the file, map it, close the descriptor. */
+static bool chunk_open(struct trace_thread_writer *w)
+{
+    struct trace_proc_writer *pw = w->proc;
+    if (!pw->hdr)
+        return false;
+    uint32_t size = w->next_size;
+    uint64_t off = __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
+    int fd = open(pw->path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    void *m = MAP_FAILED;
+    if (file_reserve(fd, off, size) == 0)
+        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+    close(fd);
+    if (m == MAP_FAILED)
+        return false; /* the hole stays; the reader skips chunkless space */
+    struct trace_chunk_header *c = m;
+    c->size = size;
+    c->tid = w->tid;
+    c->thread_serial = w->serial;
+    c->chunk_index = w->chunk_index++;
+    c->lost_before = (uint32_t)(w->lost > UINT32_MAX ? UINT32_MAX : w->lost);
+    c->base_clock = trace_clock_now(pw->clock_kind);
+    c->base_mono_ns = trace_clock_mono_ns();
+    __atomic_store_n(&c->magic, TRACE_CHUNK_MAGIC, __ATOMIC_RELEASE);
+    w->chunk = c;
+    w->rec = (struct trace_record *)((char *)m + TRACE_CHUNK_HEADER_SIZE);
+    w->cap = (uint32_t)CHUNK_RECORDS(size);
+    w->last_clock = c->base_clock;
+    w->lost = 0;
+    memset(w->obj_cache, 0, sizeof w->obj_cache);
+    memset(w->site_cache, 0, sizeof w->site_cache);
+    COMPILER_BARRIER();
+    w->pos = 0;
+    if (w->next_size < TRACE_CHUNK_MAX)
+        w->next_size *= 2;
+    return true;
+}
+
+/* Move to a new chunk.  Only the outermost emit does this. */
+static bool chunk_switch(struct trace_thread_writer *w)
+{
+    if (w->retry_after) { /* the disk was full: do not retry every event */
+        w->retry_after--;
+        return false;
+    }
+    w->switching = 1;
+    COMPILER_BARRIER();
+    chunk_unmap(w);
+    bool ok = chunk_open(w);
+    COMPILER_BARRIER();
+    w->switching = 0;
+    if (!ok)
+        w->retry_after = LOST_RETRY_EVERY;
+    return ok;
+}
+
+static void count_lost(struct trace_thread_writer *w, uint64_t n)
+{
+    w->lost += n;
+    if (w->proc->hdr)
+        __atomic_add_fetch(&w->proc->hdr->lost_events, n, __ATOMIC_RELAXED);
+}
+
+/* Reserve n records: one instruction, so a signal cannot split it. */
+static inline uint32_t reserve(struct trace_thread_writer *w, uint32_t n)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t p = n;
+    __asm__ __volatile__("xaddl %0, %1" : "+r"(p), "+m"(w->pos) : : "memory");
+    return p;
+#else
+    return __atomic_fetch_add(&w->pos, n, __ATOMIC_RELAXED);
+#endif
+}
+
+static inline unsigned slot_of(uint64_t v)
+{
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+}
+
+static inline void publish(struct trace_thread_writer *w)
+{
+    if (w->chunk)
+        __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,
+                         __ATOMIC_RELEASE);
+}
+
+/* The heart of the writer.  Reserves room for the event, the slot
+ * definitions it needs, an optional TIME record and `extra` payload
+ * records, writes all but the payload and returns the payload's first
+ * record, or NULL when the event was dropped. */
+static struct trace_record *emit_begin(struct trace_thread_writer *w,
+                                       uint32_t type, uint64_t obj,
+                                       uint64_t site, uint32_t arg,
+                                       uint32_t seq, uint32_t extra)
+{
+    bool nested = w->depth > 0;
+    w->depth++;
+    COMPILER_BARRIER();
+    if (nested)
+        w->gen++;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint32_t gen = w->gen;
+        unsigned os = slot_of(obj), ss = slot_of(site);
+        bool need_obj = obj && w->obj_cache[os] != obj;
+        bool need_site = site && w->site_cache[ss] != site;
+        uint64_t now = trace_clock_now(w->proc->clock_kind);
+        bool need_time = now - w->last_clock >= TRACE_CLOCK_REFRESH;
+        uint32_t n = 1 + need_obj + need_site + need_time + extra;
+        if (w->switching || !w->chunk) {
+            if (nested || w->switching || !chunk_switch(w))
+                break;
+            continue;
+        }
+        uint32_t p = reserve(w, n);
+        if (p + n > w->cap) {
+            if (nested || !chunk_switch(w))
+                break;
+            continue;
+        }
+        struct trace_record *r = w->rec + p;
+        if (w->gen != gen) { /* a handler ran before our reservation */
+            for (uint32_t i = 0; i < n; i++)
+                r[i].w0 = r[i].w1 = 0;
+            continue;
+        }
+        if (need_time) {
+            r->w0 = TRACE_EV_TIME;
+            r->w1 = now;
+            r++;
+        }
+        if (need_obj) {
+            r->w0 = TRACE_W0(TRACE_EV_OBJDEF, os, 0, 0);
+            r->w1 = obj;
+            w->obj_cache[os] = obj;
+            r++;
+        }
+        if (need_site) {
+            r->w0 = TRACE_W0(TRACE_EV_SITEDEF, 0, ss, 0);
+            r->w1 = site;
+            w->site_cache[ss] = site;
+            r++;
+        }
+        r->w1 = TRACE_W1(arg, (uint32_t)now);
+        COMPILER_BARRIER();
+        r->w0 = TRACE_W0(type, obj ? os : 0, site ? ss : 0, seq);
+        w->last_clock = now;
+        return r + 1;
+    }
+    count_lost(w, 1);
+    w->depth--;
+    return NULL;
+}
+
+static void emit_end(struct trace_thread_writer *w, uint32_t gen_at_start)
+{
+    COMPILER_BARRIER();
+    if (w->gen != gen_at_start && w->depth == 1) {
+        /* A handler recorded while we wrote: its slot definitions may be
+         * newer than ours in the chunk, so trust no cached slot. */
+        memset(w->obj_cache, 0, sizeof w->obj_cache);
+        memset(w->site_cache, 0, sizeof w->site_cache);
+    }
+    publish(w);
+    w->depth--;
+}
+
+void trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+                uint64_t site, uint32_t arg, uint32_t seq)
+{
+    uint32_t gen = w->gen;
+    if (emit_begin(w, type, obj, site, arg, seq, 0))
+        emit_end(w, gen);
+}
+
+void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
+                        uint64_t obj, uint64_t site, const void *payload,
+                        uint32_t len)
+{
+    if (len > TRACE_PAYLOAD_MAX)
+        len = TRACE_PAYLOAD_MAX;
+    uint32_t extra = (len + TRACE_RECORD_SIZE - 1) / TRACE_RECORD_SIZE;
+    uint32_t gen = w->gen;
+    struct trace_record *r = emit_begin(w, type, obj, site, len, 0, extra);
+    if (!r)
+        return;
+    memcpy(r, payload, len);
+    if (len % TRACE_RECORD_SIZE)
+        memset((char *)r + len, 0, TRACE_RECORD_SIZE - len % TRACE_RECORD_SIZE);
+    emit_end(w, gen);
+}
+
+bool trace_writer_site_known(const struct trace_thread_writer *w, uint64_t site)
+{
+    return w->chunk && w->site_cache[slot_of(site)] == site;
+}
+
+void trace_emit_site_stack(struct trace_thread_writer *w, uint64_t site,
+                           const uint64_t *pcs, uint32_t n)
+{
+    if (n > TRACE_PAYLOAD_MAX / 8)
+        n = TRACE_PAYLOAD_MAX / 8;
+    trace_emit_payload(w, TRACE_EV_SITE_STACK, 0, site, pcs, n * 8u);
+}

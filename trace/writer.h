@@ -1,0 +1,118 @@
+/* The trace writer: how the shim puts events into a trace.
+ *
+ * This code runs inside the traced program, so it lives by the shim's
+ * rules (DESIGN.md, "Recording"): no malloc, no stdio, no locks, no file
+ * descriptor kept open, errno preserved by the caller, async-signal-safe.
+ *
+ * A process image owns one `struct trace_proc_writer` (its mapped file
+ * header and the run's shared sequence counters).  Each thread owns one
+ * `struct trace_thread_writer`, mmap'ed, holding its current chunk and the
+ * slot caches that let a 16-byte record name a 64-bit object and call site.
+ *
+ * Re-entrancy: a signal handler may record while the thread is in the
+ * middle of trace_emit().  Records are reserved with one instruction that
+ * an interrupt cannot split; a nested emit that finds the outer one
+ * between its cache check and its reservation makes the outer retry, and
+ * one that changed the slot caches makes the outer forget them.  A nested
+ * emit never opens a chunk: if the current one is full it counts the event
+ * as lost.
+ */
+#ifndef CTRACE_TRACE_WRITER_H
+#define CTRACE_TRACE_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct trace_proc_writer {
+    struct trace_file_header *hdr; /* mapped header page, or NULL */
+    uint8_t *seq;                  /* mapped seq.map counters, or NULL */
+    uint32_t clock_kind;
+    uint32_t stack_depth;
+    char path[512];                /* this image's file */
+};
+
+struct trace_thread_writer {
+    struct trace_proc_writer *proc;
+    struct trace_chunk_header *chunk; /* current chunk, or NULL */
+    struct trace_record *rec;         /* chunk's records */
+    uint32_t pos;                     /* next free record (reserve here) */
+    uint32_t cap;                     /* records the chunk holds */
+    uint32_t tid, serial;
+    uint32_t chunk_index;             /* index the next chunk gets */
+    uint32_t next_size;               /* bytes the next chunk asks for */
+    uint32_t depth;                   /* trace_emit nesting */
+    uint32_t gen;                     /* bumped by nested emits */
+    uint32_t switching;               /* a chunk change is under way */
+    uint32_t retry_after;             /* lost events before retrying */
+    uint64_t lost;                    /* lost, not yet reported */
+    uint64_t last_clock;              /* clock of the latest record */
+    uint64_t obj_cache[TRACE_SLOTS];  /* slot -> address in this chunk */
+    uint64_t site_cache[TRACE_SLOTS];
+};
+
+/* Reading the clock.  TSC where the kernel trusts it, else monotonic. */
+uint64_t trace_clock_mono_ns(void);
+uint64_t trace_clock_real_ns(void);
+uint32_t trace_clock_pick(void);
+
+static inline uint64_t trace_clock_now(uint32_t kind)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (kind == TRACE_CLOCK_TSC) {
+        uint32_t lo, hi;
+        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+        return ((uint64_t)hi << 32) | lo;
+    }
+#endif
+    (void)kind;
+    return trace_clock_mono_ns();
+}
+
+/* Create this image's file in `dir` (p<pid>.<k>.ctrace, first free k),
+ * map its header and the run's seq.map.  Returns 0, or -errno. */
+int trace_writer_open_process(struct trace_proc_writer *pw, const char *dir,
+                              uint32_t pid, uint32_t ppid, uint32_t flags,
+                              uint32_t clock_kind, uint32_t stack_depth);
+/* Forget the mappings without touching the file (the child after fork). */
+void trace_writer_drop_process(struct trace_proc_writer *pw);
+/* Record a clean end of the image: exit status and end clock. */
+void trace_writer_close_process(struct trace_proc_writer *pw, int status);
+
+/* A writer for the calling thread (mmap'ed; NULL if that fails). */
+struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
+                                                    uint32_t tid);
+/* Seal the thread's chunk and unmap the writer. */
+void trace_writer_thread_free(struct trace_thread_writer *w);
+
+/* The next per-object sequence number (TF_SEQ events). */
+static inline uint32_t trace_writer_seq(struct trace_proc_writer *pw,
+                                        uint64_t obj)
+{
+    if (!pw->seq)
+        return 0;
+    uint64_t *ctr = (uint64_t *)(pw->seq + 4096u +
+                                 (uint64_t)trace_seq_stripe(obj) *
+                                     TRACE_SEQ_STRIDE);
+    return (uint32_t)__atomic_add_fetch(ctr, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Record one event; with TF_SEQ events pass the seq from
+ * trace_writer_seq() taken at the right moment (before a release, after
+ * an acquire).  Drops and counts the event if there is no room. */
+void trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+                uint64_t site, uint32_t arg, uint32_t seq);
+/* Record an event with a payload (TF_PAYLOAD events). */
+void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
+                        uint64_t obj, uint64_t site, const void *payload,
+                        uint32_t len);
+/* Attach a deeper stack to a call site (SITE_STACK, once per chunk). */
+void trace_emit_site_stack(struct trace_thread_writer *w, uint64_t site,
+                           const uint64_t *pcs, uint32_t n);
+/* Whether `site` is already defined in the current chunk. */
+bool trace_writer_site_known(const struct trace_thread_writer *w,
+                             uint64_t site);
+
+#endif
