@@ -241,8 +241,15 @@ void trace_writer_close_process(struct trace_proc_writer *pw, int status)
 
 /* ---- threads and chunks ---- */
 
+uint32_t trace_writer_next_serial(struct trace_proc_writer *pw)
+{
+    return pw->hdr ? __atomic_fetch_add(&pw->hdr->next_thread_serial, 1,
+                                        __ATOMIC_RELAXED)
+                   : 0;
+}
+
 struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
-                                                    uint32_t tid)
+                                                    uint32_t tid, uint32_t serial)
 {
     void *m = mmap(NULL, sizeof(struct trace_thread_writer),
                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -251,9 +258,7 @@ struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw
     struct trace_thread_writer *w = m;
     w->proc = pw;
     w->tid = tid;
-    w->serial = pw->hdr ? __atomic_fetch_add(&pw->hdr->next_thread_serial, 1,
-                                             __ATOMIC_RELAXED)
-                        : 0;
+    w->serial = serial;
     w->next_size = TRACE_CHUNK_MIN;
     return w;
 }

@@ -81,9 +81,12 @@ void trace_writer_drop_process(struct trace_proc_writer *pw);
 /* Record a clean end of the image: exit status and end clock. */
 void trace_writer_close_process(struct trace_proc_writer *pw, int status);
 
-/* A writer for the calling thread (mmap'ed; NULL if that fails). */
+/* A writer for the calling thread (mmap'ed; NULL if that fails).  The
+ * serial comes from trace_writer_next_serial() (the creator reserves it
+ * so thread-create and thread-start can name the same thread). */
 struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
-                                                    uint32_t tid);
+                                                    uint32_t tid, uint32_t serial);
+uint32_t trace_writer_next_serial(struct trace_proc_writer *pw);
 /* Seal the thread's chunk and unmap the writer. */
 void trace_writer_thread_free(struct trace_thread_writer *w);
 

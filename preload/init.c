@@ -1,0 +1,310 @@
+/* Shim bootstrap: the constructor, options, the process image's trace
+ * file, per-thread writers, the recording helpers every wrapper calls,
+ * and symbol resolution.
+ *
+ * RUNS INSIDE THE TRACED PROGRAM: see shim.h for the rules.  Setting up
+ * may happen from the constructor or from the first intercepted call
+ * (another library's constructor can lock a mutex before ours runs);
+ * shim_init() is idempotent and a CAS decides who does it. */
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+__thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
+struct trace_proc_writer shim_proc;
+int shim_state;
+
+static uint32_t opt_stack_depth = 8;
+static char trace_dir[512];
+
+uint32_t shim_option_stack_depth(void) { return opt_stack_depth; }
+
+void *shim_dlsym(const char *name, const char *version)
+{
+    shim_enter();
+    void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+    if (!p)
+        p = dlsym(RTLD_NEXT, name);
+    shim_leave();
+    if (!p) /* the program cannot work without it: fail loudly, like ld.so */
+        abort();
+    return p;
+}
+
+/* ---- options: CTRACE_OPTIONS="stack_depth=8 other=x" ---- */
+
+static bool option_value(const char *opts, const char *key, char *out,
+                         size_t cap)
+{
+    size_t klen = strlen(key);
+    for (const char *p = opts; p && *p;) {
+        while (*p == ' ' || *p == ',' || *p == ':')
+            p++;
+        size_t len = strcspn(p, " ,:");
+        if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t vlen = len - klen - 1;
+            if (vlen >= cap)
+                vlen = cap - 1;
+            memcpy(out, p + klen + 1, vlen);
+            out[vlen] = '\0';
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+static void options_parse(void)
+{
+    const char *opts = getenv(TRACE_OPTIONS_ENV);
+    char v[32];
+    if (option_value(opts, "stack_depth", v, sizeof v)) {
+        long n = strtol(v, NULL, 10);
+        opt_stack_depth = n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
+    }
+}
+
+/* ---- process image ---- */
+
+static uint32_t current_tid(void) { return (uint32_t)syscall(SYS_gettid); }
+
+static void record_thread_name_from_comm(struct trace_thread_writer *w)
+{
+    char name[32];
+    int fd = open("/proc/thread-self/comm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, name, sizeof name - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    if (name[n - 1] == '\n')
+        n--;
+    name[n] = '\0';
+    shim_event_payload(w, TRACE_EV_THREAD_NAME, (void *)pthread_self(), 0, name,
+                       (uint32_t)n + 1);
+}
+
+/* Open this image's file and record who it is.  `flags` says how the
+ * image began (TRACE_FILE_FORKED / _EXECED). */
+static bool process_open(uint32_t flags, uint32_t parent_serial)
+{
+    uint32_t pid = (uint32_t)getpid(), ppid = (uint32_t)getppid();
+    if (trace_writer_open_process(&shim_proc, trace_dir, pid, ppid, flags,
+                                  trace_clock_pick(), opt_stack_depth) != 0)
+        return false;
+    uint32_t serial = trace_writer_next_serial(&shim_proc);
+    struct trace_thread_writer *w =
+        trace_writer_thread_new(&shim_proc, current_tid(), serial);
+    if (!w)
+        return false;
+    shim_tls.w = w;
+    shim_tls.dead = 0;
+    struct trace_process_info info = {pid, ppid, parent_serial, flags};
+    shim_event_payload(w, TRACE_EV_PROCESS_START, NULL, 0, &info, sizeof info);
+    shim_modules_record(w);
+    shim_event(w, TRACE_EV_THREAD_START, (void *)pthread_self(), 0, UINT32_MAX);
+    record_thread_name_from_comm(w);
+    return true;
+}
+
+static bool image_was_execed(void)
+{
+    /* The launcher (or a traced parent's exec wrapper) marks the
+     * environment with the pid that exec'd: same pid, so this image
+     * replaced a traced one. */
+    const char *v = getenv("CTRACE_EXEC_PID");
+    return v && (uint32_t)strtoul(v, NULL, 10) == (uint32_t)getpid();
+}
+
+bool shim_init(void)
+{
+    int s = __atomic_load_n(&shim_state, __ATOMIC_ACQUIRE);
+    if (SHIM_LIKELY(s != 0))
+        return s == 1;
+    static int claimed;
+    if (__atomic_exchange_n(&claimed, 1, __ATOMIC_ACQ_REL)) {
+        /* Another thread is setting up: record nothing until it is done. */
+        return false;
+    }
+    shim_enter();
+    int saved = errno;
+    const char *dir = getenv(TRACE_DIR_ENV);
+    bool ok = false;
+    if (dir && *dir && strlen(dir) < sizeof trace_dir - 32) {
+        strcpy(trace_dir, dir);
+        /* libunwind's caches take locks (and one has a thread-exit
+         * destructor that would show up as the program's own locking). */
+        unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
+        options_parse();
+        ok = process_open(image_was_execed() ? TRACE_FILE_EXECED : 0,
+                          UINT32_MAX);
+    }
+    errno = saved;
+    shim_leave();
+    __atomic_store_n(&shim_state, ok ? 1 : 2, __ATOMIC_RELEASE);
+    return ok;
+}
+
+void shim_process_start_child(uint32_t parent_serial)
+{
+    if (shim_state != 1)
+        return;
+    /* The parent's mappings are shared with the parent: forget them
+     * (unmapping only this process's view) and start our own file. */
+    struct trace_thread_writer *old = shim_tls.w;
+    shim_tls.w = NULL;
+    trace_writer_thread_free(old);
+    trace_writer_drop_process(&shim_proc);
+    shim_enter();
+    bool ok = process_open(TRACE_FILE_FORKED, parent_serial);
+    shim_leave();
+    if (!ok)
+        shim_state = 2;
+}
+
+__attribute__((constructor(101))) static void shim_constructor(void)
+{
+    shim_init();
+}
+
+/* ---- per-thread writers ---- */
+
+static pthread_key_t writer_key;
+static pthread_once_t writer_key_once = PTHREAD_ONCE_INIT;
+
+/* Runs among the thread's TLS destructors, as late as we can arrange:
+ * it re-arms itself until the last destructor round so that locks taken
+ * by other destructors are still recorded. */
+static void writer_key_destructor(void *p)
+{
+    static __thread int rounds;
+    if (++rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+        pthread_setspecific(writer_key, p);
+        return;
+    }
+    struct trace_thread_writer *w = p;
+    if (w && shim_tls.w == w) {
+        shim_tls.w = NULL;
+        shim_tls.dead = 1;
+        trace_writer_thread_free(w);
+    }
+}
+
+static void writer_key_create(void)
+{
+    pthread_key_create(&writer_key, writer_key_destructor);
+}
+
+void shim_thread_adopt(uint32_t serial, uint32_t creator_serial,
+                       uint64_t start_routine)
+{
+    struct trace_thread_writer *w =
+        trace_writer_thread_new(&shim_proc, current_tid(), serial);
+    if (!w)
+        return;
+    shim_tls.w = w;
+    shim_enter();
+    pthread_once(&writer_key_once, writer_key_create);
+    pthread_setspecific(writer_key, w);
+    shim_leave();
+    shim_event(w, TRACE_EV_THREAD_START, (void *)pthread_self(), start_routine,
+               creator_serial);
+}
+
+struct trace_thread_writer *shim_writer_slow(void)
+{
+    if (shim_tls.busy || shim_tls.dead)
+        return NULL;
+    if (shim_tls.w)
+        return shim_tls.w;
+    if (!shim_init())
+        return NULL;
+    if (shim_tls.w) /* shim_init set up this (the first) thread */
+        return shim_tls.w;
+    /* A thread we did not see start (created before our init, or by a
+     * raw clone): adopt it with an unknown creator. */
+    int saved = errno;
+    shim_thread_adopt(trace_writer_next_serial(&shim_proc), UINT32_MAX, 0);
+    errno = saved;
+    return shim_tls.w;
+}
+
+/* ---- recording helpers ---- */
+
+/* A plain unw_step walk: unw_backtrace's fast path keeps a per-thread
+ * cache with a lock and a thread-exit destructor of its own. */
+uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip)
+{
+    unw_context_t ctx;
+    unw_cursor_t cur;
+    uint32_t n = 0, seen = 0;
+    shim_enter();
+    if (unw_getcontext(&ctx) == 0 && unw_init_local(&cur, &ctx) == 0) {
+        while (n < max && unw_step(&cur) > 0) {
+            unw_word_t ip = 0;
+            if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0 || ip == 0)
+                break;
+            if (seen++ >= skip)
+                pcs[n++] = ip;
+        }
+    }
+    shim_leave();
+    return n;
+}
+
+/* First record at this site in this chunk: attach the deeper stack. */
+static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
+{
+    uint64_t pcs[STACK_CAPTURE_MAX];
+    uint32_t n = shim_backtrace(pcs, STACK_CAPTURE_MAX, 0);
+    uint32_t at = 0;
+    while (at < n && pcs[at] != site)
+        at++;
+    if (at == n)
+        return; /* the site is not on our stack (tail call): no stack */
+    uint32_t depth = n - at;
+    if (depth > w->proc->stack_depth)
+        depth = w->proc->stack_depth;
+    trace_emit_site_stack(w, site, pcs + at, depth);
+}
+
+static inline void maybe_site_stack(struct trace_thread_writer *w,
+                                    uint64_t site)
+{
+    if (site && w->proc->stack_depth > 1 && !shim_tls.in_signal &&
+        w->depth == 0 && !trace_writer_site_known(w, site))
+        site_stack_capture(w, site);
+}
+
+void shim_event(struct trace_thread_writer *w, uint32_t type, const void *obj,
+                uint64_t site, uint32_t arg)
+{
+    maybe_site_stack(w, site);
+    trace_emit(w, type, (uint64_t)(uintptr_t)obj, site, arg, 0);
+}
+
+void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
+                    const void *obj, uint64_t site, uint32_t arg)
+{
+    maybe_site_stack(w, site);
+    uint64_t o = (uint64_t)(uintptr_t)obj;
+    trace_emit(w, type, o, site, arg, trace_writer_seq(w->proc, o));
+}
+
+void shim_event_payload(struct trace_thread_writer *w, uint32_t type,
+                        const void *obj, uint64_t site, const void *payload,
+                        uint32_t len)
+{
+    maybe_site_stack(w, site);
+    trace_emit_payload(w, type, (uint64_t)(uintptr_t)obj, site, payload, len);
+}

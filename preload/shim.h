@@ -1,0 +1,125 @@
+/* The shim's internal interface: what every interception file in preload/
+ * uses to find the real function, get the calling thread's writer and
+ * record an event.
+ *
+ * THIS CODE RUNS INSIDE THE TRACED PROGRAM (DESIGN.md, "Recording"):
+ *  - it never changes what the program sees: every wrapper returns the
+ *    real call's result and leaves errno as the real call left it;
+ *  - no malloc on hot paths, no stdio, no locks of our own; everything
+ *    reachable from a signal handler is async-signal-safe;
+ *  - calls may arrive before our constructor ran, inside signal handlers,
+ *    and from inside our own dependencies (dlsym, libunwind): a per-thread
+ *    `busy` flag makes the shim step aside while it runs its own code.
+ *
+ * A wrapper looks like:
+ *
+ *   int pthread_mutex_unlock(pthread_mutex_t *m)
+ *   {
+ *       SHIM_REAL(pthread_mutex_unlock);
+ *       struct trace_thread_writer *w = shim_writer();
+ *       if (!w) return real(m);                  // not recording
+ *       int saved = errno;
+ *       shim_event_seq(w, TRACE_EV_MUTEX_RELEASE, m, SHIM_SITE, 0);
+ *       errno = saved;
+ *       return real(m);
+ *   }
+ */
+#ifndef CTRACE_PRELOAD_SHIM_H
+#define CTRACE_PRELOAD_SHIM_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "writer.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+#define SHIM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* The caller's return address: the call site of the intercepted call.
+ * Only valid in the exported wrapper itself. */
+#define SHIM_SITE ((uint64_t)(uintptr_t)__builtin_return_address(0))
+
+/* Per-thread state in initial-exec TLS: a few words only, because glibc
+ * carves static TLS out of every thread's stack. */
+struct shim_tls {
+    struct trace_thread_writer *w; /* NULL until the thread's first event */
+    uint32_t busy;      /* >0 while the shim runs its own code */
+    uint32_t in_signal; /* >0 while a user signal handler runs */
+    uint32_t dead;      /* the thread's writer is gone: record nothing */
+    uint32_t exit_how;  /* TRACE_EXIT_* seen by the cleanup handler */
+};
+extern __thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
+
+/* The process image's writer. */
+extern struct trace_proc_writer shim_proc;
+
+/* 0 before init, 1 recording, 2 disabled (no CTRACE_DIR, or init failed). */
+extern int shim_state;
+
+/* Resolve the next definition of a symbol (dlsym RTLD_NEXT, or dlvsym when
+ * a version is given), with the shim stepping aside meanwhile. */
+void *shim_dlsym(const char *name, const char *version);
+
+/* Declares `real`, the next definition of the function being wrapped. */
+#define SHIM_REAL(name) SHIM_REAL_V(name, NULL)
+#define SHIM_REAL_V(name, version)                                          \
+    static __typeof__(name) *real_##name;                                   \
+    if (SHIM_UNLIKELY(!real_##name))                                        \
+        real_##name = (__typeof__(name) *)shim_dlsym(#name, version);       \
+    __typeof__(name) *real = real_##name
+
+/* The calling thread's writer, or NULL when nothing is to be recorded
+ * (shim disabled, the shim's own code running, the thread finished). */
+struct trace_thread_writer *shim_writer_slow(void);
+static inline struct trace_thread_writer *shim_writer(void)
+{
+    struct trace_thread_writer *w = shim_tls.w;
+    if (SHIM_LIKELY(w && !shim_tls.busy))
+        return w;
+    return shim_writer_slow();
+}
+
+/* Make sure the process is set up (constructor, or first intercepted
+ * call, whichever comes first).  Returns true when recording. */
+bool shim_init(void);
+
+/* Step aside / come back around the shim's own calls into libraries that
+ * might reach a wrapper (libunwind, dlsym, stdio in the constructor). */
+static inline void shim_enter(void) { shim_tls.busy++; }
+static inline void shim_leave(void) { shim_tls.busy--; }
+
+/* Record an event.  The site's deeper stack is captured once per chunk
+ * when stack_depth > 1. */
+void shim_event(struct trace_thread_writer *w, uint32_t type, const void *obj,
+                uint64_t site, uint32_t arg);
+/* Record a TF_SEQ event: takes the object's next sequence number now, so
+ * call it before a release and after an acquire. */
+void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
+                    const void *obj, uint64_t site, uint32_t arg);
+void shim_event_payload(struct trace_thread_writer *w, uint32_t type,
+                        const void *obj, uint64_t site, const void *payload,
+                        uint32_t len);
+
+#define STACK_CAPTURE_MAX 128
+
+/* Full stack of the caller (libunwind), innermost first, skipping the
+ * shim's own frames; returns the number of pcs.  Async-signal-safe as far
+ * as libunwind's local unwinder is. */
+uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip);
+
+/* Thread life cycle (thread.c). */
+void shim_thread_adopt(uint32_t serial, uint32_t creator_serial,
+                       uint64_t start_routine);
+void shim_thread_main_start(void);
+
+/* Process life cycle (init.c): the child side of fork calls this to start
+ * its own trace file; `parent_serial` is the forking thread's serial. */
+void shim_process_start_child(uint32_t parent_serial);
+/* Record this image's modules (modules.c). */
+void shim_modules_record(struct trace_thread_writer *w);
+/* Options (init.c). */
+uint32_t shim_option_stack_depth(void);
+
+#endif

@@ -1,0 +1,182 @@
+/* Thread interception: creation (through a start trampoline that gives
+ * the new thread its writer and records its start and end), pthread_exit,
+ * joins, detach and names.
+ *
+ * RUNS INSIDE THE TRACED PROGRAM: see shim.h for the rules.  The
+ * trampoline's small argument block is malloc'ed by the creator, as
+ * pthread_create itself mallocs; nothing here runs in signal context. */
+#include "shim.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+struct shim_start {
+    void *(*fn)(void *);
+    void *arg;
+    uint32_t serial;
+    uint32_t creator_serial;
+};
+
+static void thread_exit_record(void *unused)
+{
+    (void)unused;
+    struct trace_thread_writer *w = shim_writer();
+    if (!w)
+        return;
+    uint32_t how = shim_tls.exit_how ? shim_tls.exit_how : TRACE_EXIT_CANCEL;
+    shim_event_seq(w, TRACE_EV_THREAD_EXIT, (void *)pthread_self(), 0, how);
+}
+
+static void *shim_thread_main(void *p)
+{
+    struct shim_start st = *(struct shim_start *)p;
+    free(p);
+    shim_thread_adopt(st.serial, st.creator_serial,
+                      (uint64_t)(uintptr_t)st.fn);
+    void *ret;
+    pthread_cleanup_push(thread_exit_record, NULL);
+    ret = st.fn(st.arg);
+    pthread_cleanup_pop(0);
+    shim_tls.exit_how = TRACE_EXIT_RETURN;
+    thread_exit_record(NULL);
+    return ret;
+}
+
+SHIM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                               void *(*fn)(void *), void *arg)
+{
+    SHIM_REAL(pthread_create);
+    struct trace_thread_writer *w = shim_writer();
+    if (!w)
+        return real(thread, attr, fn, arg);
+    struct shim_start *st = malloc(sizeof *st);
+    if (!st)
+        return real(thread, attr, fn, arg);
+    st->fn = fn;
+    st->arg = arg;
+    st->serial = trace_writer_next_serial(&shim_proc);
+    st->creator_serial = w->serial;
+    shim_event(w, TRACE_EV_THREAD_CREATE, NULL, SHIM_SITE, st->serial);
+    int rc = real(thread, attr, shim_thread_main, st);
+    if (rc != 0) {
+        free(st);
+        shim_event(w, TRACE_EV_THREAD_CREATE_FAIL, NULL, SHIM_SITE,
+                   (uint32_t)rc);
+    }
+    return rc;
+}
+
+SHIM_EXPORT void pthread_exit(void *retval)
+{
+    SHIM_REAL(pthread_exit);
+    shim_tls.exit_how = TRACE_EXIT_PTHREAD_EXIT;
+    real(retval);
+    __builtin_unreachable();
+}
+
+/* Shared body of the join family: `call` performs the real join. */
+#define JOIN_BODY(call, thread)                                             \
+    struct trace_thread_writer *w = shim_writer();                          \
+    if (!w)                                                                 \
+        return call;                                                        \
+    int saved = errno;                                                      \
+    shim_event(w, TRACE_EV_THREAD_JOIN_WAIT, (void *)(thread), SHIM_SITE, 0); \
+    errno = saved;                                                          \
+    int rc = call;                                                          \
+    saved = errno;                                                          \
+    shim_event_seq(w, TRACE_EV_THREAD_JOIN, (void *)(thread), SHIM_SITE,    \
+                   (uint32_t)rc);                                           \
+    errno = saved;                                                          \
+    return rc
+
+SHIM_EXPORT int pthread_join(pthread_t thread, void **retval)
+{
+    SHIM_REAL(pthread_join);
+    JOIN_BODY(real(thread, retval), thread);
+}
+
+SHIM_EXPORT int pthread_tryjoin_np(pthread_t thread, void **retval)
+{
+    SHIM_REAL(pthread_tryjoin_np);
+    struct trace_thread_writer *w = shim_writer();
+    if (!w)
+        return real(thread, retval);
+    int rc = real(thread, retval);
+    int saved = errno;
+    if (rc == 0) /* EBUSY: nothing happened */
+        shim_event_seq(w, TRACE_EV_THREAD_JOIN, (void *)thread, SHIM_SITE, 0);
+    errno = saved;
+    return rc;
+}
+
+SHIM_EXPORT int pthread_timedjoin_np(pthread_t thread, void **retval,
+                                     const struct timespec *abstime)
+{
+    SHIM_REAL(pthread_timedjoin_np);
+    JOIN_BODY(real(thread, retval, abstime), thread);
+}
+
+SHIM_EXPORT int pthread_clockjoin_np(pthread_t thread, void **retval,
+                                     clockid_t clock,
+                                     const struct timespec *abstime)
+{
+    SHIM_REAL(pthread_clockjoin_np);
+    JOIN_BODY(real(thread, retval, clock, abstime), thread);
+}
+
+SHIM_EXPORT int pthread_detach(pthread_t thread)
+{
+    SHIM_REAL(pthread_detach);
+    int rc = real(thread);
+    struct trace_thread_writer *w = shim_writer();
+    if (w) {
+        int saved = errno;
+        shim_event(w, TRACE_EV_THREAD_DETACH, (void *)thread, SHIM_SITE,
+                   (uint32_t)rc);
+        errno = saved;
+    }
+    return rc;
+}
+
+static void record_name(pthread_t thread, const char *name, uint64_t site)
+{
+    struct trace_thread_writer *w = shim_writer();
+    if (!w || !name)
+        return;
+    int saved = errno;
+    char buf[64];
+    size_t n = strnlen(name, sizeof buf - 1);
+    memcpy(buf, name, n);
+    buf[n] = '\0';
+    shim_event_payload(w, TRACE_EV_THREAD_NAME, (void *)thread, site, buf,
+                       (uint32_t)n + 1);
+    errno = saved;
+}
+
+SHIM_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
+{
+    SHIM_REAL(pthread_setname_np);
+    int rc = real(thread, name);
+    if (rc == 0)
+        record_name(thread, name, SHIM_SITE);
+    return rc;
+}
+
+SHIM_EXPORT int prctl(int option, ...)
+{
+    SHIM_REAL(prctl);
+    va_list ap;
+    va_start(ap, option);
+    unsigned long a2 = va_arg(ap, unsigned long);
+    unsigned long a3 = va_arg(ap, unsigned long);
+    unsigned long a4 = va_arg(ap, unsigned long);
+    unsigned long a5 = va_arg(ap, unsigned long);
+    va_end(ap);
+    int rc = real(option, a2, a3, a4, a5);
+    if (rc == 0 && option == PR_SET_NAME)
+        record_name(pthread_self(), (const char *)a2, SHIM_SITE);
+    return rc;
+}
