@@ -1,0 +1,1 @@
+/* barrier interception: to be written (owner: sync helper). */

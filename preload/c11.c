@@ -1,0 +1,1 @@
+/* c11 interception: to be written (owner: sync helper). */

@@ -1,0 +1,1 @@
+/* cond interception: to be written (owner: sync helper). */

@@ -1,0 +1,1 @@
+/* exec interception: to be written (owner: process helper). */

@@ -1,0 +1,1 @@
+/* failure interception: to be written (owner: process helper). */

@@ -1,0 +1,1 @@
+/* once interception: to be written (owner: sync helper). */

@@ -1,0 +1,1 @@
+/* process interception: to be written (owner: process helper). */

@@ -1,0 +1,1 @@
+/* rwlock interception: to be written (owner: sync helper). */

@@ -1,0 +1,1 @@
+/* sem interception: to be written (owner: sync helper). */

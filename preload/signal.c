@@ -1,0 +1,1 @@
+/* signal interception: to be written (owner: process helper). */

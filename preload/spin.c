@@ -1,0 +1,1 @@
+/* spin interception: to be written (owner: sync helper). */
