@@ -1,0 +1,98 @@
+/* What the three report writers share and nobody else needs: naming
+ * threads and objects the way a person would, expanding a recorded stack
+ * into symbolized frames, the order findings are shown in, and a small
+ * JSON emitter (for the JSON and SARIF writers).  Implemented in
+ * report.c and report_jsonw.c. */
+#ifndef CTRACE_ANALYZER_REPORT_INTERNAL_H
+#define CTRACE_ANALYZER_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "finding.h"
+#include "report.h"
+#include "symbols.h"
+
+/* Most frames a recorded stack expands to (inline frames included). */
+#define REPORT_MAX_FRAMES (STACK_MAX_FRAMES * 4)
+
+/* "T2 'worker-1' (tid 1234, pid 99)"; "T? (thread #n)" when unknown. */
+void report_thread_label(const struct report_input *in, uint32_t thread,
+                         char *buf, size_t len);
+/* Just "T2 'worker-1'". */
+void report_thread_short(const struct report_input *in, uint32_t thread,
+                         char *buf, size_t len);
+const struct trace_thread *report_thread(const struct report_input *in,
+                                         uint32_t thread);
+const struct trace_process *report_process(const struct report_input *in,
+                                           uint32_t proc);
+/* pid of a process image, 0 when unknown. */
+uint32_t report_pid(const struct report_input *in, uint32_t proc);
+
+/* How a person names an object: its own name if the analysis gave one,
+ * else its global symbol ("table_lock"), else its creation site ("mutex
+ * created at db.c:88"), else "mutex 0x7f...". */
+void report_object_name(const struct report_input *in,
+                        const struct finding_object *o, char *buf,
+                        size_t len);
+
+/* Symbolize a whole stack: frames innermost first, inline frames
+ * expanded.  Every recorded pc is a return address.  Returns the count. */
+size_t report_stack_frames(const struct report_input *in,
+                           const struct finding_stack *st,
+                           struct sym_frame *out, size_t max);
+/* The frames of one recorded pc (a return address), innermost first. */
+int report_pc_frames(const struct report_input *in, uint32_t proc,
+                     uint64_t pc, struct sym_frame *out, int max);
+
+/* A source path as shown in the text report: relative to the current
+ * directory when under it, else its basename.  Returns buf. */
+const char *report_display_path(const char *path, char *buf, size_t len);
+
+/* Index of the first frame that is neither in a system library nor in
+ * ctrace (the "top program frame"); 0 when every frame is. */
+size_t report_top_frame(const struct sym_frame *f, size_t n);
+
+/* Findings in display order: by severity (error first), then kind, then
+ * the order the analysis gave.  Returns a malloc'ed index array. */
+size_t *report_finding_order(const struct analysis_result *res);
+
+/* Human durations: "850 ns", "12.0 us", "3.40 ms", "1.25 s". */
+void report_format_duration(uint64_t ns, char *buf, size_t len);
+
+/* Category names for the summary line and JSON: "deadlock", "race",
+ * "lock-order", "misuse", "fork". */
+const char *report_category_name(enum finding_category c);
+
+/* ---- the JSON emitter (report_jsonw.c) ---- */
+
+#define JSONW_MAX_DEPTH 32
+
+struct jsonw {
+    FILE *out;
+    int depth;
+    bool first[JSONW_MAX_DEPTH]; /* nothing written yet at this depth */
+    bool pretty;
+};
+
+void jsonw_init(struct jsonw *w, FILE *out, bool pretty);
+/* `key` names the member inside an object; NULL inside an array. */
+void jsonw_begin_object(struct jsonw *w, const char *key);
+void jsonw_end_object(struct jsonw *w);
+void jsonw_begin_array(struct jsonw *w, const char *key);
+void jsonw_end_array(struct jsonw *w);
+void jsonw_string(struct jsonw *w, const char *key, const char *v); /* NULL: null */
+void jsonw_int(struct jsonw *w, const char *key, int64_t v);
+void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
+void jsonw_double(struct jsonw *w, const char *key, double v);
+void jsonw_bool(struct jsonw *w, const char *key, bool v);
+void jsonw_null(struct jsonw *w, const char *key);
+void jsonw_hex(struct jsonw *w, const char *key, uint64_t v); /* "0x1a2b" */
+/* Write s as a JSON string literal: escapes quotes, backslashes and
+ * control characters, passes valid UTF-8 through, replaces invalid
+ * bytes with U+FFFD. */
+void jsonw_write_escaped(FILE *out, const char *s);
+
+#endif
