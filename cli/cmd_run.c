@@ -1,0 +1,153 @@
+/* `ctrace run [OPTIONS] [--] PROGRAM [ARGS...]`: record a program, then
+ * report.  Also what plain `ctrace PROGRAM ARGS...` does.
+ *
+ * Steps: options (CTRACE_OPTIONS, then the command line, which wins);
+ * check the program (launch.c) before touching any directory, so a typo
+ * never costs the previous trace; make room for the trace (tracedir.c);
+ * run the program with the shim preloaded; report (run_report()); exit
+ * with the program's status, or --error-exitcode when there are
+ * findings.
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "format.h"
+#include "launch.h"
+#include "options.h"
+#include "run.h"
+#include "tracedir.h"
+
+/* Highest --stack-depth the shim records (it clamps to 1..64). */
+#define RUN_STACK_DEPTH_MAX 64
+
+static const struct opt_def run_option_defs[] = {
+    {"output", 'o', OPT_STRING, offsetof(struct run_options, output), 0, 0,
+     true, "DIR",
+     "record into DIR (default " RUN_DEFAULT_DIR
+     "; an existing trace there becomes DIR.old)"},
+    {"no-report", 0, OPT_FLAG, offsetof(struct run_options, no_report), 0, 0,
+     true, NULL, "record only; do not print the report"},
+    {"stack-depth", 0, OPT_INT, offsetof(struct run_options, stack_depth), 1,
+     RUN_STACK_DEPTH_MAX, true, "N",
+     "frames kept per call site of a sync event (default 8)"},
+    {"error-exitcode", 0, OPT_INT,
+     offsetof(struct run_options, error_exitcode), 0, 255, true, "N",
+     "exit with N when the report has findings"},
+    {0},
+};
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ctrace run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+            "   or: ctrace [OPTIONS] [--] PROGRAM [ARGS...]\n"
+            "\n"
+            "Run PROGRAM with libctrace.so preloaded, record its threads, "
+            "locks and\nprocesses (children included) into a trace "
+            "directory, then print the\nreport to stderr.  Exits with "
+            "PROGRAM's exit status (128+N if signal N\nkilled it).\n"
+            "\nOptions:\n");
+    options_print_help(run_option_defs, out);
+    fprintf(out,
+            "\nOptions also come from CTRACE_OPTIONS, space-separated "
+            "key=value pairs\n(stack_depth=16 no_report=1 output=DIR); the "
+            "command line wins.  Keys\nctrace does not know are passed on "
+            "to libctrace.so.\n");
+}
+
+/* CTRACE_OPTIONS keys that are not ctrace's go on to the shim as they
+ * are. */
+static void run_keep_for_shim(const char *token, void *arg)
+{
+    FILE *shim = arg;
+    fprintf(shim, "%s%s", ftell(shim) > 0 ? " " : "", token);
+}
+
+/* Options from CTRACE_OPTIONS then argv.  Returns -1 to go on with
+ * argv[*first] as the program, else the exit status. */
+static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
+                     int argc, char **argv, int *first)
+{
+    if (options_parse_env(run_option_defs, o, getenv(TRACE_OPTIONS_ENV),
+                          run_keep_for_shim, shim) != 0)
+        return OPTIONS_EXIT_USAGE;
+    switch (options_parse_argv(run_option_defs, o, cmd, argc, argv, first)) {
+    case OPT_HELP:
+        run_usage(stdout);
+        return 0;
+    case OPT_ERROR:
+        return OPTIONS_EXIT_USAGE;
+    case OPT_OK:
+        break;
+    }
+    if (*first >= argc) {
+        fprintf(stderr, "%s: no program to run\nTry '%s --help'.\n", cmd,
+                cmd);
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->stack_depth >= 0)
+        fprintf(shim, "%sstack_depth=%d", ftell(shim) > 0 ? " " : "",
+                o->stack_depth);
+    return -1;
+}
+
+/* Record argv[0..] into o->output.  Returns the program's exit status, or
+ * ctrace's own failure status.  trace_dir is left empty unless the
+ * program ran. */
+static int run_record(const struct run_options *o, const char *shim_options,
+                      char **argv, char *trace_dir, size_t size)
+{
+    struct launch_target target;
+    char shim[PATH_MAX];
+    int rc = launch_resolve(argv[0], &target);
+    if (rc != 0)
+        return rc;
+    if (launch_find_shim(shim, sizeof shim) != 0 ||
+        tracedir_prepare(o->output, trace_dir, size) != 0)
+        return EXIT_FAILURE;
+    pid_t pid;
+    if (launch_setup_env(trace_dir, shim, shim_options) != 0) {
+        fprintf(stderr, "ctrace: cannot set the environment\n");
+        rc = EXIT_FAILURE;
+    } else {
+        rc = launch_spawn(&target, argv, &pid);
+    }
+    if (rc != 0) {
+        trace_dir[0] = '\0'; /* nothing ran: nothing to report */
+        return rc;
+    }
+    /* The live monitor (issues 3 and 5) will pass a tick function here. */
+    return launch_wait(pid, 0, NULL, NULL);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *cmd = strcmp(argv[0], "run") == 0 ? "ctrace run" : "ctrace";
+    struct run_options o = {
+        .output = RUN_DEFAULT_DIR, .stack_depth = -1, .error_exitcode = -1};
+    char *shim_options = NULL;
+    size_t shim_len = 0;
+    FILE *shim = open_memstream(&shim_options, &shim_len);
+    if (!shim)
+        return EXIT_FAILURE;
+    int first = 0;
+    int rc = run_parse(&o, shim, cmd, argc, argv, &first);
+    fclose(shim);
+    if (rc >= 0) {
+        free(shim_options);
+        return rc;
+    }
+    char trace_dir[PATH_MAX];
+    trace_dir[0] = '\0';
+    int status = run_record(&o, shim_options, argv + first, trace_dir,
+                            sizeof trace_dir);
+    free(shim_options);
+    if (o.no_report || trace_dir[0] == '\0')
+        return status;
+    int findings = run_report(trace_dir, &o);
+    return findings > 0 && o.error_exitcode >= 0 ? o.error_exitcode : status;
+}

@@ -1,0 +1,588 @@
+/* End-to-end tests of the `ctrace` command, through the real binary.
+ *
+ * Two suites in one executable, run as two meson tests:
+ *   checks/  ctrace refuses or answers without running a traced program
+ *            (help, options, program checks, output dir): meson suite
+ *            'unit', so they also run under ASan+UBSan;
+ *   run/     a program runs with libctrace.so preloaded: suite 'inject'.
+ * Helper programs: CLI_PROBE (tests/cli/probe.c) and CLI_STATIC (linked
+ * -static), paths compiled in by tests/cli/meson.build. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "ctrace_config.h"
+#include "e2e.h"
+#include "format.h"
+
+/* ---- helpers -------------------------------------------------------- */
+
+static char *cli_path(const char *dir, const char *name)
+{
+    char *p = NULL;
+    cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+    return p;
+}
+
+static void cli_write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot create %s", path);
+    fputs(text, f);
+    fclose(f);
+    cr_assert_eq(chmod(path, mode), 0);
+}
+
+static bool cli_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* Run ctrace with argv (NULL-terminated, without "ctrace") and extra
+ * environment; the result must be freed. */
+static struct e2e_result cli_run_env(const char *const env[],
+                                     const char *const args[])
+{
+    const char *argv[32] = {"ctrace"};
+    size_t n = 1;
+    for (; args[n - 1]; n++) {
+        cr_assert_lt(n, 31);
+        argv[n] = args[n - 1];
+    }
+    argv[n] = NULL;
+    struct e2e_result r;
+    cr_assert_eq(e2e_run_env(&r, argv, env, NULL, E2E_TIMEOUT_S), 0,
+                 "cannot start %s", e2e_ctrace());
+    cr_assert(!r.timed_out, "ctrace timed out; stderr: %s", r.err);
+    return r;
+}
+
+#define CLI_RUN(...) cli_run_env(NULL, (const char *const[]){__VA_ARGS__, NULL})
+#define CLI_RUN_ENV(env, ...)                                               \
+    cli_run_env((const char *const[]){env, NULL},                          \
+                (const char *const[]){__VA_ARGS__, NULL})
+
+static void cli_expect(const struct e2e_result *r, int status,
+                       const char *err_part)
+{
+    cr_expect_eq(r->status, status, "exit status %d, expected %d; stderr: %s",
+                 r->status, status, r->err);
+    if (err_part)
+        cr_expect_not_null(strstr(r->err, err_part),
+                           "stderr lacks \"%s\": %s", err_part, r->err);
+}
+
+/* true when dir holds at least one process file (p*.ctrace). */
+static bool cli_has_trace_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        found |= e->d_name[0] == 'p' && strstr(e->d_name, ".ctrace") != NULL;
+    closedir(d);
+    return found;
+}
+
+/* A trace directory left by an earlier run, with a marker file. */
+static void cli_fake_trace(const char *dir, const char *marker)
+{
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    char *seq = cli_path(dir, "seq.map");
+    char *mark = cli_path(dir, marker);
+    cli_write_file(seq, "", 0644);
+    cli_write_file(mark, "", 0644);
+    free(seq);
+    free(mark);
+}
+
+/* ---- checks: help, version, options -------------------------------- */
+
+Test(checks, help_and_version)
+{
+    struct e2e_result r = CLI_RUN("--help");
+    cli_expect(&r, 0, NULL);
+    cr_expect_not_null(strstr(r.out, "Usage: ctrace"));
+    cr_expect_not_null(strstr(r.out, "  run "));
+    e2e_result_free(&r);
+
+    r = CLI_RUN("run", "--help");
+    cli_expect(&r, 0, NULL);
+    cr_expect_not_null(strstr(r.out, "--stack-depth=N"));
+    cr_expect_not_null(strstr(r.out, "CTRACE_OPTIONS"));
+    e2e_result_free(&r);
+
+    r = CLI_RUN("--version");
+    cli_expect(&r, 0, NULL);
+    cr_expect_str_eq(r.out, "ctrace " CTRACE_VERSION "\n");
+    e2e_result_free(&r);
+}
+
+Test(checks, no_arguments_is_a_usage_error)
+{
+    const char *argv[] = {"ctrace", NULL};
+    struct e2e_result r;
+    cr_assert_eq(e2e_run(&r, argv), 0);
+    cli_expect(&r, 2, "Usage: ctrace");
+    e2e_result_free(&r);
+
+    r = CLI_RUN("run");
+    cli_expect(&r, 2, "ctrace run: no program to run");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "--no-report", "--");
+    cli_expect(&r, 2, "no program to run");
+    e2e_result_free(&r);
+}
+
+Test(checks, unknown_options_are_usage_errors)
+{
+    struct e2e_result r = CLI_RUN("run", "--bogus", "true");
+    cli_expect(&r, 2, "ctrace run: unknown option '--bogus'");
+    e2e_result_free(&r);
+    r = CLI_RUN("--bogus", "true");
+    cli_expect(&r, 2, "ctrace: unknown option '--bogus'");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "-x", "true");
+    cli_expect(&r, 2, "unknown option '-x'");
+    e2e_result_free(&r);
+}
+
+Test(checks, bad_option_values_are_usage_errors)
+{
+    struct e2e_result r = CLI_RUN("run", "--stack-depth=0", "true");
+    cli_expect(&r, 2, "--stack-depth needs a number from 1 to 64, not '0'");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "--stack-depth", "x8", "true");
+    cli_expect(&r, 2, "not 'x8'");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "--error-exitcode=256", "true");
+    cli_expect(&r, 2, "--error-exitcode needs a number from 0 to 255");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "--no-report=1", "true");
+    cli_expect(&r, 2, "option '--no-report' takes no value");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "-o");
+    cli_expect(&r, 2, "option '-o' needs a value (DIR)");
+    e2e_result_free(&r);
+}
+
+Test(checks, ctrace_options_errors)
+{
+    struct e2e_result r =
+        CLI_RUN_ENV("CTRACE_OPTIONS=stack_depth=abc", "run", "true");
+    cli_expect(&r, 2,
+               "ctrace: CTRACE_OPTIONS: stack_depth needs a number from 1 "
+               "to 64, not 'abc'");
+    e2e_result_free(&r);
+    r = CLI_RUN_ENV("CTRACE_OPTIONS=  error_exitcode  ", "true");
+    cli_expect(&r, 2, "'error_exitcode' needs a value (error_exitcode=N)");
+    e2e_result_free(&r);
+    r = CLI_RUN_ENV("CTRACE_OPTIONS=no_report=maybe", "true");
+    cli_expect(&r, 2, "no_report takes 1 or 0, not 'maybe'");
+    e2e_result_free(&r);
+}
+
+/* Every command `ctrace --help` lists as not available says so. */
+Test(checks, unavailable_commands_say_so)
+{
+    struct e2e_result help = CLI_RUN("--help");
+    size_t checked = 0;
+    for (char *line = strtok(help.out, "\n"); line;
+         line = strtok(NULL, "\n")) {
+        char name[32];
+        if (!strstr(line, "(not available yet)") ||
+            sscanf(line, " %31s", name) != 1)
+            continue;
+        struct e2e_result r = CLI_RUN(name, "--help");
+        char msg[96];
+        snprintf(msg, sizeof msg, "ctrace: '%s' is not available yet", name);
+        cli_expect(&r, 2, msg);
+        e2e_result_free(&r);
+        checked++;
+    }
+    e2e_result_free(&help);
+    cr_log_info("%zu commands not available yet", checked);
+}
+
+/* ---- checks: programs ctrace cannot trace --------------------------- */
+
+Test(checks, program_not_found)
+{
+    struct e2e_result r = CLI_RUN("run", "ctrace-no-such-program");
+    cli_expect(&r, 127,
+               "ctrace: cannot run ctrace-no-such-program: command not found "
+               "in PATH");
+    e2e_result_free(&r);
+    r = CLI_RUN("./no/such/program");
+    cli_expect(&r, 127, "ctrace: cannot run ./no/such/program: No such file");
+    e2e_result_free(&r);
+}
+
+Test(checks, program_not_executable)
+{
+    const char *dir = e2e_tmpdir();
+    char *file = cli_path(dir, "tool");
+    cli_write_file(file, "#!/bin/sh\nexit 0\n", 0644);
+    struct e2e_result r = CLI_RUN(file);
+    cli_expect(&r, 126, "it is not executable");
+    e2e_result_free(&r);
+
+    /* Found through PATH but not executable: 126, as a shell says. */
+    char *path_env = NULL;
+    cr_assert(asprintf(&path_env, "PATH=%s", dir) > 0);
+    r = CLI_RUN_ENV(path_env, "run", "tool");
+    cli_expect(&r, 126, "it is not executable");
+    e2e_result_free(&r);
+
+    r = CLI_RUN("run", dir);
+    cli_expect(&r, 126, "it is a directory");
+    e2e_result_free(&r);
+    free(path_env);
+    free(file);
+}
+
+Test(checks, static_binary_is_refused)
+{
+    char *msg = NULL;
+    cr_assert(asprintf(&msg,
+                       "ctrace: cannot trace %s: it is statically linked, so "
+                       "LD_PRELOAD cannot work; link it dynamically",
+                       CLI_STATIC) > 0);
+    struct e2e_result r = CLI_RUN("run", CLI_STATIC);
+    cli_expect(&r, 126, msg);
+    cr_expect_eq(r.out_len, 0, "the static program ran: %s", r.out);
+    e2e_result_free(&r);
+    free(msg);
+}
+
+Test(checks, script_with_static_interpreter_is_refused)
+{
+    const char *dir = e2e_tmpdir();
+    char *script = cli_path(dir, "script");
+    char *text = NULL;
+    cr_assert(asprintf(&text, "#!%s\n", CLI_STATIC) > 0);
+    cli_write_file(script, text, 0755);
+    struct e2e_result r = CLI_RUN(script);
+    char *msg = NULL;
+    cr_assert(asprintf(&msg, "%s (the interpreter of %s): it is statically "
+                             "linked",
+                       CLI_STATIC, script) > 0);
+    cli_expect(&r, 126, msg);
+    e2e_result_free(&r);
+    free(msg);
+    free(text);
+    free(script);
+}
+
+/* A copy of the probe owned by uid:gid with `mode`, in a fresh dir on a
+ * filesystem that honours setuid bits (else the test is skipped). */
+static char *cli_setid_copy(uid_t uid, gid_t gid, mode_t mode)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root to chown a setuid test binary");
+    const char *dir = e2e_tmpdir();
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+        cr_skip_test("%s is mounted nosuid", dir);
+    cr_assert_eq(chmod(dir, 0755), 0);
+    char *copy = cli_path(dir, "probe");
+    char *cmd = NULL;
+    cr_assert(asprintf(&cmd, "cp '%s' '%s'", CLI_PROBE, copy) > 0);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(chown(copy, uid, gid), 0);
+    cr_assert_eq(chmod(copy, mode), 0);
+    free(cmd);
+    return copy;
+}
+
+Test(checks, setuid_binary_of_another_user_is_refused)
+{
+    char *copy = cli_setid_copy(65534, 0, 04755); /* nobody */
+    struct e2e_result r = CLI_RUN(copy, "exit", "0");
+    char *msg = NULL;
+    cr_assert(asprintf(&msg, "ctrace: cannot preload into %s: setuid "
+                             "binaries ignore LD_PRELOAD; run it as a normal "
+                             "binary",
+                       copy) > 0);
+    cli_expect(&r, 126, msg);
+    e2e_result_free(&r);
+    free(msg);
+    free(copy);
+}
+
+Test(checks, setgid_binary_of_another_group_is_refused)
+{
+    char *copy = cli_setid_copy(0, 65534, 02755); /* nogroup */
+    struct e2e_result r = CLI_RUN(copy, "exit", "0");
+    cli_expect(&r, 126, "setgid binaries ignore LD_PRELOAD");
+    e2e_result_free(&r);
+    free(copy);
+}
+
+/* ---- checks: the output directory ---------------------------------- */
+
+Test(checks, failed_check_leaves_old_trace_alone)
+{
+    const char *dir = e2e_trace_dir();
+    cli_fake_trace(dir, "marker");
+    struct e2e_result r = CLI_RUN("-o", dir, "ctrace-no-such-program");
+    cli_expect(&r, 127, NULL);
+    char *marker = cli_path(dir, "marker");
+    char *old = NULL;
+    cr_assert(asprintf(&old, "%s.old", dir) > 0);
+    cr_expect(cli_exists(marker), "the old trace was moved");
+    cr_expect(!cli_exists(old));
+    e2e_result_free(&r);
+    free(marker);
+    free(old);
+}
+
+Test(checks, refuses_a_directory_that_is_not_a_trace)
+{
+    const char *dir = e2e_tmpdir();
+    char *notes = cli_path(dir, "notes.txt");
+    cli_write_file(notes, "keep me\n", 0644);
+    struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "env");
+    cli_expect(&r, 1, "it is not a ctrace trace directory");
+    cr_expect_eq(r.out_len, 0, "the program ran: %s", r.out);
+    cr_expect(cli_exists(notes));
+    e2e_result_free(&r);
+
+    r = CLI_RUN("-o", notes, CLI_PROBE, "env");
+    cli_expect(&r, 1, "it exists and is not a directory");
+    e2e_result_free(&r);
+    free(notes);
+}
+
+Test(checks, refuses_to_replace_an_old_dir_that_is_not_a_trace)
+{
+    const char *dir = e2e_trace_dir();
+    cli_fake_trace(dir, "marker");
+    char *old = NULL;
+    cr_assert(asprintf(&old, "%s.old", dir) > 0);
+    cr_assert_eq(mkdir(old, 0755), 0);
+    char *notes = cli_path(old, "notes.txt");
+    cli_write_file(notes, "keep me\n", 0644);
+    struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "env");
+    cli_expect(&r, 1, "cannot replace");
+    cr_expect(cli_exists(notes));
+    e2e_result_free(&r);
+    free(notes);
+    free(old);
+}
+
+Test(checks, dump_of_a_missing_directory_fails)
+{
+    const char *dir = e2e_trace_dir(); /* does not exist */
+    struct e2e_result r = CLI_RUN("dump", dir);
+    cr_expect_neq(r.status, 0);
+    cr_expect_not_null(strstr(r.err, dir), "stderr does not name %s: %s", dir,
+                       r.err);
+    e2e_result_free(&r);
+}
+
+/* ---- run: programs that are traced ---------------------------------- */
+
+Test(run, sample_is_recorded_and_reported)
+{
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r =
+        CLI_RUN("-o", dir, e2e_sample("c/hello_threads"));
+    cli_expect(&r, 0, "ctrace: recorded ");
+    cr_expect_str_eq(r.out, "counter = 20000 (expected 20000)\n");
+    struct e2e_trace t;
+    e2e_load_trace(&t, dir);
+    cr_expect_eq(t.nprocs, 1);
+    cr_expect_eq(t.nthreads, 3, "threads: %zu", t.nthreads);
+    cr_expect_gt(e2e_count(&t, TRACE_EV_MUTEX_ACQUIRE, 0), 0);
+    e2e_trace_free(&t);
+    e2e_result_free(&r);
+}
+
+Test(run, exit_status_passes_through)
+{
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "exit", "3");
+    cli_expect(&r, 3, "ctrace: recorded ");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "-o", dir, "--no-report", CLI_PROBE, "exit", "3");
+    cli_expect(&r, 3, NULL);
+    cr_expect_null(strstr(r.err, "ctrace:"), "report printed: %s", r.err);
+    e2e_result_free(&r);
+    /* No findings: --error-exitcode does not apply. */
+    r = CLI_RUN("--error-exitcode=9", "-o", dir, CLI_PROBE, "exit", "0");
+    cli_expect(&r, 0, NULL);
+    e2e_result_free(&r);
+}
+
+Test(run, signal_death_is_128_plus_signo)
+{
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "segv");
+    cli_expect(&r, 128 + SIGSEGV, "ctrace: recorded ");
+    e2e_result_free(&r);
+    r = CLI_RUN("-o", dir, "--no-report", CLI_PROBE, "segv");
+    cli_expect(&r, 128 + SIGSEGV, NULL);
+    e2e_result_free(&r);
+}
+
+/* A signal another process sends to ctrace reaches the program, and
+ * ctrace lives on to report (a dead ctrace would print nothing). */
+Test(run, signals_sent_to_ctrace_are_forwarded)
+{
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r = CLI_RUN("-o", dir, "sh", "-c",
+                                  "kill -TERM $PPID; exec sleep 60");
+    cli_expect(&r, 128 + SIGTERM, "ctrace: recorded ");
+    e2e_result_free(&r);
+    r = CLI_RUN("-o", dir, "sh", "-c", "kill -INT $PPID; exec sleep 60");
+    cli_expect(&r, 128 + SIGINT, "ctrace: recorded ");
+    e2e_result_free(&r);
+}
+
+Test(run, environment_of_the_program)
+{
+    const char *dir = e2e_trace_dir();
+    const char *env[] = {"LD_PRELOAD=libm.so.6",
+                         "CTRACE_OPTIONS=foo=bar stack_depth=5", NULL};
+    const char *argv[] = {"ctrace", "-o", dir, "--stack-depth=7",
+                          CLI_PROBE, "env", NULL};
+    struct e2e_result r;
+    cr_assert_eq(e2e_run_env(&r, argv, env, NULL, E2E_TIMEOUT_S), 0);
+    cli_expect(&r, 0, NULL);
+    char real[PATH_MAX], *expect = NULL;
+    cr_assert_not_null(realpath(dir, real));
+    cr_assert(asprintf(&expect,
+                       "CTRACE_DIR=%s\n"
+                       "CTRACE_OPTIONS=foo=bar stack_depth=7\n",
+                       real) > 0);
+    cr_expect_eq(strncmp(r.out, expect, strlen(expect)), 0, "got:\n%s",
+                 r.out);
+    const char *pre = strstr(r.out, "LD_PRELOAD=/");
+    cr_expect_not_null(pre, "got:\n%s", r.out);
+    if (pre)
+        cr_expect_not_null(strstr(pre, "/libctrace.so:libm.so.6\n"),
+                           "got:\n%s", r.out);
+    e2e_result_free(&r);
+    free(expect);
+}
+
+/* The stack depth reaches the shim: it is in every process file header. */
+Test(run, stack_depth_reaches_the_shim)
+{
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r = CLI_RUN_ENV("CTRACE_OPTIONS=stack_depth=5", "-o",
+                                      dir, "--no-report", CLI_PROBE, "exit",
+                                      "0");
+    cli_expect(&r, 0, NULL);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    size_t files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != 'p' || !strstr(e->d_name, ".ctrace"))
+            continue;
+        char *path = cli_path(dir, e->d_name);
+        struct trace_file_header h;
+        int fd = open(path, O_RDONLY);
+        cr_assert_eq(pread(fd, &h, sizeof h, 0), (ssize_t)sizeof h);
+        close(fd);
+        cr_expect_eq(h.stack_depth, 5, "%s: stack_depth %u", path,
+                     h.stack_depth);
+        free(path);
+        files++;
+    }
+    closedir(d);
+    cr_expect_eq(files, 1);
+    e2e_result_free(&r);
+}
+
+Test(run, options_from_the_environment)
+{
+    const char *dir = e2e_trace_dir();
+    char *opts = NULL;
+    cr_assert(asprintf(&opts, "CTRACE_OPTIONS=output=%s no_report=1", dir) >
+              0);
+    struct e2e_result r = CLI_RUN_ENV(opts, CLI_PROBE, "exit", "4");
+    cli_expect(&r, 4, NULL);
+    cr_expect_null(strstr(r.err, "ctrace:"), "report printed: %s", r.err);
+    cr_expect(cli_has_trace_files(dir));
+    e2e_result_free(&r);
+    free(opts);
+}
+
+Test(run, output_dir_keeps_one_old_trace)
+{
+    const char *dir = e2e_trace_dir();
+    char *old = NULL, *mark = cli_path(dir, "marker"), *old_mark = NULL;
+    cr_assert(asprintf(&old, "%s.old", dir) > 0);
+    cr_assert(asprintf(&old_mark, "%s/marker", old) > 0);
+    struct e2e_result r = CLI_RUN("-o", dir, "--no-report", CLI_PROBE,
+                                  "exit", "0");
+    cli_expect(&r, 0, NULL);
+    e2e_result_free(&r);
+    cli_write_file(mark, "", 0644);
+
+    /* "DIR/" is DIR: the old one must become DIR.old, not DIR/.old. */
+    char *slash = NULL;
+    cr_assert(asprintf(&slash, "%s/", dir) > 0);
+    r = CLI_RUN("-o", slash, "--no-report", CLI_PROBE, "exit", "0");
+    cli_expect(&r, 0, NULL);
+    e2e_result_free(&r);
+    cr_expect(cli_exists(old_mark), "first trace not kept as DIR.old");
+    cr_expect(!cli_exists(mark), "new trace went into the old directory");
+    cr_expect(cli_has_trace_files(dir));
+
+    r = CLI_RUN("-o", dir, "--no-report", CLI_PROBE, "exit", "0");
+    cli_expect(&r, 0, NULL);
+    e2e_result_free(&r);
+    cr_expect(!cli_exists(old_mark), "DIR.old was not replaced");
+    cr_expect(cli_has_trace_files(old));
+    free(slash);
+    free(old);
+    free(mark);
+    free(old_mark);
+}
+
+Test(run, scripts_run_through_their_interpreter)
+{
+    const char *dir = e2e_tmpdir();
+    char *script = cli_path(dir, "script");
+    char *plain = cli_path(dir, "plain");
+    char *trace = cli_path(dir, "trace");
+    cli_write_file(script, "#!/bin/sh\nexit 4\n", 0755);
+    /* No #!: run by /bin/sh, as execvp and shells do. */
+    cli_write_file(plain, "exit 5\n", 0755);
+    struct e2e_result r = CLI_RUN("-o", trace, "--no-report", script);
+    cli_expect(&r, 4, NULL);
+    e2e_result_free(&r);
+    r = CLI_RUN("-o", trace, "--no-report", plain);
+    cli_expect(&r, 5, NULL);
+    e2e_result_free(&r);
+    free(script);
+    free(plain);
+    free(trace);
+}
+
+/* As root, a setuid-root binary runs without secure mode: traced. */
+Test(run, setuid_binary_of_the_caller_is_traced)
+{
+    char *copy = cli_setid_copy(0, 0, 04755);
+    const char *dir = e2e_trace_dir();
+    struct e2e_result r = CLI_RUN("-o", dir, copy, "exit", "6");
+    cli_expect(&r, 6, "ctrace: recorded ");
+    cr_expect(cli_has_trace_files(dir));
+    e2e_result_free(&r);
+    free(copy);
+}
