@@ -26,31 +26,27 @@
 
 static const struct opt_def run_option_defs[] = {
     {"output", 'o', OPT_STRING, offsetof(struct run_options, output), 0, 0,
-     true, "DIR",
-     "record into DIR (default " RUN_DEFAULT_DIR
-     "; an existing trace there becomes DIR.old)"},
+     true, "DIR", "record into DIR (default " RUN_DEFAULT_DIR ")"},
     {"no-report", 0, OPT_FLAG, offsetof(struct run_options, no_report), 0, 0,
      true, NULL, "record only; do not print the report"},
     {"stack-depth", 0, OPT_INT, offsetof(struct run_options, stack_depth), 1,
      RUN_STACK_DEPTH_MAX, true, "N",
-     "frames kept per call site of a sync event (default 8)"},
-    {"error-exitcode", 0, OPT_INT,
-     offsetof(struct run_options, error_exitcode), 0, 255, true, "N",
-     "exit with N when the report has findings"},
+     "stack frames per sync call site (default 8)"},
+    {"error-exitcode", 0, OPT_INT, offsetof(struct run_options, error_exitcode),
+     0, 255, true, "N", "exit with N when the report has findings"},
     {0},
 };
 
 static void run_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ctrace run [OPTIONS] [--] PROGRAM [ARGS...]\n"
-            "   or: ctrace [OPTIONS] [--] PROGRAM [ARGS...]\n"
-            "\n"
-            "Run PROGRAM with libctrace.so preloaded, record its threads, "
-            "locks and\nprocesses (children included) into a trace "
-            "directory, then print the\nreport to stderr.  Exits with "
-            "PROGRAM's exit status (128+N if signal N\nkilled it).\n"
-            "\nOptions:\n");
+    fprintf(out, "Usage: ctrace run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+                 "   or: ctrace [OPTIONS] [--] PROGRAM [ARGS...]\n"
+                 "\n"
+                 "Run PROGRAM with libctrace.so preloaded, record its threads, "
+                 "locks and\nprocesses (children included) into a trace "
+                 "directory, then print the\nreport to stderr.  Exits with "
+                 "PROGRAM's exit status (128+N if signal N\nkilled it).\n"
+                 "\nOptions:\n");
     options_print_help(run_option_defs, out);
     fprintf(out,
             "\nOptions also come from CTRACE_OPTIONS, space-separated "
@@ -85,8 +81,7 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
         break;
     }
     if (*first >= argc) {
-        fprintf(stderr, "%s: no program to run\nTry '%s --help'.\n", cmd,
-                cmd);
+        fprintf(stderr, "%s: no program to run\nTry '%s --help'.\n", cmd, cmd);
         return OPTIONS_EXIT_USAGE;
     }
     if (o->stack_depth >= 0)
@@ -143,8 +138,8 @@ int cmd_run(int argc, char **argv)
     }
     char trace_dir[PATH_MAX];
     trace_dir[0] = '\0';
-    int status = run_record(&o, shim_options, argv + first, trace_dir,
-                            sizeof trace_dir);
+    int status =
+        run_record(&o, shim_options, argv + first, trace_dir, sizeof trace_dir);
     free(shim_options);
     if (o.no_report || trace_dir[0] == '\0')
         return status;

@@ -136,8 +136,8 @@ static void exe_inspect(const char *path, struct exe_info *info)
     else if (len >= 4 && memcmp(buf, ELFMAG, SELFMAG) == 0)
         info->kind = elf_kind(fd, buf, (size_t)len);
     else if (len >= 2 && buf[0] == '#' && buf[1] == '!')
-        info->kind = script_interp(buf, (size_t)len, info->interp,
-                                   sizeof info->interp);
+        info->kind =
+            script_interp(buf, (size_t)len, info->interp, sizeof info->interp);
     else
         info->kind = EXE_OTHER;
     if (fd >= 0)
@@ -153,8 +153,7 @@ static const char *secure_reason(const char *path, const struct stat *st)
     bool nosuid = statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
     bool setuid = !nosuid && (st->st_mode & S_ISUID);
     /* setgid without group execute is mandatory locking, not setgid. */
-    bool setgid = !nosuid && (st->st_mode & S_ISGID) &&
-                  (st->st_mode & S_IXGRP);
+    bool setgid = !nosuid && (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP);
     uid_t new_euid = setuid ? st->st_uid : geteuid();
     gid_t new_egid = setgid ? st->st_gid : getegid();
     if (new_euid != getuid())
@@ -184,8 +183,7 @@ static void check_name(char *buf, size_t size, const char *path,
 }
 
 /* Can the kernel execute `path`?  0 or an exit status. */
-static int check_executable(const char *path, const char *name,
-                            struct stat *st)
+static int check_executable(const char *path, const char *name, struct stat *st)
 {
     if (stat(path, st) != 0) {
         int e = errno;
@@ -243,8 +241,9 @@ static int check_preloadable(const char *path, const char *name,
         return LAUNCH_EXIT_CANNOT_RUN;
     case EXE_SCRIPT:
         if (depth >= LAUNCH_MAX_SCRIPT_DEPTH) {
-            fprintf(stderr, "ctrace: cannot run %s: too many levels of #! "
-                            "interpreters\n",
+            fprintf(stderr,
+                    "ctrace: cannot run %s: too many levels of #! "
+                    "interpreters\n",
                     name);
             return LAUNCH_EXIT_CANNOT_RUN;
         }
@@ -252,8 +251,7 @@ static int check_preloadable(const char *path, const char *name,
     case EXE_OTHER:
         /* execvp runs such a file with /bin/sh; so do we. */
         if (depth > 0) {
-            fprintf(stderr, "ctrace: cannot run %s: Exec format error\n",
-                    name);
+            fprintf(stderr, "ctrace: cannot run %s: Exec format error\n", name);
             return LAUNCH_EXIT_CANNOT_RUN;
         }
         t->sh_fallback = true;
@@ -305,9 +303,9 @@ static int path_search(const char *name, char *out, size_t size)
         size_t len = strcspn(path, ":");
         char cand[PATH_MAX];
         /* An empty PATH entry means the current directory. */
-        int n = len ? snprintf(cand, sizeof cand, "%.*s/%s", (int)len, path,
-                               name)
-                    : snprintf(cand, sizeof cand, "./%s", name);
+        int n =
+            len ? snprintf(cand, sizeof cand, "%.*s/%s", (int)len, path, name)
+                : snprintf(cand, sizeof cand, "./%s", name);
         if (n > 0 && (size_t)n < sizeof cand) {
             if (path_is_executable_file(cand)) {
                 snprintf(out, size, "%s", cand);
@@ -495,9 +493,8 @@ static char **launch_sh_argv(const char *path, char *const argv[])
     return sh;
 }
 
-static int launch_posix_spawn(const struct launch_target *t,
-                              char *const argv[], const sigset_t *mask,
-                              pid_t *pid)
+static int launch_posix_spawn(const struct launch_target *t, char *const argv[],
+                              const sigset_t *mask, pid_t *pid)
 {
     posix_spawnattr_t attr;
     sigset_t deflt;
@@ -518,8 +515,7 @@ static int launch_posix_spawn(const struct launch_target *t,
     return rc;
 }
 
-int launch_spawn(const struct launch_target *t, char *const argv[],
-                 pid_t *pid)
+int launch_spawn(const struct launch_target *t, char *const argv[], pid_t *pid)
 {
     sigset_t block, old;
     launch_signal_set(&block);

@@ -47,8 +47,7 @@ int launch_setup_env(const char *trace_dir, const char *shim,
  * SIGQUIT do not kill ctrace: sent by another process they are forwarded
  * to the program; sent by the terminal they reach it directly.  Returns
  * 0, or an exit status with the reason printed. */
-int launch_spawn(const struct launch_target *t, char *const argv[],
-                 pid_t *pid);
+int launch_spawn(const struct launch_target *t, char *const argv[], pid_t *pid);
 
 /* Called every tick while the program runs (live monitoring). */
 typedef void launch_tick_fn(void *arg);

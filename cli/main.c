@@ -14,8 +14,8 @@
 
 struct command {
     const char *name;
-    const char *usage;   /* arguments, after "ctrace NAME " */
-    const char *summary; /* one line for `ctrace --help` */
+    const char *usage;                  /* arguments, after "ctrace NAME " */
+    const char *summary;                /* one line for `ctrace --help` */
     int (*exec)(int argc, char **argv); /* NULL: not available yet */
 };
 
@@ -35,10 +35,9 @@ static const struct command commands[] = {
      "convert a trace for other viewers", NULL},
     {"dump", "[--json] [DIR]", "print every event of a trace, in order",
      CMD_DUMP},
-    {"cc", "ARGS...", "compile and link C with race detection bound to ctrace",
+    {"cc", "ARGS...", "compile C, recording memory accesses for races", NULL},
+    {"c++", "ARGS...", "compile C++, recording memory accesses for races",
      NULL},
-    {"c++", "ARGS...",
-     "compile and link C++ with race detection bound to ctrace", NULL},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -73,8 +72,9 @@ static int main_exec(const struct command *c, int argc, char **argv)
 {
     if (c->exec)
         return c->exec(argc, argv);
-    fprintf(stderr, "ctrace: '%s' is not available yet\n"
-                    "Usage (planned): ctrace %s %s\n",
+    fprintf(stderr,
+            "ctrace: '%s' is not available yet\n"
+            "Usage (planned): ctrace %s %s\n",
             c->name, c->name, c->usage);
     return OPTIONS_EXIT_USAGE;
 }

@@ -12,7 +12,7 @@
 
 /* Where a value came from, for error messages. */
 struct opt_source {
-    const char *cmd;  /* "ctrace run", or "ctrace: CTRACE_OPTIONS" */
+    const char *cmd; /* "ctrace run", or "ctrace: CTRACE_OPTIONS" */
     bool env;
 };
 
@@ -52,8 +52,8 @@ static int opt_parse_int(const struct opt_def *def,
         v > def->max) {
         char name[64];
         fprintf(stderr, "%s: %s needs a number from %d to %d, not '%s'\n",
-                src->cmd, opt_spelling(def, src, name, sizeof name),
-                def->min, def->max, value);
+                src->cmd, opt_spelling(def, src, name, sizeof name), def->min,
+                def->max, value);
         return -1;
     }
     *out = (int)v;
@@ -112,8 +112,7 @@ static const struct opt_def *opt_find_long(const struct opt_def *defs,
     return NULL;
 }
 
-static const struct opt_def *opt_find_short(const struct opt_def *defs,
-                                            char c)
+static const struct opt_def *opt_find_short(const struct opt_def *defs, char c)
 {
     for (const struct opt_def *d = defs; d->name; d++)
         if (d->short_name && d->short_name == c)
@@ -137,8 +136,7 @@ static enum opt_result opt_missing_value(const char *cmd, const char *arg,
 }
 
 /* One option word argv[*i] ("--name[=value]"); may consume argv[*i+1]. */
-static enum opt_result opt_parse_long(const struct opt_def *defs,
-                                      void *target,
+static enum opt_result opt_parse_long(const struct opt_def *defs, void *target,
                                       const struct opt_source *src, int argc,
                                       char **argv, int *i)
 {
@@ -165,10 +163,9 @@ static enum opt_result opt_parse_long(const struct opt_def *defs,
 }
 
 /* One short option word ("-o DIR", "-oDIR", "-q"). */
-static enum opt_result opt_parse_short(const struct opt_def *defs,
-                                       void *target,
-                                       const struct opt_source *src,
-                                       int argc, char **argv, int *i)
+static enum opt_result opt_parse_short(const struct opt_def *defs, void *target,
+                                       const struct opt_source *src, int argc,
+                                       char **argv, int *i)
 {
     const char *arg = argv[*i];
     const struct opt_def *def = opt_find_short(defs, arg[1]);
@@ -235,34 +232,53 @@ static int opt_parse_env_token(const struct opt_def *defs, void *target,
     for (char *p = key; *p; p++)
         if (*p == '-')
             *p = '_';
-    const struct opt_def *def = len < sizeof key ? opt_find_env(defs, key)
-                                                 : NULL;
+    const struct opt_def *def =
+        len < sizeof key ? opt_find_env(defs, key) : NULL;
     if (!def) {
         if (unknown)
             unknown(token, arg);
         return 0;
     }
     if (!eq && def->kind != OPT_FLAG) {
-        fprintf(stderr, "%s: '%s' needs a value (%s=%s)\n", src.cmd, token,
-                key, def->arg_name ? def->arg_name : "VALUE");
+        fprintf(stderr, "%s: '%s' needs a value (%s=%s)\n", src.cmd, token, key,
+                def->arg_name ? def->arg_name : "VALUE");
         return -1;
     }
     return opt_set(def, target, &src, eq ? eq + 1 : NULL);
 }
 
+/* String options point into a copy of the value: every copy stays
+ * reachable from this list until exit. */
+struct options_env_copy {
+    struct options_env_copy *next;
+    char text[];
+};
+
+static struct options_env_copy *options_env_copies;
+
+static char *options_env_keep(const char *value)
+{
+    size_t len = strlen(value);
+    struct options_env_copy *c = malloc(sizeof *c + len + 1);
+    if (!c)
+        return NULL;
+    memcpy(c->text, value, len + 1);
+    c->next = options_env_copies;
+    options_env_copies = c;
+    return c->text;
+}
+
 int options_parse_env(const struct opt_def *defs, void *target,
-                      const char *value, options_unknown_fn *unknown,
-                      void *arg)
+                      const char *value, options_unknown_fn *unknown, void *arg)
 {
     if (!value)
         return 0;
-    /* String options point into this copy, so it lives until exit. */
-    char *copy = strdup(value);
+    char *copy = options_env_keep(value);
     if (!copy)
         return -1;
     char *save = NULL;
-    for (char *tok = strtok_r(copy, " \t\n", &save); tok;
-         tok = strtok_r(NULL, " \t\n", &save))
+    for (char *tok = strtok_r(copy, OPTIONS_ENV_SEPARATORS, &save); tok;
+         tok = strtok_r(NULL, OPTIONS_ENV_SEPARATORS, &save))
         if (opt_parse_env_token(defs, target, tok, unknown, arg) != 0)
             return -1;
     return 0;
@@ -274,9 +290,10 @@ void options_print_help(const struct opt_def *defs, FILE *out)
         char left[64], shortname[8] = "    ";
         if (d->short_name)
             snprintf(shortname, sizeof shortname, "-%c, ", d->short_name);
-        int n = snprintf(left, sizeof left, "%s--%s%s%s", shortname, d->name,
-                         d->arg_name ? "=" : "", d->arg_name ? d->arg_name : "");
-        fprintf(out, "  %-28s %s\n", n > 0 ? left : "", d->help);
+        int n =
+            snprintf(left, sizeof left, "%s--%s%s%s", shortname, d->name,
+                     d->arg_name ? "=" : "", d->arg_name ? d->arg_name : "");
+        fprintf(out, "  %-24s %s\n", n > 0 ? left : "", d->help);
     }
-    fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+    fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
 }

@@ -3,8 +3,9 @@
  * A command describes its options once, in a table of `struct opt_def`;
  * the same table parses the command line (`--stack-depth=8`,
  * `--stack-depth 8`, `-o DIR`, `-oDIR`, `--`), parses CTRACE_OPTIONS
- * (space-separated `key=value`, like TSAN_OPTIONS; the key is the long
- * name with '-' written '_': `stack_depth=8 no_report=1`), and prints the
+ * (`key=value` pairs separated by spaces, commas or colons, like
+ * TSAN_OPTIONS and like the shim reads them; the key is the long name
+ * with '-' written '_': `stack_depth=8 no_report=1`), and prints the
  * option list for --help.  The command line wins over CTRACE_OPTIONS: parse
  * the environment first, then argv, into the same struct.
  *
@@ -18,6 +19,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* What separates CTRACE_OPTIONS pairs (preload/init.c agrees). */
+#define OPTIONS_ENV_SEPARATORS " \t\n,:"
+
 /* Exit status for usage errors (bad or unknown options), like getopt
  * users and the shell builtins. */
 #define OPTIONS_EXIT_USAGE 2
@@ -29,8 +33,8 @@ enum opt_kind {
 };
 
 struct opt_def {
-    const char *name;     /* long name, "stack-depth" */
-    char short_name;      /* 'o', or 0 */
+    const char *name; /* long name, "stack-depth" */
+    char short_name;  /* 'o', or 0 */
     enum opt_kind kind;
     size_t offset;        /* offsetof the field in the options struct */
     int min, max;         /* OPT_INT: range accepted */
@@ -68,7 +72,6 @@ int options_parse_env(const struct opt_def *defs, void *target,
 void options_print_help(const struct opt_def *defs, FILE *out);
 
 /* The CTRACE_OPTIONS key of an option ("stack_depth"), in buf. */
-const char *options_env_key(const struct opt_def *def, char *buf,
-                            size_t size);
+const char *options_env_key(const struct opt_def *def, char *buf, size_t size);
 
 #endif

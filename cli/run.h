@@ -13,10 +13,10 @@
 #define RUN_DEFAULT_DIR "ctrace.data"
 
 struct run_options {
-    const char *output;  /* -o DIR */
-    bool no_report;      /* --no-report */
-    int stack_depth;     /* --stack-depth=N; -1: the shim's default */
-    int error_exitcode;  /* --error-exitcode=N; -1: off */
+    const char *output; /* -o DIR */
+    bool no_report;     /* --no-report */
+    int stack_depth;    /* --stack-depth=N; -1: the shim's default */
+    int error_exitcode; /* --error-exitcode=N; -1: off */
 };
 
 /* Print the report of the trace in `dir` to stderr.  Returns the number

@@ -40,8 +40,8 @@ int run_report(const char *dir, const struct run_options *opts)
     fprintf(stderr,
             "ctrace: recorded %" PRIu64 " events in %zu processes, %zu "
             "threads; %" PRIu64 " events lost\n",
-            events, trace_reader_process_count(r),
-            trace_reader_thread_count(r), trace_reader_lost_events(r));
+            events, trace_reader_process_count(r), trace_reader_thread_count(r),
+            trace_reader_lost_events(r));
     trace_reader_close(r);
     return 0;
 }

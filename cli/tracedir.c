@@ -81,9 +81,8 @@ static int tracedir_remove_one(const char *path, const struct stat *st,
  * followed. */
 static int tracedir_remove(const char *dir)
 {
-    return nftw(dir, tracedir_remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0
-               ? 0
-               : -1;
+    return nftw(dir, tracedir_remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0
+                                                                         : -1;
 }
 
 static void tracedir_refuse(const char *dir, const char *action)

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,38 @@
 #include "format.h"
 
 /* ---- helpers -------------------------------------------------------- */
+
+/* Each test's scratch directory: fresh, removed after the test. */
+static char *cli_scratch;
+
+static int cli_remove_one(const char *path, const struct stat *st, int type,
+                          struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+static void cli_scratch_make(void) { cli_scratch = (char *)e2e_tmpdir(); }
+
+static void cli_scratch_remove(void)
+{
+    nftw(cli_scratch, cli_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(cli_scratch);
+    cli_scratch = NULL;
+}
+
+TestSuite(checks, .init = cli_scratch_make, .fini = cli_scratch_remove);
+TestSuite(run, .init = cli_scratch_make, .fini = cli_scratch_remove);
+
+/* SCRATCH/ctrace.data, not created. */
+static const char *cli_trace_dir(void)
+{
+    static char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/ctrace.data", cli_scratch);
+    return dir;
+}
 
 static char *cli_path(const char *dir, const char *name)
 {
@@ -67,8 +100,8 @@ static struct e2e_result cli_run_env(const char *const env[],
 }
 
 #define CLI_RUN(...) cli_run_env(NULL, (const char *const[]){__VA_ARGS__, NULL})
-#define CLI_RUN_ENV(env, ...)                                               \
-    cli_run_env((const char *const[]){env, NULL},                          \
+#define CLI_RUN_ENV(env, ...)                                                  \
+    cli_run_env((const char *const[]){env, NULL},                              \
                 (const char *const[]){__VA_ARGS__, NULL})
 
 static void cli_expect(const struct e2e_result *r, int status,
@@ -77,8 +110,8 @@ static void cli_expect(const struct e2e_result *r, int status,
     cr_expect_eq(r->status, status, "exit status %d, expected %d; stderr: %s",
                  r->status, status, r->err);
     if (err_part)
-        cr_expect_not_null(strstr(r->err, err_part),
-                           "stderr lacks \"%s\": %s", err_part, r->err);
+        cr_expect_not_null(strstr(r->err, err_part), "stderr lacks \"%s\": %s",
+                           err_part, r->err);
 }
 
 /* true when dir holds at least one process file (p*.ctrace). */
@@ -198,8 +231,7 @@ Test(checks, unavailable_commands_say_so)
 {
     struct e2e_result help = CLI_RUN("--help");
     size_t checked = 0;
-    for (char *line = strtok(help.out, "\n"); line;
-         line = strtok(NULL, "\n")) {
+    for (char *line = strtok(help.out, "\n"); line; line = strtok(NULL, "\n")) {
         char name[32];
         if (!strstr(line, "(not available yet)") ||
             sscanf(line, " %31s", name) != 1)
@@ -231,7 +263,7 @@ Test(checks, program_not_found)
 
 Test(checks, program_not_executable)
 {
-    const char *dir = e2e_tmpdir();
+    const char *dir = cli_scratch;
     char *file = cli_path(dir, "tool");
     cli_write_file(file, "#!/bin/sh\nexit 0\n", 0644);
     struct e2e_result r = CLI_RUN(file);
@@ -268,15 +300,16 @@ Test(checks, static_binary_is_refused)
 
 Test(checks, script_with_static_interpreter_is_refused)
 {
-    const char *dir = e2e_tmpdir();
+    const char *dir = cli_scratch;
     char *script = cli_path(dir, "script");
     char *text = NULL;
     cr_assert(asprintf(&text, "#!%s\n", CLI_STATIC) > 0);
     cli_write_file(script, text, 0755);
     struct e2e_result r = CLI_RUN(script);
     char *msg = NULL;
-    cr_assert(asprintf(&msg, "%s (the interpreter of %s): it is statically "
-                             "linked",
+    cr_assert(asprintf(&msg,
+                       "%s (the interpreter of %s): it is statically "
+                       "linked",
                        CLI_STATIC, script) > 0);
     cli_expect(&r, 126, msg);
     e2e_result_free(&r);
@@ -291,7 +324,7 @@ static char *cli_setid_copy(uid_t uid, gid_t gid, mode_t mode)
 {
     if (geteuid() != 0)
         cr_skip_test("needs root to chown a setuid test binary");
-    const char *dir = e2e_tmpdir();
+    const char *dir = cli_scratch;
     struct statvfs vfs;
     if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
         cr_skip_test("%s is mounted nosuid", dir);
@@ -311,9 +344,10 @@ Test(checks, setuid_binary_of_another_user_is_refused)
     char *copy = cli_setid_copy(65534, 0, 04755); /* nobody */
     struct e2e_result r = CLI_RUN(copy, "exit", "0");
     char *msg = NULL;
-    cr_assert(asprintf(&msg, "ctrace: cannot preload into %s: setuid "
-                             "binaries ignore LD_PRELOAD; run it as a normal "
-                             "binary",
+    cr_assert(asprintf(&msg,
+                       "ctrace: cannot preload into %s: setuid "
+                       "binaries ignore LD_PRELOAD; run it as a normal "
+                       "binary",
                        copy) > 0);
     cli_expect(&r, 126, msg);
     e2e_result_free(&r);
@@ -334,7 +368,7 @@ Test(checks, setgid_binary_of_another_group_is_refused)
 
 Test(checks, failed_check_leaves_old_trace_alone)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     cli_fake_trace(dir, "marker");
     struct e2e_result r = CLI_RUN("-o", dir, "ctrace-no-such-program");
     cli_expect(&r, 127, NULL);
@@ -350,7 +384,7 @@ Test(checks, failed_check_leaves_old_trace_alone)
 
 Test(checks, refuses_a_directory_that_is_not_a_trace)
 {
-    const char *dir = e2e_tmpdir();
+    const char *dir = cli_scratch;
     char *notes = cli_path(dir, "notes.txt");
     cli_write_file(notes, "keep me\n", 0644);
     struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "env");
@@ -367,7 +401,7 @@ Test(checks, refuses_a_directory_that_is_not_a_trace)
 
 Test(checks, refuses_to_replace_an_old_dir_that_is_not_a_trace)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     cli_fake_trace(dir, "marker");
     char *old = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
@@ -384,7 +418,7 @@ Test(checks, refuses_to_replace_an_old_dir_that_is_not_a_trace)
 
 Test(checks, dump_of_a_missing_directory_fails)
 {
-    const char *dir = e2e_trace_dir(); /* does not exist */
+    const char *dir = cli_trace_dir(); /* does not exist */
     struct e2e_result r = CLI_RUN("dump", dir);
     cr_expect_neq(r.status, 0);
     cr_expect_not_null(strstr(r.err, dir), "stderr does not name %s: %s", dir,
@@ -396,9 +430,8 @@ Test(checks, dump_of_a_missing_directory_fails)
 
 Test(run, sample_is_recorded_and_reported)
 {
-    const char *dir = e2e_trace_dir();
-    struct e2e_result r =
-        CLI_RUN("-o", dir, e2e_sample("c/hello_threads"));
+    const char *dir = cli_trace_dir();
+    struct e2e_result r = CLI_RUN("-o", dir, e2e_sample("c/hello_threads"));
     cli_expect(&r, 0, "ctrace: recorded ");
     cr_expect_str_eq(r.out, "counter = 20000 (expected 20000)\n");
     struct e2e_trace t;
@@ -412,7 +445,7 @@ Test(run, sample_is_recorded_and_reported)
 
 Test(run, exit_status_passes_through)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "exit", "3");
     cli_expect(&r, 3, "ctrace: recorded ");
     e2e_result_free(&r);
@@ -428,7 +461,7 @@ Test(run, exit_status_passes_through)
 
 Test(run, signal_death_is_128_plus_signo)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "segv");
     cli_expect(&r, 128 + SIGSEGV, "ctrace: recorded ");
     e2e_result_free(&r);
@@ -441,9 +474,9 @@ Test(run, signal_death_is_128_plus_signo)
  * ctrace lives on to report (a dead ctrace would print nothing). */
 Test(run, signals_sent_to_ctrace_are_forwarded)
 {
-    const char *dir = e2e_trace_dir();
-    struct e2e_result r = CLI_RUN("-o", dir, "sh", "-c",
-                                  "kill -TERM $PPID; exec sleep 60");
+    const char *dir = cli_trace_dir();
+    struct e2e_result r =
+        CLI_RUN("-o", dir, "sh", "-c", "kill -TERM $PPID; exec sleep 60");
     cli_expect(&r, 128 + SIGTERM, "ctrace: recorded ");
     e2e_result_free(&r);
     r = CLI_RUN("-o", dir, "sh", "-c", "kill -INT $PPID; exec sleep 60");
@@ -453,10 +486,10 @@ Test(run, signals_sent_to_ctrace_are_forwarded)
 
 Test(run, environment_of_the_program)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     const char *env[] = {"LD_PRELOAD=libm.so.6",
                          "CTRACE_OPTIONS=foo=bar stack_depth=5", NULL};
-    const char *argv[] = {"ctrace", "-o", dir, "--stack-depth=7",
+    const char *argv[] = {"ctrace",  "-o",  dir, "--stack-depth=7",
                           CLI_PROBE, "env", NULL};
     struct e2e_result r;
     cr_assert_eq(e2e_run_env(&r, argv, env, NULL, E2E_TIMEOUT_S), 0);
@@ -467,13 +500,12 @@ Test(run, environment_of_the_program)
                        "CTRACE_DIR=%s\n"
                        "CTRACE_OPTIONS=foo=bar stack_depth=7\n",
                        real) > 0);
-    cr_expect_eq(strncmp(r.out, expect, strlen(expect)), 0, "got:\n%s",
-                 r.out);
+    cr_expect_eq(strncmp(r.out, expect, strlen(expect)), 0, "got:\n%s", r.out);
     const char *pre = strstr(r.out, "LD_PRELOAD=/");
     cr_expect_not_null(pre, "got:\n%s", r.out);
     if (pre)
-        cr_expect_not_null(strstr(pre, "/libctrace.so:libm.so.6\n"),
-                           "got:\n%s", r.out);
+        cr_expect_not_null(strstr(pre, "/libctrace.so:libm.so.6\n"), "got:\n%s",
+                           r.out);
     e2e_result_free(&r);
     free(expect);
 }
@@ -481,10 +513,9 @@ Test(run, environment_of_the_program)
 /* The stack depth reaches the shim: it is in every process file header. */
 Test(run, stack_depth_reaches_the_shim)
 {
-    const char *dir = e2e_trace_dir();
-    struct e2e_result r = CLI_RUN_ENV("CTRACE_OPTIONS=stack_depth=5", "-o",
-                                      dir, "--no-report", CLI_PROBE, "exit",
-                                      "0");
+    const char *dir = cli_trace_dir();
+    struct e2e_result r = CLI_RUN_ENV("CTRACE_OPTIONS=stack_depth=5", "-o", dir,
+                                      "--no-report", CLI_PROBE, "exit", "0");
     cli_expect(&r, 0, NULL);
     DIR *d = opendir(dir);
     cr_assert_not_null(d);
@@ -510,10 +541,9 @@ Test(run, stack_depth_reaches_the_shim)
 
 Test(run, options_from_the_environment)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     char *opts = NULL;
-    cr_assert(asprintf(&opts, "CTRACE_OPTIONS=output=%s no_report=1", dir) >
-              0);
+    cr_assert(asprintf(&opts, "CTRACE_OPTIONS=output=%s no_report=1", dir) > 0);
     struct e2e_result r = CLI_RUN_ENV(opts, CLI_PROBE, "exit", "4");
     cli_expect(&r, 4, NULL);
     cr_expect_null(strstr(r.err, "ctrace:"), "report printed: %s", r.err);
@@ -524,12 +554,12 @@ Test(run, options_from_the_environment)
 
 Test(run, output_dir_keeps_one_old_trace)
 {
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     char *old = NULL, *mark = cli_path(dir, "marker"), *old_mark = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
     cr_assert(asprintf(&old_mark, "%s/marker", old) > 0);
-    struct e2e_result r = CLI_RUN("-o", dir, "--no-report", CLI_PROBE,
-                                  "exit", "0");
+    struct e2e_result r =
+        CLI_RUN("-o", dir, "--no-report", CLI_PROBE, "exit", "0");
     cli_expect(&r, 0, NULL);
     e2e_result_free(&r);
     cli_write_file(mark, "", 0644);
@@ -557,7 +587,7 @@ Test(run, output_dir_keeps_one_old_trace)
 
 Test(run, scripts_run_through_their_interpreter)
 {
-    const char *dir = e2e_tmpdir();
+    const char *dir = cli_scratch;
     char *script = cli_path(dir, "script");
     char *plain = cli_path(dir, "plain");
     char *trace = cli_path(dir, "trace");
@@ -579,7 +609,7 @@ Test(run, scripts_run_through_their_interpreter)
 Test(run, setuid_binary_of_the_caller_is_traced)
 {
     char *copy = cli_setid_copy(0, 0, 04755);
-    const char *dir = e2e_trace_dir();
+    const char *dir = cli_trace_dir();
     struct e2e_result r = CLI_RUN("-o", dir, copy, "exit", "6");
     cli_expect(&r, 6, "ctrace: recorded ");
     cr_expect(cli_has_trace_files(dir));
