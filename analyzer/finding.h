@@ -59,6 +59,10 @@ struct finding_object {
     uint64_t create_pc;  /* where it was initialised or first used */
 };
 
+/* Messages and stack labels name threads and objects by placeholders,
+ * because names are the report layer's business: "{thread:N}" is reader
+ * thread index N, "{object:J}" is f->objects[J].  Print them through
+ * finding_message_format() (below). */
 struct finding {
     enum finding_kind kind;
     enum finding_severity severity;
@@ -103,8 +107,24 @@ struct analysis_result {
     uint64_t events;
     uint64_t lost_events;
     uint64_t duration_ns;
+    /* Remarks for the end of the report (a search that was capped, events
+     * lost): plain sentences, owned. */
+    char **notes;
+    size_t nnotes;
 };
 
 void analysis_result_free(struct analysis_result *res);
+
+/* Expand the placeholders of `text` (a finding's message or one of its
+ * stack labels) into `out`.  `name` (may be NULL) writes the name of
+ * thread `index` (is_thread) or of object f->objects[index]; without it
+ * threads read "thread N" and objects their `name`, else
+ * "mutex 0x55d0c0de". Returns the length written (truncated to len-1). */
+typedef void (*finding_name_fn)(void *ctx, const struct finding *f,
+                                bool is_thread, uint32_t index, char *buf,
+                                size_t len);
+size_t finding_message_format(const struct finding *f, const char *text,
+                              finding_name_fn name, void *ctx, char *out,
+                              size_t len);
 
 #endif
