@@ -453,6 +453,10 @@ static void launch_forward(int sig, siginfo_t *info, void *ctx)
     errno = saved;
 }
 
+/* A signal ctrace was started with ignored stays ignored, for ctrace and
+ * (exec keeps SIG_IGN) for the program, as without ctrace.  The others
+ * get the forwarding handler; exec resets them to the default in the
+ * program. */
 static void launch_signals_install(void)
 {
     struct sigaction sa;
@@ -460,8 +464,11 @@ static void launch_signals_install(void)
     sa.sa_sigaction = launch_forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < N_FORWARDED; i++)
-        sigaction(forwarded_signals[i], &sa, &saved_actions[i]);
+    for (size_t i = 0; i < N_FORWARDED; i++) {
+        sigaction(forwarded_signals[i], NULL, &saved_actions[i]);
+        if (saved_actions[i].sa_handler != SIG_IGN)
+            sigaction(forwarded_signals[i], &sa, NULL);
+    }
 }
 
 static void launch_signals_restore(void)
@@ -497,14 +504,11 @@ static int launch_posix_spawn(const struct launch_target *t, char *const argv[],
                               const sigset_t *mask, pid_t *pid)
 {
     posix_spawnattr_t attr;
-    sigset_t deflt;
-    launch_signal_set(&deflt);
     posix_spawnattr_init(&attr);
-    /* The program gets the signal mask and dispositions ctrace got. */
+    /* The program gets the signal mask ctrace got, not the one blocking
+     * the forwarded signals during the spawn. */
     posix_spawnattr_setsigmask(&attr, mask);
-    posix_spawnattr_setsigdefault(&attr, &deflt);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     char **sh = t->sh_fallback ? launch_sh_argv(t->path, argv) : NULL;
     int rc = t->sh_fallback && !sh
                  ? ENOMEM

@@ -484,6 +484,18 @@ Test(run, signals_sent_to_ctrace_are_forwarded)
     e2e_result_free(&r);
 }
 
+/* A signal ignored when ctrace starts stays ignored in the program, as
+ * it would without ctrace (nohup, `cmd &` in scripts). */
+Test(run, ignored_signals_stay_ignored)
+{
+    signal(SIGINT, SIG_IGN); /* inherited by ctrace through posix_spawn */
+    struct e2e_result r = CLI_RUN("-o", cli_trace_dir(), "--no-report", "sh",
+                                  "-c", "kill -INT $$; echo alive");
+    cli_expect(&r, 0, NULL);
+    cr_expect_str_eq(r.out, "alive\n");
+    e2e_result_free(&r);
+}
+
 Test(run, environment_of_the_program)
 {
     const char *dir = cli_trace_dir();
