@@ -397,8 +397,10 @@ int launch_find_shim(char *buf, size_t size)
     const char *const rel[] = {CTRACE_BIN_TO_SHIM, "../preload"};
     char tried[2][PATH_MAX + 64];
     for (size_t i = 0; i < 2; i++) {
-        snprintf(tried[i], sizeof tried[i], "%s/%s/%s", self, rel[i],
-                 SHIM_NAME);
+        /* An absolute CTRACE_BIN_TO_SHIM: libdir is not under prefix. */
+        snprintf(tried[i], sizeof tried[i], "%s%s%s/%s",
+                 rel[i][0] == '/' ? "" : self, rel[i][0] == '/' ? "" : "/",
+                 rel[i], SHIM_NAME);
         int rc = shim_accept(tried[i], buf, size);
         if (rc != -1)
             return rc;

@@ -6,7 +6,9 @@
  *            'unit', so they also run under ASan+UBSan;
  *   run/     a program runs with libctrace.so preloaded: suite 'inject'.
  * Helper programs: CLI_PROBE (tests/cli/probe.c) and CLI_STATIC (linked
- * -static), paths compiled in by tests/cli/meson.build. */
+ * -static); CLI_SHIM is the built libctrace.so and CLI_BIN_TO_SHIM where
+ * an installed ctrace looks for it.  All compiled in by
+ * tests/cli/meson.build. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -364,6 +366,15 @@ Test(checks, setgid_binary_of_another_group_is_refused)
     free(copy);
 }
 
+Test(checks, ctrace_lib_must_exist)
+{
+    struct e2e_result r =
+        CLI_RUN_ENV("CTRACE_LIB=/no/such/libctrace.so", CLI_PROBE, "env");
+    cli_expect(&r, 1, "ctrace: CTRACE_LIB=/no/such/libctrace.so: No such file");
+    cr_expect_eq(r.out_len, 0, "the program ran: %s", r.out);
+    e2e_result_free(&r);
+}
+
 /* ---- checks: the output directory ---------------------------------- */
 
 Test(checks, failed_check_leaves_old_trace_alone)
@@ -615,6 +626,38 @@ Test(run, scripts_run_through_their_interpreter)
     free(script);
     free(plain);
     free(trace);
+}
+
+/* Installed as PREFIX/bin/ctrace and PREFIX/bin/CLI_BIN_TO_SHIM/
+ * libctrace.so, with no build tree beside it, ctrace preloads that
+ * copy. */
+Test(run, finds_the_shim_relative_to_itself)
+{
+    if (CLI_BIN_TO_SHIM[0] == '/')
+        cr_skip_test("configured with libdir outside the prefix");
+    char *cmd = NULL, *ctrace = NULL, *shim = NULL;
+    cr_assert(asprintf(&ctrace, "%s/prefix/bin/ctrace", cli_scratch) > 0);
+    cr_assert(asprintf(&shim, "%s/prefix/bin/%s/libctrace.so", cli_scratch,
+                       CLI_BIN_TO_SHIM) > 0);
+    cr_assert(asprintf(&cmd,
+                       "mkdir -p \"$(dirname '%s')\" \"$(dirname '%s')\" && "
+                       "cp '%s' '%s' && cp '%s' '%s'",
+                       ctrace, shim, e2e_ctrace(), ctrace, CLI_SHIM, shim) > 0);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    const char *argv[] = {ctrace, "-o", cli_trace_dir(),        "--no-report",
+                          "sh",   "-c", "echo \"$LD_PRELOAD\"", NULL};
+    const char *env[] = {"LD_PRELOAD=", "CTRACE_LIB=", NULL};
+    struct e2e_result r;
+    cr_assert_eq(e2e_run_env(&r, argv, env, NULL, E2E_TIMEOUT_S), 0);
+    cli_expect(&r, 0, NULL);
+    char real[PATH_MAX], want[PATH_MAX + 2];
+    cr_assert_not_null(realpath(shim, real));
+    snprintf(want, sizeof want, "%s\n", real);
+    cr_expect_str_eq(r.out, want);
+    e2e_result_free(&r);
+    free(cmd);
+    free(ctrace);
+    free(shim);
 }
 
 /* As root, a setuid-root binary runs without secure mode: traced. */
