@@ -82,12 +82,16 @@ void report_thread_short(const struct report_input *in, uint32_t thread,
                          char *buf, size_t len)
 {
     const struct trace_thread *t = report_thread(in, thread);
-    if (!t)
+    if (!t) {
         snprintf(buf, len, "T? (thread #%" PRIu32 ")", thread);
-    else if (t->name[0])
-        snprintf(buf, len, "T%" PRIu32 " '%s'", t->serial, t->name);
-    else
+    } else if (t->name[0]) {
+        char name[sizeof(t->name)];
+        snprintf(name, sizeof(name), "%s", t->name);
+        report_sanitize(name); /* a program chooses its thread names */
+        snprintf(buf, len, "T%" PRIu32 " '%s'", t->serial, name);
+    } else {
         snprintf(buf, len, "T%" PRIu32, t->serial);
+    }
 }
 
 void report_thread_label(const struct report_input *in, uint32_t thread,
@@ -164,6 +168,33 @@ const char *report_display_path(const char *path, char *buf, size_t len)
     const char *b = strrchr(path, '/');
     snprintf(buf, len, "%s", b ? b + 1 : path);
     return buf;
+}
+
+/* ---- messages ---- */
+
+void report_sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
+static void report_name_cb(void *ctx, const struct finding *f,
+                           bool is_thread, uint32_t index, char *buf,
+                           size_t len)
+{
+    const struct report_input *in = ctx;
+    if (is_thread)
+        report_thread_short(in, index, buf, len);
+    else if (index < f->nobjects)
+        report_object_name(in, &f->objects[index], buf, len);
+}
+
+void report_finding_text(const struct report_input *in,
+                         const struct finding *f, const char *text,
+                         char *buf, size_t len)
+{
+    finding_message_format(f, text, report_name_cb, (void *)in, buf, len);
 }
 
 /* ---- stacks ---- */

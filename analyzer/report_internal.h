@@ -38,6 +38,16 @@ void report_object_name(const struct report_input *in,
                         const struct finding_object *o, char *buf,
                         size_t len);
 
+/* A finding's message or stack label with its placeholders
+ * ("{thread:N}", "{object:J}") replaced by names as above. */
+void report_finding_text(const struct report_input *in,
+                         const struct finding *f, const char *text,
+                         char *buf, size_t len);
+
+/* Replace control characters by '?' (terminal output of strings the
+ * traced program chose). */
+void report_sanitize(char *s);
+
 /* Symbolize a whole stack: frames innermost first, inline frames
  * expanded.  Every recorded pc is a return address.  Returns the count. */
 size_t report_stack_frames(const struct report_input *in,

@@ -90,12 +90,15 @@ static void json_object_ref(struct jsonw *w, const struct report_input *in,
 }
 
 static void json_stack(struct jsonw *w, const struct report_input *in,
+                       const struct finding *f,
                        const struct finding_stack *st)
 {
     struct sym_frame frames[REPORT_MAX_FRAMES];
+    char label[512];
     size_t n = report_stack_frames(in, st, frames, REPORT_MAX_FRAMES);
+    report_finding_text(in, f, st->label, label, sizeof(label));
     jsonw_begin_object(w, NULL);
-    jsonw_string(w, "label", st->label);
+    jsonw_string(w, "label", label);
     json_thread_ref(w, in, "thread", st->thread);
     jsonw_uint(w, "pid", report_pid(in, st->proc));
     jsonw_begin_array(w, "frames");
@@ -108,12 +111,14 @@ static void json_stack(struct jsonw *w, const struct report_input *in,
 static void json_finding(struct jsonw *w, const struct report_input *in,
                          const struct finding *f)
 {
+    char message[1024];
+    report_finding_text(in, f, f->message, message, sizeof(message));
     jsonw_begin_object(w, NULL);
     jsonw_string(w, "kind", finding_kind_name(f->kind));
     jsonw_string(w, "severity", finding_severity_name(f->severity));
     jsonw_string(w, "category",
                  report_category_name(finding_kind_category(f->kind)));
-    jsonw_string(w, "message", f->message);
+    jsonw_string(w, "message", message);
     jsonw_string(w, "why", finding_kind_why(f->kind));
     jsonw_uint(w, "pid", f->pid);
     jsonw_uint(w, "ts_ns", f->ts_ns);
@@ -128,7 +133,7 @@ static void json_finding(struct jsonw *w, const struct report_input *in,
     jsonw_end_array(w);
     jsonw_begin_array(w, "stacks");
     for (size_t i = 0; i < f->nstacks; i++)
-        json_stack(w, in, &f->stacks[i]);
+        json_stack(w, in, f, &f->stacks[i]);
     jsonw_end_array(w);
     jsonw_end_object(w);
 }
@@ -245,6 +250,10 @@ int report_write_json(FILE *out, const struct report_input *in)
         json_process(&w, in, i);
     jsonw_end_array(&w);
     json_stats(&w, in);
+    jsonw_begin_array(&w, "notes");
+    for (size_t i = 0; i < res->nnotes; i++)
+        jsonw_string(&w, NULL, res->notes[i]);
+    jsonw_end_array(&w);
     jsonw_end_object(&w);
     fflush(out);
     return ferror(out) ? -1 : 0;

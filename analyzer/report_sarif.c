@@ -45,7 +45,7 @@ static void sarif_uri_encode(const char *s, char *buf, size_t len)
  * relative. */
 static bool sarif_uri(const char *path, char *buf, size_t len)
 {
-    char cwd[4096], enc[4096];
+    char cwd[4096];
     if (path[0] == '/' && getcwd(cwd, sizeof(cwd))) {
         size_t n = strlen(cwd);
         if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/') {
@@ -57,8 +57,8 @@ static bool sarif_uri(const char *path, char *buf, size_t len)
         sarif_uri_encode(path, buf, len);
         return true;
     }
-    sarif_uri_encode(path, enc, sizeof(enc));
-    snprintf(buf, len, "file://%s", enc);
+    snprintf(buf, len, "file://");
+    sarif_uri_encode(path, buf + strlen(buf), len - strlen(buf));
     return false;
 }
 
@@ -125,17 +125,33 @@ static void sarif_rules(struct jsonw *w)
     jsonw_end_array(w);
 }
 
+/* "label (T1 'worker-1' (tid 12, pid 10))": what a stack shows. */
+static void sarif_stack_label(const struct report_input *in,
+                              const struct finding *f,
+                              const struct finding_stack *st, char *buf,
+                              size_t len)
+{
+    char label[384], who[256];
+    report_finding_text(in, f, st->label, label, sizeof(label));
+    report_thread_label(in, st->thread, who, sizeof(who));
+    if (label[0])
+        snprintf(buf, len, "%s (%s)", label, who);
+    else
+        snprintf(buf, len, "%s", who);
+}
+
 /* One finding stack as a SARIF stack object. */
 static void sarif_stack(struct jsonw *w, const struct report_input *in,
+                        const struct finding *f,
                         const struct finding_stack *st,
                         const struct sym_frame *frames, size_t n)
 {
-    char who[256];
+    char label[1024];
     const struct trace_thread *t = report_thread(in, st->thread);
-    report_thread_label(in, st->thread, who, sizeof(who));
+    sarif_stack_label(in, f, st, label, sizeof(label));
     jsonw_begin_object(w, NULL);
     jsonw_begin_object(w, "message");
-    jsonw_string(w, "text", st->label[0] ? st->label : who);
+    jsonw_string(w, "text", label);
     jsonw_end_object(w);
     jsonw_begin_array(w, "frames");
     for (size_t i = 0; i < n; i++) {
@@ -164,12 +180,14 @@ static void sarif_result(struct jsonw *w, const struct report_input *in,
         nf[i] = report_stack_frames(in, &f->stacks[i],
                                     &frames[i * REPORT_MAX_FRAMES],
                                     REPORT_MAX_FRAMES);
+    char message[1024];
+    report_finding_text(in, f, f->message, message, sizeof(message));
     jsonw_begin_object(w, NULL);
     jsonw_string(w, "ruleId", finding_kind_name(f->kind));
     jsonw_uint(w, "ruleIndex", (uint64_t)f->kind);
     jsonw_string(w, "level", sarif_level(f->severity));
     jsonw_begin_object(w, "message");
-    jsonw_string(w, "text", f->message);
+    jsonw_string(w, "text", message);
     jsonw_end_object(w);
     jsonw_begin_array(w, "locations");
     for (size_t i = 0; i < ns; i++) {
@@ -185,18 +203,15 @@ static void sarif_result(struct jsonw *w, const struct report_input *in,
         if (nf[i] == 0)
             continue;
         const struct sym_frame *sf = &frames[i * REPORT_MAX_FRAMES];
-        char label[256];
-        if (f->stacks[i].label[0])
-            snprintf(label, sizeof(label), "%s", f->stacks[i].label);
-        else
-            report_thread_label(in, f->stacks[i].thread, label, sizeof(label));
+        char label[1024];
+        sarif_stack_label(in, f, &f->stacks[i], label, sizeof(label));
         sarif_location(w, NULL, (unsigned)i + 1,
                        &sf[report_top_frame(sf, nf[i])], label);
     }
     jsonw_end_array(w);
     jsonw_begin_array(w, "stacks");
     for (size_t i = 0; i < ns; i++)
-        sarif_stack(w, in, &f->stacks[i], &frames[i * REPORT_MAX_FRAMES],
+        sarif_stack(w, in, f, &f->stacks[i], &frames[i * REPORT_MAX_FRAMES],
                     nf[i]);
     jsonw_end_array(w);
     jsonw_end_object(w);
@@ -225,9 +240,11 @@ int report_write_sarif(FILE *out, const struct report_input *in)
     jsonw_end_object(&w);
 
     if (getcwd(cwd, sizeof(cwd))) {
-        char enc[4096];
-        sarif_uri_encode(cwd, enc, sizeof(enc));
-        snprintf(uri, sizeof(uri), "file://%s/", strcmp(enc, "/") ? enc : "");
+        /* a base URI ends with a slash */
+        snprintf(uri, sizeof(uri), "file://");
+        sarif_uri_encode(strcmp(cwd, "/") ? cwd : "", uri + 7,
+                         sizeof(uri) - 8);
+        strcat(uri, "/");
         jsonw_begin_object(&w, "originalUriBaseIds");
         jsonw_begin_object(&w, "%SRCROOT%");
         jsonw_string(&w, "uri", uri);
@@ -241,6 +258,15 @@ int report_write_sarif(FILE *out, const struct report_input *in)
         sarif_result(&w, in, &res->findings[order[i]]);
     jsonw_end_array(&w);
     free(order);
+
+    if (res->nnotes) {
+        jsonw_begin_object(&w, "properties");
+        jsonw_begin_array(&w, "notes");
+        for (size_t i = 0; i < res->nnotes; i++)
+            jsonw_string(&w, NULL, res->notes[i]);
+        jsonw_end_array(&w);
+        jsonw_end_object(&w);
+    }
 
     jsonw_end_object(&w);
     jsonw_end_array(&w);

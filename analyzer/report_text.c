@@ -54,15 +54,16 @@ static void text_frame(FILE *out, const struct text_style *st, size_t i,
 }
 
 static void text_stack(FILE *out, const struct report_input *in,
-                       const struct text_style *st,
+                       const struct text_style *st, const struct finding *f,
                        const struct finding_stack *stack)
 {
     struct sym_frame frames[REPORT_MAX_FRAMES];
-    char who[256];
+    char who[256], label[512];
     report_thread_label(in, stack->thread, who, sizeof(who));
-    fprintf(out, "\n  %s%s%s%s%s:\n", st->bold,
-            stack->label[0] ? stack->label : "stack",
-            stack->label[0] ? " - " : " of ", who, st->reset);
+    report_finding_text(in, f, stack->label, label, sizeof(label));
+    report_sanitize(label);
+    fprintf(out, "\n  %s%s%s%s%s:\n", st->bold, label[0] ? label : "stack",
+            label[0] ? " - " : " of ", who, st->reset);
     size_t n = report_stack_frames(in, stack, frames, REPORT_MAX_FRAMES);
     if (n == 0)
         fputs("    (no stack recorded)\n", out);
@@ -113,13 +114,16 @@ static void text_finding(FILE *out, const struct report_input *in,
         fprintf(out, " in pid %" PRIu32, f->pid);
     if (f->count > 1)
         fprintf(out, " (seen %" PRIu32 " times)", f->count);
-    fprintf(out, "\n  %s%s%s\n", st->bold, f->message, st->reset);
+    char message[1024];
+    report_finding_text(in, f, f->message, message, sizeof(message));
+    report_sanitize(message);
+    fprintf(out, "\n  %s%s%s\n", st->bold, message, st->reset);
     fprintf(out, "  %swhy: %s%s\n", st->dim, finding_kind_why(f->kind),
             st->reset);
     text_threads(out, in, f);
     text_objects(out, in, f);
     for (size_t i = 0; i < f->nstacks; i++)
-        text_stack(out, in, st, &f->stacks[i]);
+        text_stack(out, in, st, f, &f->stacks[i]);
     fputc('\n', out);
 }
 
@@ -226,6 +230,15 @@ static void text_contention(FILE *out, const struct report_input *in,
     fputc('\n', out);
 }
 
+/* Remarks of the analysis (a capped search, lost events). */
+static void text_notes(FILE *out, const struct report_input *in,
+                       const struct text_style *st)
+{
+    for (size_t i = 0; i < in->res->nnotes; i++)
+        fprintf(out, "%snote:%s %s\n", st->note, st->reset,
+                in->res->notes[i]);
+}
+
 int report_write_text(FILE *out, const struct report_input *in, bool color)
 {
     const struct text_style *st = color ? &text_color : &text_plain;
@@ -233,6 +246,7 @@ int report_write_text(FILE *out, const struct report_input *in, bool color)
     text_findings(out, in, st);
     text_exception_groups(out, in, st);
     text_contention(out, in, st);
+    text_notes(out, in, st);
     report_summary_line(in, summary, sizeof(summary));
     fprintf(out, "%s%s%s\n", st->bold, summary, st->reset);
     fflush(out);

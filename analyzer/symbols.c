@@ -403,6 +403,51 @@ static int sym_die_udata(Dwarf_Die *die, int at)
     return (int)w;
 }
 
+/* Whether buf[0..o) ends with a ".." component (kept: nothing to drop). */
+static bool sym_path_ends_dotdot(const char *buf, size_t o)
+{
+    return o >= 2 && buf[o - 1] == '.' && buf[o - 2] == '.' &&
+           (o == 2 || buf[o - 3] == '/');
+}
+
+/* Intern a source path with "." and "dir/.." components removed
+ * lexically (DWARF joins comp_dir and "../src/x.c"). */
+static const char *sym_intern_path(struct symbolizer *s, const char *path)
+{
+    char buf[4096];
+    size_t o = 0;
+    if (!path || strlen(path) >= sizeof(buf))
+        return sym_intern(s, path);
+    bool abs = path[0] == '/';
+    for (const char *p = path; *p;) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        bool dot = n == 1 && p[0] == '.';
+        bool dotdot = n == 2 && p[0] == '.' && p[1] == '.';
+        if (n == 0 || dot) {
+            /* nothing */
+        } else if (dotdot && o == 0 && abs) {
+            /* "/.." is "/" */
+        } else if (dotdot && o > 0 && !sym_path_ends_dotdot(buf, o)) {
+            while (o > 0 && buf[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else {
+            if (o > 0 || abs)
+                buf[o++] = '/';
+            memcpy(buf + o, p, n);
+            o += n;
+        }
+        p += n;
+    }
+    if (o == 0 && abs)
+        buf[o++] = '/';
+    buf[o] = '\0';
+    return sym_intern(s, o ? buf : path);
+}
+
 static const char *sym_call_file(struct symbolizer *s, Dwarf_Die *cu,
                                  Dwarf_Die *inl)
 {
@@ -411,7 +456,24 @@ static const char *sym_call_file(struct symbolizer *s, Dwarf_Die *cu,
     int idx = sym_die_udata(inl, DW_AT_call_file);
     if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || (size_t)idx >= nfiles)
         return NULL;
-    return sym_intern(s, dwarf_filesrc(files, (size_t)idx, NULL, NULL));
+    return sym_intern_path(s, dwarf_filesrc(files, (size_t)idx, NULL, NULL));
+}
+
+/* The scopes at `pc`, innermost first, through the concrete DIE tree:
+ * inlined instance, its lexical blocks, the function it was inlined
+ * into, and so on up to the CU.  (dwarf_getscopes alone continues an
+ * inlined instance through its abstract origin, which loses the caller.)
+ * Returns the count, *scopes malloc'ed. */
+static int sym_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc,
+                               Dwarf_Die **scopes)
+{
+    Dwarf_Die *first = NULL;
+    int n = dwarf_getscopes(cu, pc, &first);
+    if (n <= 0)
+        return n;
+    Dwarf_Die innermost = first[0];
+    free(first);
+    return dwarf_getscopes_die(&innermost, scopes);
 }
 
 /* Where the innermost frame is: the line table's answer at addr. */
@@ -428,7 +490,7 @@ static struct sym_pos sym_line_at(struct symbolizer *s, Dwfl_Module *mod,
     if (ln) {
         const char *file =
             dwfl_lineinfo(ln, NULL, &pos.line, &pos.column, NULL, NULL);
-        pos.file = sym_intern(s, file);
+        pos.file = sym_intern_path(s, file);
     }
     return pos;
 }
@@ -456,7 +518,7 @@ static uint32_t sym_resolve(struct symbolizer *s, struct sym_file *file,
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(file->mod, addr, &bias);
     Dwarf_Die *scopes = NULL;
-    int nscopes = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    int nscopes = cu ? sym_concrete_scopes(cu, addr - bias, &scopes) : 0;
     for (int i = 0; i < nscopes && n < SYM_MAX_INLINE; i++) {
         int tag = dwarf_tag(&scopes[i]);
         if (!sym_is_function_tag(tag))
@@ -468,8 +530,9 @@ static uint32_t sym_resolve(struct symbolizer *s, struct sym_file *file,
         f->column = pos.column;
         n++;
         if (tag != DW_TAG_inlined_subroutine) {
-            /* the ELF symbol has the full demangled signature */
-            if (elfname)
+            /* DWARF names the function even in its .cold part; the
+               ELF symbol is the fallback */
+            if (!f->function && elfname)
                 f->function = sym_demangle(s, elfname);
             break;
         }
@@ -553,8 +616,8 @@ int sym_lookup(struct symbolizer *s, uint32_t proc, uint64_t pc,
     if (!m)
         return 1;
     struct sym_file *file = &s->files[m->file];
-    sym_fill_module(&out[0], file, pc, m->base);
     sym_file_open(s, file);
+    sym_fill_module(&out[0], file, pc, m->base);
     if (!file->dwfl)
         return 1;
 
