@@ -1,0 +1,401 @@
+/* `ctrace dump [--json] [DIR]`: every event of a trace, in the reader's
+ * merged order, one per line.
+ *
+ * Text lines are for people (seconds.nanoseconds since the trace's start,
+ * pid, tid, event name, then key=value fields); --json lines are for
+ * programs (DESIGN.md: ts_ns, pid, tid, event, obj, ...).  Both print the
+ * same fields through one small field writer, so a payload is decoded in
+ * one place.  Payload bytes come from the trace: every length is checked
+ * against the payload's size before it is used.
+ *
+ * Exit status: 0, 1 when the trace is corrupt (the readable part is still
+ * printed, the errors go to stderr), 2 when it cannot be read at all or
+ * on a usage error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "commands.h"
+#include "reader.h"
+
+#define DUMP_EXIT_CORRUPT 1
+#define DUMP_EXIT_USAGE 2
+#define DUMP_DEFAULT_DIR "ctrace.data"
+
+/* ---- one field writer for both formats ---- */
+
+struct dump_out {
+    FILE *f;
+    bool json;
+};
+
+static void dump_key(struct dump_out *o, const char *key)
+{
+    if (o->json)
+        fprintf(o->f, ",\"%s\":", key);
+    else
+        fprintf(o->f, " %s=", key);
+}
+
+/* A string from the trace: at most `max` bytes, stops at NUL, escaped. */
+static void dump_str(struct dump_out *o, const char *key, const char *s,
+                     size_t max)
+{
+    dump_key(o, key);
+    putc('"', o->f);
+    for (size_t i = 0; i < max && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(o->f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", o->f);
+        else if (c == '\t')
+            fputs("\\t", o->f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(o->f, o->json ? "\\u%04x" : "\\x%02x", c);
+        else
+            putc(c, o->f);
+    }
+    putc('"', o->f);
+}
+
+static void dump_uint(struct dump_out *o, const char *key, uint64_t v)
+{
+    dump_key(o, key);
+    fprintf(o->f, "%llu", (unsigned long long)v);
+}
+
+static void dump_int(struct dump_out *o, const char *key, int64_t v)
+{
+    dump_key(o, key);
+    fprintf(o->f, "%lld", (long long)v);
+}
+
+static void dump_hex(struct dump_out *o, const char *key, uint64_t v)
+{
+    dump_key(o, key);
+    fprintf(o->f, o->json ? "\"0x%llx\"" : "0x%llx", (unsigned long long)v);
+}
+
+static void dump_frames(struct dump_out *o, const char *key,
+                        const uint64_t *pcs, size_t n)
+{
+    if (!n)
+        return;
+    dump_key(o, key);
+    if (o->json) {
+        putc('[', o->f);
+        for (size_t i = 0; i < n; i++)
+            fprintf(o->f, "%s\"0x%llx\"", i ? "," : "",
+                    (unsigned long long)pcs[i]);
+        putc(']', o->f);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            fprintf(o->f, "%s0x%llx", i ? "," : "", (unsigned long long)pcs[i]);
+    }
+}
+
+/* ---- payloads ---- */
+
+/* A view of a payload with bounds: every take checks what is left. */
+struct payload {
+    const unsigned char *p;
+    size_t left;
+};
+
+static const void *payload_take(struct payload *pl, size_t n)
+{
+    if (n > pl->left)
+        return NULL;
+    const void *at = pl->p;
+    pl->p += n;
+    pl->left -= n;
+    return at;
+}
+
+/* The u64 pcs after an 8-aligned point of the payload. */
+static void payload_frames(struct dump_out *o, const struct trace_event *ev,
+                           struct payload *pl, size_t nframes)
+{
+    size_t used = (size_t)(pl->p - (const unsigned char *)ev->payload);
+    size_t pad = (8 - used % 8) % 8;
+    if (!payload_take(pl, pad))
+        return;
+    if (nframes > pl->left / 8)
+        nframes = pl->left / 8;
+    uint64_t pcs[TRACE_PAYLOAD_MAX / 8];
+    memcpy(pcs, pl->p, nframes * 8);
+    dump_frames(o, "frames", pcs, nframes);
+}
+
+static void payload_string(struct dump_out *o, const char *key,
+                           struct payload *pl, size_t len)
+{
+    if (len > pl->left)
+        len = pl->left;
+    const char *s = payload_take(pl, len);
+    if (s)
+        dump_str(o, key, s, len);
+}
+
+static void dump_reap(struct dump_out *o, const struct trace_reap_info *ri)
+{
+    dump_int(o, "child_pid", ri->pid);
+    if (ri->pid > 0) {
+        dump_int(o, "status", ri->status);
+        if (WIFEXITED(ri->status))
+            dump_int(o, "exit_code", WEXITSTATUS(ri->status));
+        else if (WIFSIGNALED(ri->status))
+            dump_int(o, "signo", WTERMSIG(ri->status));
+    } else if (ri->pid < 0) {
+        dump_int(o, "errno", ri->err);
+    }
+    dump_int(o, "how", ri->how);
+}
+
+static void dump_assert(struct dump_out *o, const struct trace_event *ev,
+                        struct payload *pl)
+{
+    const struct trace_assert_info *ai = payload_take(pl, sizeof *ai);
+    if (!ai)
+        return;
+    payload_string(o, "expr", pl, ai->expr_len);
+    payload_string(o, "file", pl, ai->file_len);
+    dump_uint(o, "line", ai->line);
+    payload_string(o, "function", pl, ai->func_len);
+    payload_frames(o, ev, pl, ai->nframes);
+}
+
+static void dump_module(struct dump_out *o, struct payload *pl)
+{
+    const struct trace_module_info *mi = payload_take(pl, sizeof *mi);
+    if (!mi)
+        return;
+    dump_hex(o, "base", mi->base);
+    dump_hex(o, "lo", mi->lo);
+    dump_hex(o, "hi", mi->hi);
+    size_t n = mi->build_id_len < sizeof mi->build_id ? mi->build_id_len
+                                                      : sizeof mi->build_id;
+    char hex[2 * sizeof mi->build_id + 1];
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mi->build_id[i]);
+    hex[2 * n] = '\0';
+    dump_str(o, "build_id", hex, sizeof hex);
+    payload_string(o, "path", pl, mi->path_len);
+}
+
+/* Fields decoded from an event's payload. */
+static void dump_payload(struct dump_out *o, const struct trace_event *ev)
+{
+    struct payload pl = {ev->payload, ev->payload ? ev->payload_len : 0};
+    switch (ev->type) {
+    case TRACE_EV_PROCESS_START: {
+        const struct trace_process_info *pi = payload_take(&pl, sizeof *pi);
+        if (pi) {
+            dump_uint(o, "ppid", pi->ppid);
+            if (pi->parent_serial != UINT32_MAX)
+                dump_uint(o, "parent_serial", pi->parent_serial);
+            dump_uint(o, "flags", pi->flags);
+        }
+        break;
+    }
+    case TRACE_EV_EXEC:
+        payload_string(o, "path", &pl, pl.left);
+        break;
+    case TRACE_EV_SYSTEM:
+    case TRACE_EV_POPEN:
+        payload_string(o, "command", &pl, pl.left);
+        break;
+    case TRACE_EV_THREAD_NAME:
+    case TRACE_EV_SEM_OPEN:
+        payload_string(o, "name", &pl, pl.left);
+        break;
+    case TRACE_EV_SPAWN: {
+        const struct trace_spawn_info *si = payload_take(&pl, sizeof *si);
+        if (si) {
+            dump_uint(o, "child_pid", si->child_pid);
+            dump_uint(o, "result", si->result);
+            payload_string(o, "path", &pl, pl.left);
+        }
+        break;
+    }
+    case TRACE_EV_PROCESS_REAP: {
+        const struct trace_reap_info *ri = payload_take(&pl, sizeof *ri);
+        if (ri)
+            dump_reap(o, ri);
+        break;
+    }
+    case TRACE_EV_SIGNAL: {
+        const struct trace_signal_info *si = payload_take(&pl, sizeof *si);
+        if (si) {
+            dump_int(o, "signo", si->signo);
+            dump_int(o, "code", si->code);
+            dump_hex(o, "addr", si->addr);
+            payload_frames(o, ev, &pl, si->nframes);
+        }
+        break;
+    }
+    case TRACE_EV_ABORT:
+    case TRACE_EV_CXX_TERMINATE:
+        payload_frames(o, ev, &pl, pl.left / 8);
+        break;
+    case TRACE_EV_ASSERT:
+        dump_assert(o, ev, &pl);
+        break;
+    case TRACE_EV_CXX_THROW: {
+        const struct trace_throw_info *ti = payload_take(&pl, sizeof *ti);
+        if (ti) {
+            payload_string(o, "type", &pl, ti->type_len);
+            if (ti->what_len)
+                payload_string(o, "what", &pl, ti->what_len);
+            payload_frames(o, ev, &pl, ti->nframes);
+        }
+        break;
+    }
+    case TRACE_EV_MODULE_LOAD:
+        dump_module(o, &pl);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Fields that name what a plain arg means. */
+static void dump_arg_meaning(struct dump_out *o, const struct trace_event *ev)
+{
+    switch (ev->type) {
+    case TRACE_EV_FORK:
+        dump_uint(o, "child_pid", ev->arg);
+        break;
+    case TRACE_EV_PROCESS_EXIT:
+        dump_int(o, "status", (int32_t)ev->arg);
+        break;
+    case TRACE_EV_SIGNAL_ENTER:
+    case TRACE_EV_SIGNAL_LEAVE:
+        dump_uint(o, "signo", ev->arg);
+        break;
+    case TRACE_EV_EXEC_FAIL:
+        dump_uint(o, "errno", ev->arg);
+        break;
+    case TRACE_EV_THREAD_CREATE:
+        dump_uint(o, "child_serial", ev->arg);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- one event ---- */
+
+static void dump_event(struct dump_out *o, const struct trace_event *ev)
+{
+    uint32_t fl = trace_event_flags(ev->type);
+    const char *name = trace_event_name(ev->type);
+    if ((fl & TF_META) || !name)
+        return;
+    if (o->json)
+        fprintf(o->f, "{\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"event\":\"%s\"",
+                (unsigned long long)ev->ts_ns, ev->pid, ev->tid, name);
+    else
+        fprintf(o->f, "%llu.%09llu %u %u %s",
+                (unsigned long long)(ev->ts_ns / 1000000000u),
+                (unsigned long long)(ev->ts_ns % 1000000000u), ev->pid,
+                ev->tid, name);
+    if (fl & TF_OBJ)
+        dump_hex(o, "obj", ev->obj);
+    if (!(fl & TF_PAYLOAD))
+        dump_uint(o, "arg", ev->arg);
+    if (fl & TF_SEQ)
+        dump_uint(o, "seq", ev->seq);
+    if (ev->site)
+        dump_hex(o, "site", ev->site);
+    dump_arg_meaning(o, ev);
+    dump_payload(o, ev);
+    if (o->json && ev->site_depth)
+        dump_frames(o, "site_stack", ev->site_stack, ev->site_depth);
+    fputs(o->json ? "}\n" : "\n", o->f);
+}
+
+/* ---- the command ---- */
+
+static void dump_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: ctrace dump [--json] [DIR]\n"
+            "\n"
+            "Print every event of the trace in DIR (default %s), in order,\n"
+            "one per line: seconds since the trace's start, pid, tid, event\n"
+            "and its fields.  With --json, one JSON object per line with\n"
+            "ts_ns, pid, tid, event, obj, arg, seq, site and the payload's\n"
+            "fields (docs/trace-format.md lists them).\n"
+            "\n"
+            "Exit status: 0; 1 when the trace is corrupt (what can be read is\n"
+            "printed, errors go to stderr); 2 when it cannot be read at all.\n",
+            DUMP_DEFAULT_DIR);
+}
+
+static int dump_parse(int argc, char **argv, bool *json, const char **dir)
+{
+    bool opts = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            dump_usage(stdout);
+            return 0;
+        } else if (opts && strcmp(a, "--json") == 0) {
+            *json = true;
+        } else if (opts && strcmp(a, "--") == 0) {
+            opts = false;
+        } else if (opts && a[0] == '-' && a[1]) {
+            fprintf(stderr, "ctrace dump: unknown option '%s'\n", a);
+            dump_usage(stderr);
+            return DUMP_EXIT_USAGE;
+        } else if (*dir) {
+            fprintf(stderr, "ctrace dump: one trace directory at a time "
+                            "('%s' and '%s')\n", *dir, a);
+            return DUMP_EXIT_USAGE;
+        } else {
+            *dir = a;
+        }
+    }
+    return -1;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+    bool json = false;
+    const char *dir = NULL;
+    int rc = dump_parse(argc, argv, &json, &dir);
+    if (rc >= 0)
+        return rc;
+    if (!dir)
+        dir = DUMP_DEFAULT_DIR;
+    struct trace_error err;
+    struct trace_reader *r = trace_reader_open(dir, &err);
+    if (!r) {
+        fprintf(stderr, "ctrace dump: %s\n", err.msg);
+        return DUMP_EXIT_USAGE;
+    }
+    static char buf[1 << 16];
+    setvbuf(stdout, buf, _IOFBF, sizeof buf);
+    struct dump_out o = {stdout, json};
+    struct trace_event ev;
+    int status = 0;
+    while ((rc = trace_reader_next(r, &ev, &err)) != 0) {
+        if (rc < 0) {
+            fflush(stdout);
+            fprintf(stderr, "ctrace dump: %s\n", err.msg);
+            status = DUMP_EXIT_CORRUPT;
+            continue;
+        }
+        dump_event(&o, &ev);
+    }
+    fflush(stdout);
+    uint64_t lost = trace_reader_lost_events(r);
+    if (lost)
+        fprintf(stderr, "ctrace dump: %llu events were lost while recording "
+                        "(no room in the trace)\n", (unsigned long long)lost);
+    trace_reader_close(r);
+    return status;
+}
