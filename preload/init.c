@@ -75,6 +75,8 @@ static void options_parse(void)
 
 /* ---- process image ---- */
 
+static void site_stack_capture(struct trace_thread_writer *w, uint64_t site);
+
 static uint32_t current_tid(void) { return (uint32_t)syscall(SYS_gettid); }
 
 static void record_thread_name_from_comm(struct trace_thread_writer *w)
@@ -102,6 +104,8 @@ static bool process_open(uint32_t flags, uint32_t parent_serial)
     if (trace_writer_open_process(&shim_proc, trace_dir, pid, ppid, flags,
                                   trace_clock_pick(), opt_stack_depth) != 0)
         return false;
+    if (opt_stack_depth > 1)
+        shim_proc.site_hook = site_stack_capture;
     uint32_t serial = trace_writer_next_serial(&shim_proc);
     struct trace_thread_writer *w =
         trace_writer_thread_new(&shim_proc, current_tid(), serial);
@@ -262,9 +266,13 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip)
     return n;
 }
 
-/* First record at this site in this chunk: attach the deeper stack. */
+/* First record at this site in this chunk: attach the deeper stack
+ * (the writer's site_hook).  Not from a signal handler: unwinding there
+ * could meet the loader's lock. */
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
 {
+    if (shim_tls.in_signal)
+        return;
     uint64_t pcs[STACK_CAPTURE_MAX];
     uint32_t n = shim_backtrace(pcs, STACK_CAPTURE_MAX, 0);
     uint32_t at = 0;
@@ -278,33 +286,3 @@ static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
     trace_emit_site_stack(w, site, pcs + at, depth);
 }
 
-static inline void maybe_site_stack(struct trace_thread_writer *w,
-                                    uint64_t site)
-{
-    if (site && w->proc->stack_depth > 1 && !shim_tls.in_signal &&
-        w->depth == 0 && !trace_writer_site_known(w, site))
-        site_stack_capture(w, site);
-}
-
-void shim_event(struct trace_thread_writer *w, uint32_t type, const void *obj,
-                uint64_t site, uint32_t arg)
-{
-    maybe_site_stack(w, site);
-    trace_emit(w, type, (uint64_t)(uintptr_t)obj, site, arg, 0);
-}
-
-void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
-                    const void *obj, uint64_t site, uint32_t arg)
-{
-    maybe_site_stack(w, site);
-    uint64_t o = (uint64_t)(uintptr_t)obj;
-    trace_emit(w, type, o, site, arg, trace_writer_seq(w->proc, o));
-}
-
-void shim_event_payload(struct trace_thread_writer *w, uint32_t type,
-                        const void *obj, uint64_t site, const void *payload,
-                        uint32_t len)
-{
-    maybe_site_stack(w, site);
-    trace_emit_payload(w, type, (uint64_t)(uintptr_t)obj, site, payload, len);
-}

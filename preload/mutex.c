@@ -48,6 +48,8 @@ static void resolve_trylock(void)
         real_trylock = shim_dlsym("pthread_mutex_trylock", NULL);
 }
 
+/* The hot path: an uncontended lock is one trylock and one record; the
+ * rest (contention, errors) is shim_acquire's. */
 SHIM_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (SHIM_UNLIKELY(!real_lock))
@@ -56,8 +58,14 @@ SHIM_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     if (!w)
         return real_lock(m);
     resolve_trylock();
+    int rc = real_trylock(m);
+    if (SHIM_LIKELY(rc == 0)) {
+        shim_event_acquire(w, TRACE_EV_MUTEX_ACQUIRE, m, SHIM_SITE,
+                           TRACE_ACQ_LOCK);
+        return 0;
+    }
     const struct shim_block_call call = {block_lock, NULL, 0, 0};
-    return shim_acquire(w, &mutex_spec, m, SHIM_SITE, &call);
+    return shim_acquire_after_try(w, &mutex_spec, m, SHIM_SITE, &call, rc);
 }
 
 SHIM_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
@@ -102,16 +110,11 @@ SHIM_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return real(m);
-    int saved = errno;
     uint64_t site = SHIM_SITE;
-    shim_event_seq(w, TRACE_EV_MUTEX_RELEASE, m, site, 0);
-    errno = saved;
+    shim_event_release(w, TRACE_EV_MUTEX_RELEASE, m, site, 0);
     int rc = real(m);
-    if (SHIM_UNLIKELY(rc != 0)) {
-        saved = errno;
+    if (SHIM_UNLIKELY(rc != 0))
         shim_event(w, TRACE_EV_MUTEX_RELEASE_FAIL, m, site, (uint32_t)rc);
-        errno = saved;
-    }
     return rc;
 }
 
@@ -134,11 +137,8 @@ SHIM_EXPORT int pthread_mutex_init(pthread_mutex_t *m,
     SHIM_REAL(pthread_mutex_init);
     int rc = real(m, attr);
     struct trace_thread_writer *w = shim_writer();
-    if (w && rc == 0) {
-        int saved = errno;
+    if (w && rc == 0)
         shim_event(w, TRACE_EV_MUTEX_INIT, m, SHIM_SITE, mutex_attr_bits(attr));
-        errno = saved;
-    }
     return rc;
 }
 
@@ -147,10 +147,7 @@ SHIM_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
     SHIM_REAL(pthread_mutex_destroy);
     int rc = real(m);
     struct trace_thread_writer *w = shim_writer();
-    if (w) {
-        int saved = errno;
+    if (w)
         shim_event(w, TRACE_EV_MUTEX_DESTROY, m, SHIM_SITE, (uint32_t)rc);
-        errno = saved;
-    }
     return rc;
 }

@@ -11,16 +11,15 @@
  *    and from inside our own dependencies (dlsym, libunwind): a per-thread
  *    `busy` flag makes the shim step aside while it runs its own code.
  *
- * A wrapper looks like:
+ * Recording never changes errno (the writer restores it where a system
+ * call could set it), so a wrapper looks like:
  *
  *   int pthread_mutex_unlock(pthread_mutex_t *m)
  *   {
  *       SHIM_REAL(pthread_mutex_unlock);
  *       struct trace_thread_writer *w = shim_writer();
  *       if (!w) return real(m);                  // not recording
- *       int saved = errno;
- *       shim_event_seq(w, TRACE_EV_MUTEX_RELEASE, m, SHIM_SITE, 0);
- *       errno = saved;
+ *       shim_event_release(w, TRACE_EV_MUTEX_RELEASE, m, SHIM_SITE, 0);
  *       return real(m);
  *   }
  */
@@ -90,17 +89,47 @@ bool shim_init(void);
 static inline void shim_enter(void) { shim_tls.busy++; }
 static inline void shim_leave(void) { shim_tls.busy--; }
 
-/* Record an event.  The site's deeper stack is captured once per chunk
- * when stack_depth > 1. */
-void shim_event(struct trace_thread_writer *w, uint32_t type, const void *obj,
-                uint64_t site, uint32_t arg);
-/* Record a TF_SEQ event: takes the object's next sequence number now, so
- * call it before a release and after an acquire. */
-void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
-                    const void *obj, uint64_t site, uint32_t arg);
-void shim_event_payload(struct trace_thread_writer *w, uint32_t type,
-                        const void *obj, uint64_t site, const void *payload,
-                        uint32_t len);
+/* Record an event.  The site's deeper stack is attached once per chunk
+ * (the writer's site_hook) when stack_depth > 1. */
+static inline void shim_event(struct trace_thread_writer *w, uint32_t type,
+                              const void *obj, uint64_t site, uint32_t arg)
+{
+    trace_emit(w, type, (uint64_t)(uintptr_t)obj, site, arg);
+}
+
+/* Record a happens-before source or sink (TF_SEQ events): call it before
+ * a release and after an acquire. */
+static inline void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
+                                  const void *obj, uint64_t site, uint32_t arg)
+{
+    trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
+                       TRACE_FENCE_BOTH);
+}
+
+/* The same for hot paths that know which side they are on. */
+static inline void shim_event_release(struct trace_thread_writer *w,
+                                      uint32_t type, const void *obj,
+                                      uint64_t site, uint32_t arg)
+{
+    trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
+                       TRACE_FENCE_RELEASE);
+}
+
+static inline void shim_event_acquire(struct trace_thread_writer *w,
+                                      uint32_t type, const void *obj,
+                                      uint64_t site, uint32_t arg)
+{
+    trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
+                       TRACE_FENCE_ACQUIRE);
+}
+
+static inline void shim_event_payload(struct trace_thread_writer *w,
+                                      uint32_t type, const void *obj,
+                                      uint64_t site, const void *payload,
+                                      uint32_t len)
+{
+    trace_emit_payload(w, type, (uint64_t)(uintptr_t)obj, site, payload, len);
+}
 
 #define STACK_CAPTURE_MAX 128
 
@@ -113,6 +142,20 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip);
 void shim_thread_adopt(uint32_t serial, uint32_t creator_serial,
                        uint64_t start_routine);
 void shim_thread_main_start(void);
+/* Thread creation through the start trampoline, shared by pthread_create
+ * and thrd_create (c11.c): prepare records thread-create and returns the
+ * trampoline's argument (NULL: create the thread untraced); pass it to
+ * shim_thread_main, or to shim_thread_create_failed when the real call
+ * failed.  Exactly one of fn and c11_fn is set. */
+struct shim_start;
+struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
+                                       void *(*fn)(void *),
+                                       int (*c11_fn)(void *), void *arg,
+                                       uint64_t site);
+void shim_thread_create_failed(struct trace_thread_writer *w,
+                               struct shim_start *st, uint64_t site,
+                               uint32_t err);
+void *shim_thread_main(void *st);
 
 /* Process life cycle (init.c): the child side of fork calls this to start
  * its own trace file; `parent_serial` is the forking thread's serial. */

@@ -151,6 +151,10 @@ struct trace_file_header {
 #define TRACE_FILE_EXITED (1u << 0)  /* exit status recorded */
 #define TRACE_FILE_FORKED (1u << 1)  /* image began by fork() */
 #define TRACE_FILE_EXECED (1u << 2)  /* image began by exec of a traced one */
+/* TF_SEQ records carry per-object sequence numbers from seq.map.  Without
+ * this flag the clock is the TSC, read with LFENCE on both sides, and
+ * clock order is happens-before order for one object's events. */
+#define TRACE_FILE_SEQ (1u << 3)
 
 /* The head of a chunk. */
 struct trace_chunk_header {

@@ -90,17 +90,15 @@ static ssize_t read_small_file(const char *path, char *buf, size_t cap)
     return (ssize_t)got;
 }
 
-/* Grow a file to at least `end` bytes without ever shrinking it, and
- * with the blocks really allocated, so a later store into the mapping
- * cannot SIGBUS on a full disk. */
+/* Give the file the bytes [off, off+len) for real, never shrinking it,
+ * so that a later store into the mapping cannot SIGBUS on a full disk: a
+ * full disk shows here, as an error, and costs events, not the program.
+ * Writing zeros (rather than fallocate) leaves the pages in the page
+ * cache: the first store to each mapped page is then a cheap fault, where
+ * an fallocate'd (unwritten) extent costs about twice as much per page. */
 static int file_reserve(int fd, uint64_t off, uint64_t len)
 {
-    if (fallocate(fd, 0, (off_t)off, (off_t)len) == 0)
-        return 0;
-    if (errno != EOPNOTSUPP && errno != ENOSYS)
-        return -errno;
-    /* No fallocate (some file systems): write the range out. */
-    static const char zeros[4096];
+    static const char zeros[65536];
     for (uint64_t at = off; at < off + len;) {
         size_t n = (size_t)(off + len - at < sizeof zeros ? off + len - at
                                                            : sizeof zeros);
@@ -214,7 +212,9 @@ int trace_writer_open_process(struct trace_proc_writer *pw, const char *dir,
     memcpy(h->magic, TRACE_FILE_MAGIC, 8);
     __atomic_store_n(&h->version, TRACE_FORMAT_VERSION, __ATOMIC_RELEASE);
     pw->hdr = h;
-    map_seq_file(pw, dir); /* without it: no seq numbers, still a trace */
+    /* Without a synchronised TSC, order comes from shared counters. */
+    if (clock_kind != TRACE_CLOCK_TSC && map_seq_file(pw, dir) == 0)
+        __atomic_or_fetch(&h->flags, TRACE_FILE_SEQ, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -347,23 +347,6 @@ static void count_lost(struct trace_thread_writer *w, uint64_t n)
         __atomic_add_fetch(&w->proc->hdr->lost_events, n, __ATOMIC_RELAXED);
 }
 
-/* Reserve n records: one instruction, so a signal cannot split it. */
-static inline uint32_t reserve(struct trace_thread_writer *w, uint32_t n)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    uint32_t p = n;
-    __asm__ __volatile__("xaddl %0, %1" : "+r"(p), "+m"(w->pos) : : "memory");
-    return p;
-#else
-    return __atomic_fetch_add(&w->pos, n, __ATOMIC_RELAXED);
-#endif
-}
-
-static inline unsigned slot_of(uint64_t v)
-{
-    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
-}
-
 static inline void publish(struct trace_thread_writer *w)
 {
     if (w->chunk)
@@ -378,7 +361,8 @@ static inline void publish(struct trace_thread_writer *w)
 static struct trace_record *emit_begin(struct trace_thread_writer *w,
                                        uint32_t type, uint64_t obj,
                                        uint64_t site, uint32_t arg,
-                                       uint32_t seq, uint32_t extra)
+                                       uint32_t seq, uint32_t extra,
+                                       uint64_t now)
 {
     bool nested = w->depth > 0;
     w->depth++;
@@ -387,10 +371,11 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
         w->gen++;
     for (int attempt = 0; attempt < 4; attempt++) {
         uint32_t gen = w->gen;
-        unsigned os = slot_of(obj), ss = slot_of(site);
+        unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
         bool need_obj = obj && w->obj_cache[os] != obj;
         bool need_site = site && w->site_cache[ss] != site;
-        uint64_t now = trace_clock_now(w->proc->clock_kind);
+        if (attempt > 0 && !nested) /* a chunk change took time */
+            now = trace_clock_now(w->proc->clock_kind);
         bool need_time = now - w->last_clock >= TRACE_CLOCK_REFRESH;
         uint32_t n = 1 + need_obj + need_site + need_time + extra;
         if (w->switching || !w->chunk) {
@@ -398,9 +383,12 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
                 break;
             continue;
         }
-        uint32_t p = reserve(w, n);
+        uint32_t p = trace_writer_reserve(w, n);
         if (p + n > w->cap) {
-            if (nested || !chunk_switch(w))
+            if (nested)
+                break;
+            w->pos = w->cap; /* no wrap-around while the disk is full */
+            if (!chunk_switch(w))
                 break;
             continue;
         }
@@ -451,12 +439,17 @@ static void emit_end(struct trace_thread_writer *w, uint32_t gen_at_start)
     w->depth--;
 }
 
-void trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
-                uint64_t site, uint32_t arg, uint32_t seq)
+void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+                   uint64_t site, uint32_t arg, uint32_t seq, uint64_t now)
 {
+    int saved = errno;
+    if (site && w->proc->site_hook && w->depth == 0 &&
+        w->site_cache[trace_slot_of(site)] != site)
+        w->proc->site_hook(w, site);
     uint32_t gen = w->gen;
-    if (emit_begin(w, type, obj, site, arg, seq, 0))
+    if (emit_begin(w, type, obj, site, arg, seq, 0, now))
         emit_end(w, gen);
+    errno = saved;
 }
 
 void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
@@ -467,18 +460,22 @@ void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
         len = TRACE_PAYLOAD_MAX;
     uint32_t extra = (len + TRACE_RECORD_SIZE - 1) / TRACE_RECORD_SIZE;
     uint32_t gen = w->gen;
-    struct trace_record *r = emit_begin(w, type, obj, site, len, 0, extra);
-    if (!r)
-        return;
-    memcpy(r, payload, len);
-    if (len % TRACE_RECORD_SIZE)
-        memset((char *)r + len, 0, TRACE_RECORD_SIZE - len % TRACE_RECORD_SIZE);
-    emit_end(w, gen);
+    int saved = errno;
+    struct trace_record *r = emit_begin(w, type, obj, site, len, 0, extra,
+                                        trace_clock_now(w->proc->clock_kind));
+    if (r) {
+        memcpy(r, payload, len);
+        if (len % TRACE_RECORD_SIZE)
+            memset((char *)r + len, 0,
+                   TRACE_RECORD_SIZE - len % TRACE_RECORD_SIZE);
+        emit_end(w, gen);
+    }
+    errno = saved;
 }
 
 bool trace_writer_site_known(const struct trace_thread_writer *w, uint64_t site)
 {
-    return w->chunk && w->site_cache[slot_of(site)] == site;
+    return w->chunk && w->site_cache[trace_slot_of(site)] == site;
 }
 
 void trace_emit_site_stack(struct trace_thread_writer *w, uint64_t site,

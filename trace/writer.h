@@ -9,6 +9,9 @@
  * `struct trace_thread_writer`, mmap'ed, holding its current chunk and the
  * slot caches that let a 16-byte record name a 64-bit object and call site.
  *
+ * errno: the hot path touches nothing that sets it; the general path
+ * saves and restores it around its system calls, so callers need not.
+ *
  * Re-entrancy: a signal handler may record while the thread is in the
  * middle of trace_emit().  Records are reserved with one instruction that
  * an interrupt cannot split; a nested emit that finds the outer one
@@ -26,11 +29,16 @@
 
 #include "format.h"
 
+struct trace_thread_writer;
+
 struct trace_proc_writer {
     struct trace_file_header *hdr; /* mapped header page, or NULL */
     uint8_t *seq;                  /* mapped seq.map counters, or NULL */
     uint32_t clock_kind;
     uint32_t stack_depth;
+    /* Called (outside any emit) before the first record of a call site
+     * in a chunk, to attach its deeper stack; NULL for none. */
+    void (*site_hook)(struct trace_thread_writer *w, uint64_t site);
     char path[512];                /* this image's file */
 };
 
@@ -90,7 +98,8 @@ uint32_t trace_writer_next_serial(struct trace_proc_writer *pw);
 /* Seal the thread's chunk and unmap the writer. */
 void trace_writer_thread_free(struct trace_thread_writer *w);
 
-/* The next per-object sequence number (TF_SEQ events). */
+/* The next per-object sequence number (TF_SEQ events), or 0 when this
+ * trace orders by the fenced clock instead (see trace_clock_fenced). */
 static inline uint32_t trace_writer_seq(struct trace_proc_writer *pw,
                                         uint64_t obj)
 {
@@ -102,11 +111,120 @@ static inline uint32_t trace_writer_seq(struct trace_proc_writer *pw,
     return (uint32_t)__atomic_add_fetch(ctr, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Record one event; with TF_SEQ events pass the seq from
- * trace_writer_seq() taken at the right moment (before a release, after
- * an acquire).  Drops and counts the event if there is no room. */
-void trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
-                uint64_t site, uint32_t arg, uint32_t seq);
+/* The clock for a happens-before source or sink (TF_SEQ events).  With
+ * the TSC, LFENCE on both sides keeps RDTSC from moving across the memory
+ * operations around it: stamped before a release's unlock or after an
+ * acquire's lock, the stamps of one object's events are ordered like the
+ * events themselves (the kernel only uses the TSC as its clocksource when
+ * it is invariant and synchronised across CPUs).  This is what lets the
+ * hot path skip a shared sequence counter. */
+enum trace_fence {
+    TRACE_FENCE_BOTH,    /* either kind of event */
+    TRACE_FENCE_RELEASE, /* stamped before the releasing store */
+    TRACE_FENCE_ACQUIRE  /* stamped after the acquiring atomic */
+};
+
+static inline uint64_t trace_clock_fenced(uint32_t kind, enum trace_fence f)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (kind == TRACE_CLOCK_TSC) {
+        uint32_t lo, hi;
+        if (f == TRACE_FENCE_RELEASE) /* later code waits for the read */
+            __asm__ __volatile__("rdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
+        else if (f == TRACE_FENCE_ACQUIRE) /* the read waits for the lock */
+            __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+        else
+            __asm__ __volatile__("lfence\n\trdtsc\n\tlfence"
+                                 : "=a"(lo), "=d"(hi)::"memory");
+        return ((uint64_t)hi << 32) | lo;
+    }
+#endif
+    (void)f;
+    return trace_clock_now(kind);
+}
+
+static inline unsigned trace_slot_of(uint64_t v)
+{
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+}
+
+/* Reserve n records: one instruction, so a signal cannot split it. */
+static inline uint32_t trace_writer_reserve(struct trace_thread_writer *w,
+                                            uint32_t n)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t p = n;
+    __asm__ __volatile__("xaddl %0, %1" : "+r"(p), "+m"(w->pos) : : "memory");
+    return p;
+#else
+    return __atomic_fetch_add(&w->pos, n, __ATOMIC_RELAXED);
+#endif
+}
+
+/* Record an event taken at clock `now`: the hot path.  It writes one
+ * record when the object and site are already defined in this chunk and
+ * there is room; otherwise (or if a signal handler recorded in between)
+ * it leaves the work to trace_emit_at(), the general path.  A reserved
+ * slot it does not fill stays zero: a NOP record for the reader. */
+void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+                   uint64_t site, uint32_t arg, uint32_t seq, uint64_t now);
+
+static inline void trace_emit_now(struct trace_thread_writer *w, uint32_t type,
+                                  uint64_t obj, uint64_t site, uint32_t arg,
+                                  uint32_t seq, uint64_t now)
+{
+    unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
+    if (w->depth) /* we interrupted an emit: tell it */
+        w->gen++;
+    w->depth++;
+    uint32_t gen = w->gen;
+    __asm__ __volatile__("" ::: "memory");
+    if (__builtin_expect(w->obj_cache[os] != obj || w->site_cache[ss] != site ||
+                             now - w->last_clock >= TRACE_CLOCK_REFRESH,
+                         0)) {
+        w->depth--;
+        goto general;
+    }
+    uint32_t p = trace_writer_reserve(w, 1);
+    if (__builtin_expect(p >= w->cap || w->gen != gen, 0)) {
+        w->depth--;
+        goto general;
+    }
+    struct trace_record *r = w->rec + p;
+    r->w1 = TRACE_W1(arg, (uint32_t)now);
+    __asm__ __volatile__("" ::: "memory");
+    r->w0 = TRACE_W0(type, obj ? os : 0, site ? ss : 0, seq);
+    w->last_clock = now;
+    __asm__ __volatile__("" ::: "memory");
+    __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,
+                     __ATOMIC_RELEASE);
+    w->depth--;
+    return;
+general:
+    trace_emit_at(w, type, obj, site, arg, seq, now);
+}
+
+/* Record one event now; TF_SEQ events go through trace_emit_ordered(). */
+static inline void trace_emit(struct trace_thread_writer *w, uint32_t type,
+                              uint64_t obj, uint64_t site, uint32_t arg)
+{
+    trace_emit_now(w, type, obj, site, arg, 0,
+                   trace_clock_now(w->proc->clock_kind));
+}
+
+/* Record a happens-before source or sink: fenced clock, and the object's
+ * sequence number when the trace uses them.  Call it before a release
+ * and after an acquire; `f` may say which of the two it is. */
+static inline void trace_emit_ordered(struct trace_thread_writer *w,
+                                      uint32_t type, uint64_t obj,
+                                      uint64_t site, uint32_t arg,
+                                      enum trace_fence f)
+{
+    uint32_t seq = trace_writer_seq(w->proc, obj);
+    trace_emit_now(w, type, obj, site, arg, seq,
+                   trace_clock_fenced(w->proc->clock_kind, f));
+}
+
 /* Record an event with a payload (TF_PAYLOAD events). */
 void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
                         uint64_t obj, uint64_t site, const void *payload,
