@@ -181,7 +181,9 @@ static const struct {
     {"libm.so", "libm"},           {"libstdc++.so", "libstdc++"},
     {"libgcc_s.so", "libgcc_s"},   {"libc++.so", "libc++"},
     {"libc++abi.so", "libc++abi"}, {"linux-vdso", "vdso"},
-    {"linux-gate", "vdso"},
+    {"linux-gate", "vdso"},        {"libasan.so", "libasan"},
+    {"libtsan.so", "libtsan"},     {"libubsan.so", "libubsan"},
+    {"liblsan.so", "liblsan"},
 };
 
 static void sym_classify(struct symbolizer *s, struct sym_file *f)

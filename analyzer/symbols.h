@@ -40,7 +40,8 @@ struct sym_frame {
                                modules ("libc", "ctrace"), else NULL */
     uint64_t offset;        /* pc - load bias of the module */
     bool inlined;           /* inlined into the next frame */
-    bool in_system;         /* libc, libpthread, ld.so, libstdc++, ... */
+    bool in_system;         /* libc, libpthread, ld.so, libstdc++,
+                               sanitizer runtimes, ... */
     bool in_ctrace;         /* ctrace's own libctrace.so */
     bool binary_changed;    /* the file's build id is not the recorded one */
 };

@@ -151,6 +151,15 @@ uint64_t testlib_exe_base(void)
     return m.base;
 }
 
+uint64_t testlib_libc_pc(void)
+{
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    void *lock = libc ? dlsym(libc, "pthread_mutex_lock") : NULL;
+    if (libc)
+        dlclose(libc);
+    return lock ? (uint64_t)lock + 4 : 0; /* inside it, not a call site */
+}
+
 void testlib_stack(struct finding_stack *st, uint32_t thread,
                    const char *label, const uint64_t *pcs, uint32_t n)
 {
@@ -278,8 +287,7 @@ void testlib_fixture_init(struct testlib_fixture *fx)
     fx->pc_outer = testlib_outer();
     fx->pc_plain = testlib_plain();
     fx->pc_cxx = testlib_cxx();
-    void *lock = dlsym(RTLD_DEFAULT, "pthread_mutex_lock");
-    fx->pc_libc = (uint64_t)lock + 4; /* inside libc, not a call site */
+    fx->pc_libc = testlib_libc_pc();
     testlib_processes(fx);
     testlib_findings(fx);
     testlib_contention(fx);

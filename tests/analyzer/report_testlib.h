@@ -50,6 +50,10 @@ uint64_t testlib_exe_base(void);
 void testlib_exe_module(struct trace_module_info *m, char *path,
                         size_t len);
 
+/* An address inside libc's own pthread_mutex_lock (not an interposer's,
+ * as under ASan). */
+uint64_t testlib_libc_pc(void);
+
 /* A stack of the given pcs in process image 0, thread `thread`. */
 void testlib_stack(struct finding_stack *st, uint32_t thread,
                    const char *label, const uint64_t *pcs, uint32_t n);
