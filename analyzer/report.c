@@ -109,8 +109,8 @@ void report_thread_label(const struct report_input *in, uint32_t thread,
 
 /* ---- objects ---- */
 
-int report_pc_frames(const struct report_input *in, uint32_t proc,
-                     uint64_t pc, struct sym_frame *out, int max)
+int report_pc_frames(const struct report_input *in, uint32_t proc, uint64_t pc,
+                     struct sym_frame *out, int max)
 {
     if (in->sym)
         return sym_lookup(in->sym, proc, pc, true, out, max);
@@ -120,8 +120,7 @@ int report_pc_frames(const struct report_input *in, uint32_t proc,
 }
 
 void report_object_name(const struct report_input *in,
-                        const struct finding_object *o, char *buf,
-                        size_t len)
+                        const struct finding_object *o, char *buf, size_t len)
 {
     const char *kind = o->kind[0] ? o->kind : "object";
     if (o->name[0]) {
@@ -179,9 +178,8 @@ void report_sanitize(char *s)
             *s = '?';
 }
 
-static void report_name_cb(void *ctx, const struct finding *f,
-                           bool is_thread, uint32_t index, char *buf,
-                           size_t len)
+static void report_name_cb(void *ctx, const struct finding *f, bool is_thread,
+                           uint32_t index, char *buf, size_t len)
 {
     const struct report_input *in = ctx;
     if (is_thread)
@@ -190,9 +188,8 @@ static void report_name_cb(void *ctx, const struct finding *f,
         report_object_name(in, &f->objects[index], buf, len);
 }
 
-void report_finding_text(const struct report_input *in,
-                         const struct finding *f, const char *text,
-                         char *buf, size_t len)
+void report_finding_text(const struct report_input *in, const struct finding *f,
+                         const char *text, char *buf, size_t len)
 {
     finding_message_format(f, text, report_name_cb, (void *)in, buf, len);
 }
@@ -204,8 +201,8 @@ size_t report_stack_frames(const struct report_input *in,
                            struct sym_frame *out, size_t max)
 {
     size_t n = 0;
-    uint32_t depth = st->depth < STACK_MAX_FRAMES ? st->depth
-                                                   : STACK_MAX_FRAMES;
+    uint32_t depth =
+        st->depth < STACK_MAX_FRAMES ? st->depth : STACK_MAX_FRAMES;
     for (uint32_t i = 0; i < depth && n < max; i++) {
         if (st->pcs[i] == 0)
             continue;
@@ -270,11 +267,16 @@ void report_format_duration(uint64_t ns, char *buf, size_t len)
 const char *report_category_name(enum finding_category c)
 {
     switch (c) {
-    case CAT_DEADLOCK: return "deadlock";
-    case CAT_RACE: return "race";
-    case CAT_LOCK_ORDER: return "lock-order";
-    case CAT_MISUSE: return "misuse";
-    case CAT_FORK: return "fork";
+    case CAT_DEADLOCK:
+        return "deadlock";
+    case CAT_RACE:
+        return "race";
+    case CAT_LOCK_ORDER:
+        return "lock-order";
+    case CAT_MISUSE:
+        return "misuse";
+    case CAT_FORK:
+        return "fork";
     }
     return "other";
 }
@@ -305,8 +307,7 @@ static size_t report_count_pids(const struct report_input *in)
     return n;
 }
 
-void report_summary_line(const struct report_input *in, char *buf,
-                         size_t len)
+void report_summary_line(const struct report_input *in, char *buf, size_t len)
 {
     const struct analysis_result *res = in->res;
     size_t per[REPORT_NCATEGORIES] = {0};
@@ -315,9 +316,9 @@ void report_summary_line(const struct report_input *in, char *buf,
         if ((unsigned)c < REPORT_NCATEGORIES)
             per[c]++;
     }
-    size_t used = (size_t)snprintf(buf, len, "ctrace: %zu finding%s",
-                                   res->nfindings,
-                                   res->nfindings == 1 ? "" : "s");
+    size_t used =
+        (size_t)snprintf(buf, len, "ctrace: %zu finding%s", res->nfindings,
+                         res->nfindings == 1 ? "" : "s");
     const char *sep = " (";
     for (int c = 0; c < REPORT_NCATEGORIES && used < len; c++) {
         if (!per[c])
@@ -332,10 +333,9 @@ void report_summary_line(const struct report_input *in, char *buf,
     if (used < len)
         used += (size_t)snprintf(
             buf + used, len - used,
-            " in %zu process%s, %zu thread%s; %" PRIu64 " event%s lost",
-            npids, npids == 1 ? "" : "es", in->nthreads,
-            in->nthreads == 1 ? "" : "s", res->lost_events,
-            res->lost_events == 1 ? "" : "s");
+            " in %zu process%s, %zu thread%s; %" PRIu64 " event%s lost", npids,
+            npids == 1 ? "" : "es", in->nthreads, in->nthreads == 1 ? "" : "s",
+            res->lost_events, res->lost_events == 1 ? "" : "s");
     if (in->suppressed && used < len)
         snprintf(buf + used, len - used, "; %zu suppressed", in->suppressed);
 }

@@ -48,8 +48,8 @@ struct report_input {
     size_t nprocs;
     const struct trace_thread *threads;
     size_t nthreads;
-    struct symbolizer *sym;   /* may be NULL: raw pcs only */
-    size_t suppressed;        /* findings removed by suppressions */
+    struct symbolizer *sym; /* may be NULL: raw pcs only */
+    size_t suppressed;      /* findings removed by suppressions */
 };
 
 /* "text", "json", "sarif" -> format; -1 when unknown. */
@@ -71,12 +71,11 @@ int report_write(FILE *out, const struct report_input *in,
 /* The summary line, without newline:
  * "ctrace: 3 findings (1 deadlock, 2 misuse) in 2 processes, 7 threads;
  *  0 events lost" (one line; "; N suppressed" when some were). */
-void report_summary_line(const struct report_input *in, char *buf,
-                         size_t len);
+void report_summary_line(const struct report_input *in, char *buf, size_t len);
 
 /* What report_run() found. */
 struct report_outcome {
-    size_t findings;   /* shown, after suppressions */
+    size_t findings; /* shown, after suppressions */
     size_t suppressed;
 };
 

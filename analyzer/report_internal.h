@@ -35,14 +35,12 @@ uint32_t report_pid(const struct report_input *in, uint32_t proc);
  * else its global symbol ("table_lock"), else its creation site ("mutex
  * created at db.c:88"), else "mutex 0x7f...". */
 void report_object_name(const struct report_input *in,
-                        const struct finding_object *o, char *buf,
-                        size_t len);
+                        const struct finding_object *o, char *buf, size_t len);
 
 /* A finding's message or stack label with its placeholders
  * ("{thread:N}", "{object:J}") replaced by names as above. */
-void report_finding_text(const struct report_input *in,
-                         const struct finding *f, const char *text,
-                         char *buf, size_t len);
+void report_finding_text(const struct report_input *in, const struct finding *f,
+                         const char *text, char *buf, size_t len);
 
 /* Replace control characters by '?' (terminal output of strings the
  * traced program chose). */
@@ -54,8 +52,8 @@ size_t report_stack_frames(const struct report_input *in,
                            const struct finding_stack *st,
                            struct sym_frame *out, size_t max);
 /* The frames of one recorded pc (a return address), innermost first. */
-int report_pc_frames(const struct report_input *in, uint32_t proc,
-                     uint64_t pc, struct sym_frame *out, int max);
+int report_pc_frames(const struct report_input *in, uint32_t proc, uint64_t pc,
+                     struct sym_frame *out, int max);
 
 /* A source path as shown in the text report: relative to the current
  * directory when under it, else its basename.  Returns buf. */
@@ -93,7 +91,8 @@ void jsonw_begin_object(struct jsonw *w, const char *key);
 void jsonw_end_object(struct jsonw *w);
 void jsonw_begin_array(struct jsonw *w, const char *key);
 void jsonw_end_array(struct jsonw *w);
-void jsonw_string(struct jsonw *w, const char *key, const char *v); /* NULL: null */
+void jsonw_string(struct jsonw *w, const char *key,
+                  const char *v); /* NULL: null */
 void jsonw_int(struct jsonw *w, const char *key, int64_t v);
 void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
 void jsonw_double(struct jsonw *w, const char *key, double v);

@@ -90,8 +90,7 @@ static void json_object_ref(struct jsonw *w, const struct report_input *in,
 }
 
 static void json_stack(struct jsonw *w, const struct report_input *in,
-                       const struct finding *f,
-                       const struct finding_stack *st)
+                       const struct finding *f, const struct finding_stack *st)
 {
     struct sym_frame frames[REPORT_MAX_FRAMES];
     char label[512];
@@ -147,9 +146,9 @@ static void json_contention_entry(struct jsonw *w,
     jsonw_uint(w, "acquisitions", e->acquisitions);
     jsonw_uint(w, "contended", e->contended);
     jsonw_double(w, "contended_pct",
-                 e->acquisitions ? 100.0 * (double)e->contended /
-                                       (double)e->acquisitions
-                                 : 0.0);
+                 e->acquisitions
+                     ? 100.0 * (double)e->contended / (double)e->acquisitions
+                     : 0.0);
     jsonw_uint(w, "wait_total_ns", e->wait_total_ns);
     jsonw_uint(w, "wait_max_ns", e->wait_max_ns);
     jsonw_uint(w, "hold_total_ns", e->hold_total_ns);

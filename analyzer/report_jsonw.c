@@ -65,20 +65,14 @@ void jsonw_begin_object(struct jsonw *w, const char *key)
     jsonw_open(w, key, '{');
 }
 
-void jsonw_end_object(struct jsonw *w)
-{
-    jsonw_close(w, '}');
-}
+void jsonw_end_object(struct jsonw *w) { jsonw_close(w, '}'); }
 
 void jsonw_begin_array(struct jsonw *w, const char *key)
 {
     jsonw_open(w, key, '[');
 }
 
-void jsonw_end_array(struct jsonw *w)
-{
-    jsonw_close(w, ']');
-}
+void jsonw_end_array(struct jsonw *w) { jsonw_close(w, ']'); }
 
 void jsonw_string(struct jsonw *w, const char *key, const char *v)
 {
@@ -170,12 +164,24 @@ void jsonw_write_escaped(FILE *out, const char *str)
             s++;
         } else if (c < 0x20) {
             switch (c) {
-            case '\n': fputs("\\n", out); break;
-            case '\t': fputs("\\t", out); break;
-            case '\r': fputs("\\r", out); break;
-            case '\b': fputs("\\b", out); break;
-            case '\f': fputs("\\f", out); break;
-            default: fprintf(out, "\\u%04x", c); break;
+            case '\n':
+                fputs("\\n", out);
+                break;
+            case '\t':
+                fputs("\\t", out);
+                break;
+            case '\r':
+                fputs("\\r", out);
+                break;
+            case '\b':
+                fputs("\\b", out);
+                break;
+            case '\f':
+                fputs("\\f", out);
+                break;
+            default:
+                fprintf(out, "\\u%04x", c);
+                break;
             }
             s++;
         } else if (c < 0x80) {

@@ -142,8 +142,7 @@ static void sarif_stack_label(const struct report_input *in,
 
 /* One finding stack as a SARIF stack object. */
 static void sarif_stack(struct jsonw *w, const struct report_input *in,
-                        const struct finding *f,
-                        const struct finding_stack *st,
+                        const struct finding *f, const struct finding_stack *st,
                         const struct sym_frame *frames, size_t n)
 {
     char label[1024];
@@ -242,8 +241,7 @@ int report_write_sarif(FILE *out, const struct report_input *in)
     if (getcwd(cwd, sizeof(cwd))) {
         /* a base URI ends with a slash */
         snprintf(uri, sizeof(uri), "file://");
-        sarif_uri_encode(strcmp(cwd, "/") ? cwd : "", uri + 7,
-                         sizeof(uri) - 8);
+        sarif_uri_encode(strcmp(cwd, "/") ? cwd : "", uri + 7, sizeof(uri) - 8);
         strcat(uri, "/");
         jsonw_begin_object(&w, "originalUriBaseIds");
         jsonw_begin_object(&w, "%SRCROOT%");

@@ -23,8 +23,9 @@ static const struct text_style text_plain = {"", "", "", "", "", ""};
 static const char *text_severity_color(const struct text_style *st,
                                        enum finding_severity s)
 {
-    return s == SEV_ERROR ? st->error : s == SEV_WARNING ? st->warning
-                                                         : st->note;
+    return s == SEV_ERROR     ? st->error
+           : s == SEV_WARNING ? st->warning
+                              : st->note;
 }
 
 /* ---- one frame, one stack ---- */
@@ -104,8 +105,7 @@ static void text_objects(FILE *out, const struct report_input *in,
 }
 
 static void text_finding(FILE *out, const struct report_input *in,
-                         const struct text_style *st,
-                         const struct finding *f)
+                         const struct text_style *st, const struct finding *f)
 {
     fprintf(out, "%s%s: %s%s", text_severity_color(st, f->severity),
             finding_severity_name(f->severity), finding_kind_name(f->kind),
@@ -137,8 +137,8 @@ static void text_findings(FILE *out, const struct report_input *in,
         bool new_group = i == 0 || res->findings[order[i - 1]].kind != f->kind;
         if (new_group) {
             size_t n = 0;
-            for (size_t j = i; j < res->nfindings &&
-                               res->findings[order[j]].kind == f->kind;
+            for (size_t j = i;
+                 j < res->nfindings && res->findings[order[j]].kind == f->kind;
                  j++)
                 n++;
             fprintf(out, "%s== %s: %zu finding%s ==%s\n\n",
@@ -168,8 +168,8 @@ static void text_exception_groups(FILE *out, const struct report_input *in,
 #define TEXT_CONTENTION_MAX 10
 #define TEXT_SITES_MAX 3
 
-static void text_site(FILE *out, const struct report_input *in,
-                      uint32_t proc, const struct contention_site *s)
+static void text_site(FILE *out, const struct report_input *in, uint32_t proc,
+                      const struct contention_site *s)
 {
     struct sym_frame f[SYM_MAX_INLINE];
     char where[768], wait[32];
@@ -235,8 +235,7 @@ static void text_notes(FILE *out, const struct report_input *in,
                        const struct text_style *st)
 {
     for (size_t i = 0; i < in->res->nnotes; i++)
-        fprintf(out, "%snote:%s %s\n", st->note, st->reset,
-                in->res->notes[i]);
+        fprintf(out, "%snote:%s %s\n", st->note, st->reset, in->res->notes[i]);
 }
 
 int report_write_text(FILE *out, const struct report_input *in, bool color)

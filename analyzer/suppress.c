@@ -149,8 +149,8 @@ static int suppress_add(struct suppressions *s, const char *type,
 
 /* One line: 0 ok (or nothing), -1 with err filled. */
 static int suppress_parse_line(struct suppressions *s, char *line,
-                               const char *origin, unsigned lineno,
-                               char *err, size_t errlen)
+                               const char *origin, unsigned lineno, char *err,
+                               size_t errlen)
 {
     char *hash = strchr(line, '#');
     if (hash)
@@ -211,8 +211,7 @@ struct suppressions *suppress_parse(const char *text, const char *origin,
     return s;
 }
 
-struct suppressions *suppress_load(const char *path, char *err,
-                                   size_t errlen)
+struct suppressions *suppress_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -266,8 +265,7 @@ size_t suppress_rule_count(const struct suppressions *s)
 
 /* ---- matching ---- */
 
-static bool suppress_frame_match(const char *pattern,
-                                 const struct sym_frame *f)
+static bool suppress_frame_match(const char *pattern, const struct sym_frame *f)
 {
     return suppress_pattern_match(pattern, f->function) ||
            suppress_pattern_match(pattern, f->file) ||
@@ -307,8 +305,8 @@ static bool suppress_stack_match(const struct suppress_rule *r,
     return false;
 }
 
-bool suppress_match(const struct suppressions *s,
-                    const struct report_input *in, const struct finding *f)
+bool suppress_match(const struct suppressions *s, const struct report_input *in,
+                    const struct finding *f)
 {
     if (!s || s->n == 0)
         return false;

@@ -35,8 +35,7 @@ struct report_input;
 struct suppressions *suppress_parse(const char *text, const char *origin,
                                     char *err, size_t errlen);
 /* Read and parse a file. */
-struct suppressions *suppress_load(const char *path, char *err,
-                                   size_t errlen);
+struct suppressions *suppress_load(const char *path, char *err, size_t errlen);
 void suppress_free(struct suppressions *s);
 size_t suppress_rule_count(const struct suppressions *s);
 
@@ -44,8 +43,8 @@ size_t suppress_rule_count(const struct suppressions *s);
 bool suppress_pattern_match(const char *pattern, const char *text);
 
 /* Whether any rule suppresses finding f (symbolized through in->sym). */
-bool suppress_match(const struct suppressions *s,
-                    const struct report_input *in, const struct finding *f);
+bool suppress_match(const struct suppressions *s, const struct report_input *in,
+                    const struct finding *f);
 
 /* Remove the suppressed findings from res (freeing their stacks), keeping
  * the order of the rest.  Returns how many were removed. */

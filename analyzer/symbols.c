@@ -11,9 +11,9 @@
  */
 #include "symbols.h"
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <dwarf.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +29,15 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 
 /* One distinct module file. */
 struct sym_file {
-    const char *path;        /* interned */
-    const char *short_name;  /* interned basename */
-    const char *lib;         /* interned label for system/ctrace modules */
+    const char *path;       /* interned */
+    const char *short_name; /* interned basename */
+    const char *lib;        /* interned label for system/ctrace modules */
     uint8_t build_id[32];
     uint16_t build_id_len;
     bool system, ctrace;
-    bool opened;             /* open attempted */
-    bool changed;            /* build id differs from the recorded one */
-    Dwfl *dwfl;              /* NULL when the file cannot be read */
+    bool opened;  /* open attempted */
+    bool changed; /* build id differs from the recorded one */
+    Dwfl *dwfl;   /* NULL when the file cannot be read */
     Dwfl_Module *mod;
 };
 
@@ -87,12 +87,12 @@ static void *sym_xrealloc(void *p, size_t n)
     return q;
 }
 
-#define SYM_GROW(arr, n, cap)                                              \
-    do {                                                                   \
-        if ((n) == (cap)) {                                                \
-            (cap) = (cap) ? 2 * (cap) : 16;                                \
-            (arr) = sym_xrealloc((arr), (cap) * sizeof(*(arr)));           \
-        }                                                                  \
+#define SYM_GROW(arr, n, cap)                                                  \
+    do {                                                                       \
+        if ((n) == (cap)) {                                                    \
+            (cap) = (cap) ? 2 * (cap) : 16;                                    \
+            (arr) = sym_xrealloc((arr), (cap) * sizeof(*(arr)));               \
+        }                                                                      \
     } while (0)
 
 static uint64_t sym_hash_bytes(const char *s)
@@ -174,15 +174,24 @@ static const char *sym_basename(const char *path)
 static const struct {
     const char *prefix, *label;
 } sym_system_libs[] = {
-    {"libc.so", "libc"},           {"libc-", "libc"},
-    {"libpthread", "libpthread"},  {"ld-linux", "ld.so"},
-    {"ld.so", "ld.so"},            {"ld64.so", "ld.so"},
-    {"libdl.so", "libdl"},         {"librt.so", "librt"},
-    {"libm.so", "libm"},           {"libstdc++.so", "libstdc++"},
-    {"libgcc_s.so", "libgcc_s"},   {"libc++.so", "libc++"},
-    {"libc++abi.so", "libc++abi"}, {"linux-vdso", "vdso"},
-    {"linux-gate", "vdso"},        {"libasan.so", "libasan"},
-    {"libtsan.so", "libtsan"},     {"libubsan.so", "libubsan"},
+    {"libc.so", "libc"},
+    {"libc-", "libc"},
+    {"libpthread", "libpthread"},
+    {"ld-linux", "ld.so"},
+    {"ld.so", "ld.so"},
+    {"ld64.so", "ld.so"},
+    {"libdl.so", "libdl"},
+    {"librt.so", "librt"},
+    {"libm.so", "libm"},
+    {"libstdc++.so", "libstdc++"},
+    {"libgcc_s.so", "libgcc_s"},
+    {"libc++.so", "libc++"},
+    {"libc++abi.so", "libc++abi"},
+    {"linux-vdso", "vdso"},
+    {"linux-gate", "vdso"},
+    {"libasan.so", "libasan"},
+    {"libtsan.so", "libtsan"},
+    {"libubsan.so", "libubsan"},
     {"liblsan.so", "liblsan"},
 };
 
@@ -305,8 +314,8 @@ static int sym_map_cmp(const void *a, const void *b)
 }
 
 /* The map of `proc` covering `pc`, or NULL. */
-static const struct sym_map *sym_map_find(struct symbolizer *s,
-                                          uint32_t proc, uint64_t pc)
+static const struct sym_map *sym_map_find(struct symbolizer *s, uint32_t proc,
+                                          uint64_t pc)
 {
     if (!s->maps_sorted) {
         qsort(s->maps, s->nmaps, sizeof(*s->maps), sym_map_cmp);
@@ -466,8 +475,7 @@ static const char *sym_call_file(struct symbolizer *s, Dwarf_Die *cu,
  * into, and so on up to the CU.  (dwarf_getscopes alone continues an
  * inlined instance through its abstract origin, which loses the caller.)
  * Returns the count, *scopes malloc'ed. */
-static int sym_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc,
-                               Dwarf_Die **scopes)
+static int sym_concrete_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die **scopes)
 {
     Dwarf_Die *first = NULL;
     int n = dwarf_getscopes(cu, pc, &first);
@@ -512,8 +520,8 @@ static uint32_t sym_resolve(struct symbolizer *s, struct sym_file *file,
 {
     GElf_Off off;
     GElf_Sym elfsym;
-    const char *elfname = dwfl_module_addrinfo(file->mod, addr, &off,
-                                               &elfsym, NULL, NULL, NULL);
+    const char *elfname =
+        dwfl_module_addrinfo(file->mod, addr, &off, &elfsym, NULL, NULL, NULL);
     struct sym_pos pos = sym_line_at(s, file->mod, addr);
     uint32_t n = 0;
 

@@ -29,21 +29,21 @@ struct trace_event;
 /* One frame.  A pc inside inlined code gives several frames, innermost
  * first: all but the last have `inlined` set. */
 struct sym_frame {
-    uint64_t pc;            /* the pc as recorded (never pc-1) */
-    const char *function;   /* demangled; NULL when unknown */
-    const char *file;       /* source path as in DWARF; NULL when unknown */
-    int line;               /* 0 when unknown */
-    int column;             /* 0 when unknown */
-    const char *module;     /* module path; NULL when no module covers pc */
+    uint64_t pc;              /* the pc as recorded (never pc-1) */
+    const char *function;     /* demangled; NULL when unknown */
+    const char *file;         /* source path as in DWARF; NULL when unknown */
+    int line;                 /* 0 when unknown */
+    int column;               /* 0 when unknown */
+    const char *module;       /* module path; NULL when no module covers pc */
     const char *module_short; /* its basename ("libc.so.6") */
-    const char *lib;        /* short library label for system and ctrace
-                               modules ("libc", "ctrace"), else NULL */
-    uint64_t offset;        /* pc - load bias of the module */
-    bool inlined;           /* inlined into the next frame */
-    bool in_system;         /* libc, libpthread, ld.so, libstdc++,
-                               sanitizer runtimes, ... */
-    bool in_ctrace;         /* ctrace's own libctrace.so */
-    bool binary_changed;    /* the file's build id is not the recorded one */
+    const char *lib;          /* short library label for system and ctrace
+                                 modules ("libc", "ctrace"), else NULL */
+    uint64_t offset;          /* pc - load bias of the module */
+    bool inlined;             /* inlined into the next frame */
+    bool in_system;           /* libc, libpthread, ld.so, libstdc++,
+                                 sanitizer runtimes, ... */
+    bool in_ctrace;           /* ctrace's own libctrace.so */
+    bool binary_changed;      /* the file's build id is not the recorded one */
 };
 
 /* Most frames one pc can expand to (inline depth + 1). */

@@ -29,8 +29,8 @@ struct report_cli_options {
 };
 
 static const struct opt_def report_option_defs[] = {
-    {"format", 0, OPT_STRING, offsetof(struct report_cli_options, format), 0,
-     0, false, "text|json|sarif", "output format (default text)"},
+    {"format", 0, OPT_STRING, offsetof(struct report_cli_options, format), 0, 0,
+     false, "text|json|sarif", "output format (default text)"},
     {"color", 0, OPT_STRING, offsetof(struct report_cli_options, color), 0, 0,
      true, "auto|always|never",
      "colour the text report (default auto: on a terminal, unless NO_COLOR "
@@ -46,8 +46,8 @@ static const struct opt_def report_option_defs[] = {
      offsetof(struct report_cli_options, hang_timeout), 1,
      REPORT_HANG_TIMEOUT_MAX, true, "SECONDS",
      "a process whose threads are all blocked this long hangs (default 10)"},
-    {"output", 'o', OPT_STRING, offsetof(struct report_cli_options, output),
-     0, 0, false, "FILE", "write the report to FILE instead of stdout"},
+    {"output", 'o', OPT_STRING, offsetof(struct report_cli_options, output), 0,
+     0, false, "FILE", "write the report to FILE instead of stdout"},
     {0},
 };
 
@@ -92,8 +92,9 @@ static int report_parse(struct report_cli_options *o, int argc, char **argv,
         if (next >= argc)
             return -1;
         if (*dir) {
-            fprintf(stderr, "%s: more than one trace directory ('%s', '%s')\n"
-                            "Try '%s --help'.\n",
+            fprintf(stderr,
+                    "%s: more than one trace directory ('%s', '%s')\n"
+                    "Try '%s --help'.\n",
                     cmd, *dir, argv[next], cmd);
             return OPTIONS_EXIT_USAGE;
         }
@@ -110,14 +111,16 @@ static int report_convert(const struct report_cli_options *o,
     int f = report_format_from_name(o->format ? o->format : "text");
     int c = report_color_from_name(o->color ? o->color : "auto");
     if (f < 0) {
-        fprintf(stderr, "ctrace report: unknown format '%s' (text, json or "
-                        "sarif)\n",
+        fprintf(stderr,
+                "ctrace report: unknown format '%s' (text, json or "
+                "sarif)\n",
                 o->format);
         return -1;
     }
     if (c < 0) {
-        fprintf(stderr, "ctrace report: unknown colour choice '%s' (auto, "
-                        "always or never)\n",
+        fprintf(stderr,
+                "ctrace report: unknown colour choice '%s' (auto, "
+                "always or never)\n",
                 o->color);
         return -1;
     }

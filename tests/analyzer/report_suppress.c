@@ -13,31 +13,24 @@
 
 static struct testlib_fixture fx;
 
-static void setup(void)
-{
-    testlib_fixture_init(&fx);
-}
+static void setup(void) { testlib_fixture_init(&fx); }
 
-static void teardown(void)
-{
-    testlib_fixture_fini(&fx);
-}
+static void teardown(void) { testlib_fixture_fini(&fx); }
 
 TestSuite(report_suppress, .init = setup, .fini = teardown);
 
 static struct suppressions *parse_ok(const char *text)
 {
     char err[256] = "";
-    struct suppressions *s = suppress_parse(text, "test.supp", err,
-                                            sizeof(err));
+    struct suppressions *s =
+        suppress_parse(text, "test.supp", err, sizeof(err));
     cr_assert_not_null(s, "parse failed: %s", err);
     return s;
 }
 
 /* Apply rules to a fresh copy of the fixture's findings; returns the
  * kinds left, comma-separated, in the fixture's order. */
-static void apply(const char *rules, size_t *removed, char *left,
-                  size_t len)
+static void apply(const char *rules, size_t *removed, char *left, size_t len)
 {
     struct suppressions *s = parse_ok(rules);
     *removed = suppress_apply(s, &fx.in, &fx.res);
@@ -86,13 +79,12 @@ Test(report_suppress, parse_comments_and_blank_lines)
 Test(report_suppress, parse_errors_name_file_and_line)
 {
     char err[256];
-    cr_assert_null(suppress_parse("deadlock:a\nbogus:b\n", "my.supp", err,
-                                  sizeof(err)));
-    cr_assert(strstr(err, "my.supp:2: unknown suppression type 'bogus'") ==
-                  err,
+    cr_assert_null(
+        suppress_parse("deadlock:a\nbogus:b\n", "my.supp", err, sizeof(err)));
+    cr_assert(strstr(err, "my.supp:2: unknown suppression type 'bogus'") == err,
               "%s", err);
-    cr_assert_null(suppress_parse("\n\nno colon here\n", "my.supp", err,
-                                  sizeof(err)));
+    cr_assert_null(
+        suppress_parse("\n\nno colon here\n", "my.supp", err, sizeof(err)));
     cr_assert(strstr(err, "my.supp:3: expected 'type:pattern'") == err, "%s",
               err);
     cr_assert_null(suppress_parse("mutex:\n", "my.supp", err, sizeof(err)));

@@ -18,10 +18,7 @@ static void setup(void)
     testlib_add_self_modules(sym, 0);
 }
 
-static void teardown(void)
-{
-    sym_free(sym);
-}
+static void teardown(void) { sym_free(sym); }
 
 TestSuite(report_symbols, .init = setup, .fini = teardown);
 
@@ -109,9 +106,9 @@ Test(report_symbols, libc_frames_are_marked)
 
 Test(report_symbols, missing_file_gives_module_offset)
 {
-    struct trace_module_info m = {
-        .base = 0x7f0000000000ull, .lo = 0x7f0000000000ull,
-        .hi = 0x7f0000100000ull};
+    struct trace_module_info m = {.base = 0x7f0000000000ull,
+                                  .lo = 0x7f0000000000ull,
+                                  .hi = 0x7f0000100000ull};
     sym_add_module(sym, 3, &m, "/nonexistent/dir/libgone.so.1");
     struct sym_frame f;
     int n = sym_lookup(sym, 3, 0x7f0000001234ull, true, &f, 1);
@@ -127,8 +124,8 @@ Test(report_symbols, missing_file_gives_module_offset)
 
 Test(report_symbols, ctrace_module_is_marked)
 {
-    struct trace_module_info m = {.base = 0x10000, .lo = 0x10000,
-                                  .hi = 0x20000};
+    struct trace_module_info m = {
+        .base = 0x10000, .lo = 0x10000, .hi = 0x20000};
     sym_add_module(sym, 4, &m, "/opt/ctrace/lib/libctrace.so");
     struct sym_frame f;
     sym_lookup(sym, 4, 0x10010, true, &f, 1);
@@ -177,21 +174,19 @@ Test(report_symbols, pc_outside_modules)
 Test(report_symbols, data_symbols_name_globals)
 {
     char buf[128];
-    cr_assert(sym_lookup_data(sym, 0, (uint64_t)&table_lock, buf,
-                              sizeof(buf)));
+    cr_assert(sym_lookup_data(sym, 0, (uint64_t)&table_lock, buf, sizeof(buf)));
     cr_assert_str_eq(buf, "table_lock");
-    cr_assert(sym_lookup_data(sym, 0, (uint64_t)&testlib_locks[1], buf,
-                              sizeof(buf)));
+    cr_assert(
+        sym_lookup_data(sym, 0, (uint64_t)&testlib_locks[1], buf, sizeof(buf)));
     char want[64];
-    snprintf(want, sizeof(want), "testlib_locks+%zu",
-             sizeof(pthread_mutex_t));
+    snprintf(want, sizeof(want), "testlib_locks+%zu", sizeof(pthread_mutex_t));
     cr_assert_str_eq(buf, want);
     void *heap = malloc(64);
     cr_assert_not(sym_lookup_data(sym, 0, (uint64_t)heap, buf, sizeof(buf)));
     free(heap);
-    cr_assert_not(sym_lookup_data(sym, 0, (uint64_t)testlib_plain, buf,
-                                  sizeof(buf)),
-                  "a function is not a data symbol");
+    cr_assert_not(
+        sym_lookup_data(sym, 0, (uint64_t)testlib_plain, buf, sizeof(buf)),
+        "a function is not a data symbol");
 }
 
 Test(report_symbols, frame_format_forms)

@@ -1,7 +1,7 @@
 /* Code with known lines for the symbolizer tests, and the test process's
- * own module list (see report_testlib.h).  The line variables are set on
- * the same line as the call they describe, so a test never hard-codes a
- * line number. */
+ * own module list (see report_testlib.h).  The line variables are set in
+ * the same expression as the call they describe, so a test never
+ * hard-codes a line number. */
 #include "report_testlib.h"
 
 #include <dlfcn.h>
@@ -22,6 +22,9 @@ pthread_mutex_t testlib_locks[4] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
 
+/* Call testlib_capture() and note the line of the call in `var`. */
+#define TESTLIB_CALL(var) ((var) = __LINE__, testlib_capture())
+
 /* The caller's return address, as the shim records a call site. */
 __attribute__((noinline, noclone)) uint64_t testlib_capture(void)
 {
@@ -32,7 +35,7 @@ __attribute__((noinline, noclone)) uint64_t testlib_capture(void)
 
 __attribute__((noinline)) uint64_t testlib_plain(void)
 {
-    uint64_t r = testlib_capture(); testlib_plain_line = __LINE__;
+    uint64_t r = TESTLIB_CALL(testlib_plain_line);
     testlib_sink = r;
     return r;
 }
@@ -40,14 +43,14 @@ __attribute__((noinline)) uint64_t testlib_plain(void)
 static inline __attribute__((always_inline)) uint64_t
 testlib_inline_helper(void)
 {
-    uint64_t r = testlib_capture(); testlib_inline_line = __LINE__;
+    uint64_t r = TESTLIB_CALL(testlib_inline_line);
     testlib_sink = r;
     return r;
 }
 
 __attribute__((noinline)) uint64_t testlib_outer(void)
 {
-    uint64_t r = testlib_inline_helper(); testlib_outer_line = __LINE__;
+    uint64_t r = (testlib_outer_line = __LINE__, testlib_inline_helper());
     testlib_sink = r;
     return r;
 }
@@ -55,7 +58,7 @@ __attribute__((noinline)) uint64_t testlib_outer(void)
 /* ---- modules ---- */
 
 static void testlib_note_build_id(const struct dl_phdr_info *info,
-                                  const ElfW(Phdr) *ph,
+                                  const ElfW(Phdr) * ph,
                                   struct trace_module_info *m)
 {
     const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
@@ -67,7 +70,7 @@ static void testlib_note_build_id(const struct dl_phdr_info *info,
         if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
             memcmp(name, "GNU", 4) == 0) {
             size_t len = n->n_descsz < sizeof m->build_id ? n->n_descsz
-                                                           : sizeof m->build_id;
+                                                          : sizeof m->build_id;
             memcpy(m->build_id, desc, len);
             m->build_id_len = (uint16_t)len;
             return;
@@ -160,8 +163,8 @@ uint64_t testlib_libc_pc(void)
     return lock ? (uint64_t)lock + 4 : 0; /* inside it, not a call site */
 }
 
-void testlib_stack(struct finding_stack *st, uint32_t thread,
-                   const char *label, const uint64_t *pcs, uint32_t n)
+void testlib_stack(struct finding_stack *st, uint32_t thread, const char *label,
+                   const uint64_t *pcs, uint32_t n)
 {
     memset(st, 0, sizeof(*st));
     st->proc = 0;
@@ -201,20 +204,28 @@ static struct finding *testlib_finding(struct analysis_result *res,
 
 static void testlib_processes(struct testlib_fixture *fx)
 {
-    fx->procs[0] = (struct trace_process){
-        .pid = 4242, .ppid = 1, .parent = -1, .exec_from = -1,
-        .exited = true, .exit_status = 0, .exe = "/usr/bin/app",
-        .cmdline = "app --flag", .path = "p4242.0.ctrace"};
-    fx->procs[1] = (struct trace_process){
-        .pid = 4250, .ppid = 4242, .parent = 0, .exec_from = -1,
-        .flags = TRACE_FILE_FORKED, .exe = "/usr/bin/app",
-        .cmdline = "app --flag", .path = "p4250.0.ctrace"};
-    fx->threads[0] = (struct trace_thread){.proc = 0, .tid = 4242,
-                                           .serial = 0, .name = "app"};
-    fx->threads[1] = (struct trace_thread){.proc = 0, .tid = 4243,
-                                           .serial = 1, .name = "worker-1"};
-    fx->threads[2] = (struct trace_thread){.proc = 1, .tid = 4250,
-                                           .serial = 0};
+    fx->procs[0] = (struct trace_process){.pid = 4242,
+                                          .ppid = 1,
+                                          .parent = -1,
+                                          .exec_from = -1,
+                                          .exited = true,
+                                          .exit_status = 0,
+                                          .exe = "/usr/bin/app",
+                                          .cmdline = "app --flag",
+                                          .path = "p4242.0.ctrace"};
+    fx->procs[1] = (struct trace_process){.pid = 4250,
+                                          .ppid = 4242,
+                                          .parent = 0,
+                                          .exec_from = -1,
+                                          .flags = TRACE_FILE_FORKED,
+                                          .exe = "/usr/bin/app",
+                                          .cmdline = "app --flag",
+                                          .path = "p4250.0.ctrace"};
+    fx->threads[0] = (struct trace_thread){
+        .proc = 0, .tid = 4242, .serial = 0, .name = "app"};
+    fx->threads[1] = (struct trace_thread){
+        .proc = 0, .tid = 4243, .serial = 1, .name = "worker-1"};
+    fx->threads[2] = (struct trace_thread){.proc = 1, .tid = 4250, .serial = 0};
 }
 
 static void testlib_findings(struct testlib_fixture *fx)
@@ -222,9 +233,10 @@ static void testlib_findings(struct testlib_fixture *fx)
     struct analysis_result *res = &fx->res;
     res->findings = calloc(3, sizeof(*res->findings));
 
-    struct finding *f = testlib_finding(res, FINDING_LOCK_ORDER_INVERSION, 0,
-                                        4242, "table_lock and a heap mutex "
-                                              "are taken in both orders");
+    struct finding *f =
+        testlib_finding(res, FINDING_LOCK_ORDER_INVERSION, 0, 4242,
+                        "table_lock and a heap mutex "
+                        "are taken in both orders");
     f->nthreads = 2;
     f->threads[0] = 1;
     f->threads[1] = 0;
@@ -232,10 +244,14 @@ static void testlib_findings(struct testlib_fixture *fx)
     testlib_object(&f->objects[0], (uint64_t)&table_lock, 0);
     testlib_object(&f->objects[1], 0x602000000010ull, fx->pc_plain);
     uint64_t s0[] = {fx->pc_outer, fx->pc_plain};
-    testlib_stack(&f->stacks[0], 1, "{object:1} taken while holding "
-                                    "{object:0}", s0, 2);
-    testlib_stack(&f->stacks[1], 0, "table_lock taken while holding the "
-                                    "heap mutex", &fx->pc_cxx, 1);
+    testlib_stack(&f->stacks[0], 1,
+                  "{object:1} taken while holding "
+                  "{object:0}",
+                  s0, 2);
+    testlib_stack(&f->stacks[1], 0,
+                  "table_lock taken while holding the "
+                  "heap mutex",
+                  &fx->pc_cxx, 1);
     f->nstacks = 2;
 
     f = testlib_finding(res, FINDING_DEADLOCK, 0, 4242,
@@ -296,9 +312,12 @@ void testlib_fixture_init(struct testlib_fixture *fx)
     fx->res.nnotes = 1;
     fx->res.events = 12345;
     fx->res.duration_ns = 2000000000ull;
-    fx->in = (struct report_input){
-        .res = &fx->res, .procs = fx->procs, .nprocs = 2,
-        .threads = fx->threads, .nthreads = 3, .sym = fx->sym};
+    fx->in = (struct report_input){.res = &fx->res,
+                                   .procs = fx->procs,
+                                   .nprocs = 2,
+                                   .threads = fx->threads,
+                                   .nthreads = 3,
+                                   .sym = fx->sym};
 }
 
 void testlib_fixture_fini(struct testlib_fixture *fx)

@@ -34,9 +34,9 @@ uint64_t testlib_capture(void);
 extern volatile uint64_t testlib_sink;
 
 /* Return addresses (recorded-site style) inside these functions. */
-uint64_t testlib_plain(void);  /* in testlib_plain */
-uint64_t testlib_outer(void);  /* inside inlined testlib_inline_helper */
-uint64_t testlib_cxx(void);    /* in ctrace_test::Widget::poke(int) */
+uint64_t testlib_plain(void); /* in testlib_plain */
+uint64_t testlib_outer(void); /* inside inlined testlib_inline_helper */
+uint64_t testlib_cxx(void);   /* in ctrace_test::Widget::poke(int) */
 
 /* Source file basenames of the above. */
 #define TESTLIB_C_FILE "report_testlib.c"
@@ -47,16 +47,15 @@ uint64_t testlib_cxx(void);    /* in ctrace_test::Widget::poke(int) */
 void testlib_add_self_modules(struct symbolizer *s, uint32_t proc);
 /* Load bias and build id of the main executable. */
 uint64_t testlib_exe_base(void);
-void testlib_exe_module(struct trace_module_info *m, char *path,
-                        size_t len);
+void testlib_exe_module(struct trace_module_info *m, char *path, size_t len);
 
 /* An address inside libc's own pthread_mutex_lock (not an interposer's,
  * as under ASan). */
 uint64_t testlib_libc_pc(void);
 
 /* A stack of the given pcs in process image 0, thread `thread`. */
-void testlib_stack(struct finding_stack *st, uint32_t thread,
-                   const char *label, const uint64_t *pcs, uint32_t n);
+void testlib_stack(struct finding_stack *st, uint32_t thread, const char *label,
+                   const uint64_t *pcs, uint32_t n);
 
 /* A hand-built analysis of two processes (pid 4242 and its forked child
  * 4250) and three threads, whose stacks are real pcs of this binary:
@@ -82,9 +81,16 @@ struct testlib_fixture {
 };
 
 /* quotes, backslash, tab, \x01, an em dash, "ünïcödé", an invalid byte */
-#define TESTLIB_TRICKY_MESSAGE                                             \
-    "T2 locks \"q\\lock\"\ttwice\x01 \xe2\x80\x94 "                          \
-    "\xc3\xbc" "n" "\xc3\xaf" "c" "\xc3\xb6" "d" "\xc3\xa9" " \xff!"
+#define TESTLIB_TRICKY_MESSAGE                                                 \
+    "T2 locks \"q\\lock\"\ttwice\x01 \xe2\x80\x94 "                            \
+    "\xc3\xbc"                                                                 \
+    "n"                                                                        \
+    "\xc3\xaf"                                                                 \
+    "c"                                                                        \
+    "\xc3\xb6"                                                                 \
+    "d"                                                                        \
+    "\xc3\xa9"                                                                 \
+    " \xff!"
 
 void testlib_fixture_init(struct testlib_fixture *fx);
 void testlib_fixture_fini(struct testlib_fixture *fx);

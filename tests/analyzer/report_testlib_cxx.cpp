@@ -4,14 +4,15 @@
 
 volatile int testlib_cxx_line;
 
-namespace ctrace_test {
+namespace ctrace_test
+{
 struct Widget {
     uint64_t poke(int x);
 };
 
 __attribute__((noinline)) uint64_t Widget::poke(int x)
 {
-    uint64_t r = testlib_capture(); testlib_cxx_line = __LINE__;
+    uint64_t r = (testlib_cxx_line = __LINE__, testlib_capture());
     testlib_sink = r + (uint64_t)x;
     return r;
 }

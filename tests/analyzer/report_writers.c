@@ -18,15 +18,9 @@ extern char **environ;
 
 static struct testlib_fixture fx;
 
-static void setup(void)
-{
-    testlib_fixture_init(&fx);
-}
+static void setup(void) { testlib_fixture_init(&fx); }
 
-static void teardown(void)
-{
-    testlib_fixture_fini(&fx);
-}
+static void teardown(void) { testlib_fixture_fini(&fx); }
 
 TestSuite(report_writers, .init = setup, .fini = teardown);
 
@@ -60,8 +54,8 @@ static int run_check(const char *const *args)
         argv[n] = args[n - 2];
     argv[n] = NULL;
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv,
-                         environ);
+    int rc =
+        posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ);
     cr_assert_eq(rc, 0, "cannot run /usr/bin/python3");
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
@@ -199,8 +193,9 @@ Test(report_writers, text_contention_and_summary)
     assert_has(tl, "    top call sites:\n      700 acquisitions, 1.00 ms "
                    "waited: testlib_plain (report_testlib.c:");
     char want[128];
-    snprintf(want, sizeof(want), "mutex created at report_testlib.c:%d (mutex "
-                                 "0x602000000010, pid 4242)\n",
+    snprintf(want, sizeof(want),
+             "mutex created at report_testlib.c:%d (mutex "
+             "0x602000000010, pid 4242)\n",
              testlib_plain_line);
     const char *heap = assert_find(c, want);
     cr_assert(heap > tl, "hottest first");
@@ -405,8 +400,7 @@ Test(report_writers, sarif_location_is_top_program_frame)
     const char *fn = assert_find(loc, "\"fullyQualifiedName\": ");
     cr_assert(fn < end);
     cr_assert(strncmp(fn, "\"fullyQualifiedName\": \"testlib_plain\"",
-                      strlen("\"fullyQualifiedName\": \"testlib_plain\"")) ==
-                  0,
+                      strlen("\"fullyQualifiedName\": \"testlib_plain\"")) == 0,
               "%.200s", fn);
     const char *uri = assert_find(loc, "\"uri\": \"");
     cr_assert(uri < end);
