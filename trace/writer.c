@@ -273,10 +273,41 @@ static void chunk_unmap(struct trace_thread_writer *w)
     w->pos = w->cap = 0;
 }
 
+/* Give back the unwritten tail of the current chunk (the file keeps its
+ * size: the reader sees zeros, which end a chunk's records). */
+void trace_writer_thread_seal(struct trace_thread_writer *w)
+{
+    struct trace_chunk_header *c = w->chunk;
+    if (!c || !w->proc->hdr)
+        return;
+    uint64_t used = TRACE_CHUNK_HEADER_SIZE +
+                    (uint64_t)(w->pos < w->cap ? w->pos : w->cap) *
+                        TRACE_RECORD_SIZE;
+    uint64_t keep = (used + 4095u) & ~4095ull;
+    if (keep >= c->size)
+        return;
+    int saved = errno;
+    __atomic_store_n(&c->used, w->pos < w->cap ? w->pos : w->cap,
+                     __ATOMIC_RELEASE);
+    /* Later records (a TLS destructor's unlock) go to a new, small chunk:
+     * a store into the punched range could meet a full disk. */
+    w->cap = w->pos < w->cap ? w->pos : w->cap;
+    w->next_size = TRACE_CHUNK_MIN;
+    int fd = open(w->proc->path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        uint64_t off = w->chunk_file_off + keep;
+        fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+                  (off_t)(c->size - keep));
+        close(fd);
+    }
+    errno = saved;
+}
+
 void trace_writer_thread_free(struct trace_thread_writer *w)
 {
     if (!w)
         return;
+    trace_writer_thread_seal(w);
     chunk_unmap(w);
     munmap(w, sizeof *w);
 }
@@ -300,6 +331,7 @@ static bool chunk_open(struct trace_thread_writer *w)
     if (m == MAP_FAILED)
         return false; /* the hole stays; the reader skips chunkless space */
     struct trace_chunk_header *c = m;
+    w->chunk_file_off = off;
     c->size = size;
     c->tid = w->tid;
     c->thread_serial = w->serial;

@@ -57,6 +57,7 @@ struct trace_thread_writer {
     uint32_t retry_after;             /* lost events before retrying */
     uint64_t lost;                    /* lost, not yet reported */
     uint64_t last_clock;              /* clock of the latest record */
+    uint64_t chunk_file_off;          /* where the chunk is in the file */
     uint64_t obj_cache[TRACE_SLOTS];  /* slot -> address in this chunk */
     uint64_t site_cache[TRACE_SLOTS];
 };
@@ -95,6 +96,9 @@ void trace_writer_close_process(struct trace_proc_writer *pw, int status);
 struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
                                                     uint32_t tid, uint32_t serial);
 uint32_t trace_writer_next_serial(struct trace_proc_writer *pw);
+/* Publish the thread's records and release its chunk's unused tail
+ * (thread or process end). */
+void trace_writer_thread_seal(struct trace_thread_writer *w);
 /* Seal the thread's chunk and unmap the writer. */
 void trace_writer_thread_free(struct trace_thread_writer *w);
 
@@ -111,15 +115,19 @@ static inline uint32_t trace_writer_seq(struct trace_proc_writer *pw,
     return (uint32_t)__atomic_add_fetch(ctr, 1, __ATOMIC_SEQ_CST);
 }
 
-/* The clock for a happens-before source or sink (TF_SEQ events).  With
- * the TSC, LFENCE on both sides keeps RDTSC from moving across the memory
- * operations around it: stamped before a release's unlock or after an
- * acquire's lock, the stamps of one object's events are ordered like the
- * events themselves (the kernel only uses the TSC as its clocksource when
- * it is invariant and synchronised across CPUs).  This is what lets the
- * hot path skip a shared sequence counter. */
+/* The clock for a happens-before source or sink (TF_SEQ events).  The
+ * stamps of one object's events must be ordered like the events (rule 7):
+ *  - a release is stamped before the releasing store.  RDTSC reads the
+ *    counter before it retires, and a store (or locked RMW) becomes
+ *    visible only after it retires, in order: a plain RDTSC is enough;
+ *  - an acquire is stamped after the acquiring atomic.  RDTSC may execute
+ *    while an earlier RMW still waits for its cache line, so LFENCE (wait
+ *    for all earlier instructions) comes first.
+ * The kernel uses the TSC as its clocksource only when it is invariant and
+ * synchronised across CPUs, which is what makes stamps from different
+ * CPUs comparable; then no shared sequence counter is needed. */
 enum trace_fence {
-    TRACE_FENCE_BOTH,    /* either kind of event */
+    TRACE_FENCE_BOTH,    /* either kind of event (LFENCE on both sides) */
     TRACE_FENCE_RELEASE, /* stamped before the releasing store */
     TRACE_FENCE_ACQUIRE  /* stamped after the acquiring atomic */
 };
@@ -129,8 +137,8 @@ static inline uint64_t trace_clock_fenced(uint32_t kind, enum trace_fence f)
 #if defined(__x86_64__) || defined(__i386__)
     if (kind == TRACE_CLOCK_TSC) {
         uint32_t lo, hi;
-        if (f == TRACE_FENCE_RELEASE) /* later code waits for the read */
-            __asm__ __volatile__("rdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
+        if (f == TRACE_FENCE_RELEASE)
+            __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
         else if (f == TRACE_FENCE_ACQUIRE) /* the read waits for the lock */
             __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
         else

@@ -1,0 +1,216 @@
+/* bench/overhead: what recording costs, measured against a baseline taken
+ * in the same run (issue 2's benchmark; not a test, it prints figures).
+ *
+ *   overhead [--reps N] [--keep DIR]
+ *
+ * 1. The mix workload (2 threads x 2M iterations, a random one of 16
+ *    mutexes, ~20 multiplies inside) natively and under `ctrace run
+ *    --no-report`: median wall time of each, and the ratio.
+ * 2. One thread locking and unlocking one mutex, natively and traced: the
+ *    added ns per recorded event, next to the cost of one rdtsc measured
+ *    by the same workload binary in the same run.
+ * 3. Bytes per event: the traced mix run's trace size over its events
+ *    (counted through the trace reader).
+ *
+ * The binaries are found next to this one in the build tree
+ * (../cli/ctrace and ./workload). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+struct paths {
+    char ctrace[PATH_MAX];
+    char workload[PATH_MAX];
+    char tmp[PATH_MAX];
+};
+
+static void paths_find(struct paths *p)
+{
+    char self[PATH_MAX - 64];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        perror("overhead: /proc/self/exe");
+        exit(2);
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    snprintf(p->ctrace, sizeof p->ctrace, "%s/../cli/ctrace", self);
+    snprintf(p->workload, sizeof p->workload, "%s/workload", self);
+    const char *t = getenv("TMPDIR");
+    snprintf(p->tmp, sizeof p->tmp, "%s/ctrace-bench-XXXXXX", t ? t : "/tmp");
+    if (!mkdtemp(p->tmp)) {
+        perror("overhead: mkdtemp");
+        exit(2);
+    }
+}
+
+/* Run argv, return the value printed after `key` on its stdout. */
+static double run_value(char *const argv[], const char *key)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[4096];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof buf - 1 && (r = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    const char *at = strstr(buf, key);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !at) {
+        fprintf(stderr, "overhead: %s failed (output: %s)\n", argv[0], buf);
+        exit(1);
+    }
+    return strtod(at + strlen(key), NULL);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Run the workload with `args`, natively and traced, `reps` times each
+ * (alternating, so load changes hit both alike); medians out. */
+static void measure(const struct paths *p, const char *mode, const char *key,
+                    int reps, const char *trace_dir, double *native,
+                    double *traced)
+{
+    double nv[64], tv[64];
+    for (int i = 0; i < reps; i++) {
+        char *nat[] = {(char *)p->workload, (char *)mode, NULL};
+        nv[i] = run_value(nat, key);
+        char *tr[] = {(char *)p->ctrace, "run",          "--no-report", "-o",
+                      (char *)trace_dir,  "--",           (char *)p->workload,
+                      (char *)mode,       NULL};
+        tv[i] = run_value(tr, key);
+    }
+    *native = median(nv, reps);
+    *traced = median(tv, reps);
+}
+
+static uint64_t dir_bytes(const char *dir)
+{
+    DIR *d = opendir(dir);
+    uint64_t total = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, "p", 1) != 0)
+            continue; /* process files only: seq.map is not trace data */
+        char path[PATH_MAX * 2];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0)
+            total += (uint64_t)st.st_blocks * 512u;
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+static uint64_t count_events(const char *dir)
+{
+    struct trace_error err;
+    struct trace_reader *r = trace_reader_open(dir, &err);
+    if (!r) {
+        fprintf(stderr, "overhead: %s\n", err.msg);
+        exit(1);
+    }
+    struct trace_event ev;
+    uint64_t n = 0;
+    int rc;
+    while ((rc = trace_reader_next(r, &ev, &err)) == 1)
+        n++;
+    if (rc < 0)
+        fprintf(stderr, "overhead: %s\n", err.msg);
+    trace_reader_close(r);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 5;
+    const char *keep = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
+            keep = argv[++i];
+        else {
+            fprintf(stderr, "usage: overhead [--reps N] [--keep DIR]\n");
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > 64)
+        reps = 5;
+    struct paths p;
+    paths_find(&p);
+    char trace_dir[PATH_MAX + 32];
+    snprintf(trace_dir, sizeof trace_dir, "%s", keep ? keep : p.tmp);
+    if (!keep)
+        strcat(trace_dir, "/trace");
+
+    double rdtsc_v[64];
+    for (int i = 0; i < reps; i++) {
+        char *a[] = {p.workload, "rdtsc", NULL};
+        rdtsc_v[i] = run_value(a, "rdtsc_ns ");
+    }
+    double rdtsc_ns = median(rdtsc_v, reps);
+
+    double loop_nat, loop_tr;
+    measure(&p, "loop", "loop_ns_per_pair ", reps, trace_dir, &loop_nat, &loop_tr);
+    double per_event = (loop_tr - loop_nat) / 2.0; /* lock + unlock */
+
+    double mix_nat, mix_tr;
+    measure(&p, "mix", "mix_ns ", reps, trace_dir, &mix_nat, &mix_tr);
+    uint64_t bytes = dir_bytes(trace_dir);
+    uint64_t events = count_events(trace_dir);
+
+    printf("ctrace overhead benchmark (%d runs each, medians; baseline measured in this run)\n", reps);
+    printf("  mix workload (2 threads x 2M, 16 mutexes): native %.1f ms, traced %.1f ms, "
+           "ratio %.2fx (target <= 1.25x)\n",
+           mix_nat / 1e6, mix_tr / 1e6, mix_tr / mix_nat);
+    printf("  uncontended lock/unlock: native %.2f ns/pair, traced %.2f ns/pair\n",
+           loop_nat, loop_tr);
+    printf("  cost per recorded event: %.2f ns; one rdtsc: %.2f ns; ratio %.2fx "
+           "(target <= 2x)\n",
+           per_event, rdtsc_ns, per_event / rdtsc_ns);
+    printf("  trace of the mix run: %llu events, %llu bytes on disk, %.2f bytes/event "
+           "(target <= 16)\n",
+           (unsigned long long)events, (unsigned long long)bytes,
+           events ? (double)bytes / (double)events : 0.0);
+    if (!keep) {
+        char cmd[PATH_MAX + 64];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", p.tmp);
+        if (system(cmd) != 0)
+            fprintf(stderr, "overhead: could not remove %s\n", p.tmp);
+    }
+    return 0;
+}
