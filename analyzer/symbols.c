@@ -48,6 +48,14 @@ struct sym_map {
     size_t file;
 };
 
+/* A module mapping already added (dedup: every forked child reports
+ * the same modules again). */
+struct sym_map_key {
+    uint64_t base;
+    uint32_t proc;
+    uint32_t file_plus1; /* 0 = empty slot */
+};
+
 /* Cached answer for (file, addr): frames[first .. first+n). */
 struct sym_cache_slot {
     uint64_t addr;
@@ -68,6 +76,8 @@ struct symbolizer {
     struct sym_map *maps;
     size_t nmaps, capmaps;
     bool maps_sorted;
+    struct sym_map_key *map_keys; /* set of (proc, base, file) added */
+    size_t map_keys_cap;
     struct sym_cache_slot *cache;
     size_t cache_cap, cache_count;
     struct sym_frame *frames; /* storage for cached frames */
@@ -240,17 +250,51 @@ static size_t sym_file_get(struct symbolizer *s, const char *path,
     return s->nfiles++;
 }
 
+static size_t sym_map_key_slot(const struct sym_map_key *t, size_t cap,
+                               uint32_t proc, uint64_t base, size_t file)
+{
+    size_t j =
+        sym_hash_u64(base ^ ((uint64_t)proc << 32) ^ (file * 31)) & (cap - 1);
+    while (t[j].file_plus1 && !(t[j].proc == proc && t[j].base == base &&
+                                t[j].file_plus1 == file + 1))
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* Add (proc, base, file) to the set; false when it was there. */
+static bool sym_map_key_insert(struct symbolizer *s, uint32_t proc,
+                               uint64_t base, size_t file)
+{
+    if (2 * (s->nmaps + 1) > s->map_keys_cap) {
+        size_t ncap = s->map_keys_cap ? 2 * s->map_keys_cap : 256;
+        struct sym_map_key *nt = calloc(ncap, sizeof(*nt));
+        if (!nt)
+            abort();
+        for (size_t i = 0; i < s->map_keys_cap; i++) {
+            const struct sym_map_key *k = &s->map_keys[i];
+            if (k->file_plus1)
+                nt[sym_map_key_slot(nt, ncap, k->proc, k->base,
+                                    k->file_plus1 - 1)] = *k;
+        }
+        free(s->map_keys);
+        s->map_keys = nt;
+        s->map_keys_cap = ncap;
+    }
+    size_t j = sym_map_key_slot(s->map_keys, s->map_keys_cap, proc, base, file);
+    if (s->map_keys[j].file_plus1)
+        return false;
+    s->map_keys[j] = (struct sym_map_key){base, proc, (uint32_t)file + 1};
+    return true;
+}
+
 void sym_add_module(struct symbolizer *s, uint32_t proc,
                     const struct trace_module_info *m, const char *path)
 {
     if (!path)
         path = (const char *)(m + 1);
     size_t fi = sym_file_get(s, path, m->build_id, m->build_id_len);
-    for (size_t i = 0; i < s->nmaps; i++) {
-        struct sym_map *mp = &s->maps[i];
-        if (mp->proc == proc && mp->base == m->base && mp->file == fi)
-            return;
-    }
+    if (!sym_map_key_insert(s, proc, m->base, fi))
+        return;
     SYM_GROW(s->maps, s->nmaps, s->capmaps);
     s->maps[s->nmaps++] = (struct sym_map){
         .proc = proc, .base = m->base, .lo = m->lo, .hi = m->hi, .file = fi};
@@ -725,6 +769,7 @@ void sym_free(struct symbolizer *s)
     free(s->strings.slots);
     free(s->files);
     free(s->maps);
+    free(s->map_keys);
     free(s->cache);
     free(s->frames);
     free(s->debuginfo_path);

@@ -200,3 +200,20 @@ Test(report_symbols, frame_format_forms)
              testlib_plain_line);
     cr_assert_str_eq(buf, want);
 }
+
+Test(report_symbols, many_process_images_share_modules)
+{
+    /* every forked child reports the same modules: each image resolves,
+       repeats are harmless */
+    for (uint32_t p = 1; p <= 500; p++)
+        testlib_add_self_modules(sym, p);
+    testlib_add_self_modules(sym, 0);
+    uint64_t pc = testlib_plain();
+    struct sym_frame f;
+    sym_lookup(sym, 500, pc, true, &f, 1);
+    cr_assert_str_eq(f.function, "testlib_plain");
+    sym_lookup(sym, 0, pc, true, &f, 1);
+    cr_assert_str_eq(f.function, "testlib_plain");
+    sym_lookup(sym, 501, pc, true, &f, 1);
+    cr_assert_null(f.module, "image 501 has no modules");
+}
