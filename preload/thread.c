@@ -15,6 +15,7 @@
 
 struct shim_start {
     void *(*fn)(void *);
+    int (*c11_fn)(void *); /* thrd_create's routine (c11.c), when !fn */
     void *arg;
     uint32_t serial;
     uint32_t creator_serial;
@@ -30,19 +31,46 @@ static void thread_exit_record(void *unused)
     shim_event_seq(w, TRACE_EV_THREAD_EXIT, (void *)pthread_self(), 0, how);
 }
 
-static void *shim_thread_main(void *p)
+void *shim_thread_main(void *p)
 {
     struct shim_start st = *(struct shim_start *)p;
     free(p);
     shim_thread_adopt(st.serial, st.creator_serial,
-                      (uint64_t)(uintptr_t)st.fn);
+                      st.fn ? (uint64_t)(uintptr_t)st.fn
+                            : (uint64_t)(uintptr_t)st.c11_fn);
     void *ret;
     pthread_cleanup_push(thread_exit_record, NULL);
-    ret = st.fn(st.arg);
+    /* A C11 routine's int result travels as a pointer, as glibc does. */
+    ret = st.fn ? st.fn(st.arg) : (void *)(intptr_t)st.c11_fn(st.arg);
     pthread_cleanup_pop(0);
     shim_tls.exit_how = TRACE_EXIT_RETURN;
     thread_exit_record(NULL);
     return ret;
+}
+
+struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
+                                       void *(*fn)(void *),
+                                       int (*c11_fn)(void *), void *arg,
+                                       uint64_t site)
+{
+    struct shim_start *st = malloc(sizeof *st);
+    if (!st)
+        return NULL;
+    st->fn = fn;
+    st->c11_fn = c11_fn;
+    st->arg = arg;
+    st->serial = trace_writer_next_serial(&shim_proc);
+    st->creator_serial = w->serial;
+    shim_event(w, TRACE_EV_THREAD_CREATE, NULL, site, st->serial);
+    return st;
+}
+
+void shim_thread_create_failed(struct trace_thread_writer *w,
+                               struct shim_start *st, uint64_t site,
+                               uint32_t err)
+{
+    free(st);
+    shim_event(w, TRACE_EV_THREAD_CREATE_FAIL, NULL, site, err);
 }
 
 SHIM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
@@ -52,20 +80,12 @@ SHIM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return real(thread, attr, fn, arg);
-    struct shim_start *st = malloc(sizeof *st);
+    struct shim_start *st = shim_thread_prepare(w, fn, NULL, arg, SHIM_SITE);
     if (!st)
         return real(thread, attr, fn, arg);
-    st->fn = fn;
-    st->arg = arg;
-    st->serial = trace_writer_next_serial(&shim_proc);
-    st->creator_serial = w->serial;
-    shim_event(w, TRACE_EV_THREAD_CREATE, NULL, SHIM_SITE, st->serial);
     int rc = real(thread, attr, shim_thread_main, st);
-    if (rc != 0) {
-        free(st);
-        shim_event(w, TRACE_EV_THREAD_CREATE_FAIL, NULL, SHIM_SITE,
-                   (uint32_t)rc);
-    }
+    if (rc != 0)
+        shim_thread_create_failed(w, st, SHIM_SITE, (uint32_t)rc);
     return rc;
 }
 
