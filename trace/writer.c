@@ -453,7 +453,8 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
         w->last_clock = now;
         return r + 1;
     }
-    count_lost(w, 1);
+    if (type >= TRACE_EV_PROCESS_START) /* bookkeeping is not an event */
+        count_lost(w, 1);
     w->depth--;
     return NULL;
 }
@@ -475,7 +476,7 @@ void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                    uint64_t site, uint32_t arg, uint32_t seq, uint64_t now)
 {
     int saved = errno;
-    if (site && w->proc->site_hook && w->depth == 0 &&
+    if (site && w->proc->site_hook && w->depth == 0 && !w->retry_after &&
         w->site_cache[trace_slot_of(site)] != site)
         w->proc->site_hook(w, site);
     uint32_t gen = w->gen;
