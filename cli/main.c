@@ -25,11 +25,17 @@ struct command {
 #define CMD_DUMP NULL
 #endif
 
+#ifdef CTRACE_HAVE_CMD_REPORT
+#define CMD_REPORT cmd_report
+#else
+#define CMD_REPORT NULL
+#endif
+
 static const struct command commands[] = {
     {"run", "[OPTIONS] [--] PROGRAM [ARGS...]",
      "record a program, then report its concurrency bugs", cmd_run},
     {"report", "[--format=text|json|sarif] [DIR]", "analyse a recorded trace",
-     NULL},
+     CMD_REPORT},
     {"view", "[DIR]", "explore a trace in the terminal", NULL},
     {"export", "--format=chrome|ctf [-o OUT] [DIR]",
      "convert a trace for other viewers", NULL},

@@ -1,8 +1,8 @@
 /* `ctrace report` end to end, through the real binary: usage and errors
- * (checks/*, suite unit), and reports of real recorded traces (trace/*,
- * suite inject): text summary, JSON validated against the schema, SARIF,
- * -o, --error-exitcode and suppressions on a lock-order inversion whose
- * stacks must show the test program's own file:line. */
+ * (the "checks" tests, suite unit), and reports of real recorded traces
+ * (the "trace" tests, suite inject): text summary, JSON validated against the
+ * schema, SARIF, -o, --error-exitcode and suppressions on a lock-order
+ * inversion whose stacks must show the test program's own file:line. */
 #include <criterion/criterion.h>
 #include <spawn.h>
 #include <stdio.h>
