@@ -19,12 +19,6 @@ struct command {
     int (*exec)(int argc, char **argv); /* NULL: not available yet */
 };
 
-#ifdef CTRACE_HAVE_CMD_DUMP
-#define CMD_DUMP cmd_dump
-#else
-#define CMD_DUMP NULL
-#endif
-
 #ifdef CTRACE_HAVE_CMD_REPORT
 #define CMD_REPORT cmd_report
 #else
@@ -40,7 +34,7 @@ static const struct command commands[] = {
     {"export", "--format=chrome|ctf [-o OUT] [DIR]",
      "convert a trace for other viewers", NULL},
     {"dump", "[--json] [DIR]", "print every event of a trace, in order",
-     CMD_DUMP},
+     cmd_dump},
     {"cc", "ARGS...", "compile C, recording memory accesses for races", NULL},
     {"c++", "ARGS...", "compile C++, recording memory accesses for races",
      NULL},
