@@ -241,6 +241,18 @@ struct trace_throw_info {
     /* char type[type_len], what[what_len]; pad to 8; uint64_t pcs[] */
 };
 
+/* python-exception: ctrace_record_exception() (preload/pyhook.c); the
+ * four strings follow, each NUL-terminated, truncated so that the whole
+ * payload fits in TRACE_PAYLOAD_MAX. */
+struct trace_pyexc_info {
+    uint16_t kind_len; /* each length includes the NUL */
+    uint16_t type_len;
+    uint16_t message_len;
+    uint16_t traceback_len;
+    /* char kind[kind_len], type[type_len], message[message_len],
+       traceback[traceback_len]; */
+};
+
 /* module-load: one loaded ELF object. */
 struct trace_module_info {
     uint64_t base;     /* load bias (dlpi_addr) */
