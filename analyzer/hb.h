@@ -1,0 +1,72 @@
+/* Happens-before: vector clocks and the edges the trace's synchronization
+ * creates between threads (docs/analysis.md, "Happens-before").
+ *
+ * Every thread t has a clock vector C_t, indexed by reader thread index
+ * (all processes share one index space, so fork and process-shared
+ * objects are edges like any other).  C_t[t] is t's own epoch: it grows
+ * by one after every operation that publishes t's past (a release, a
+ * signal, a post, a create, a fork).  An event e of thread u at epoch
+ * E = C_u[u] happens before thread t's current point iff C_t[u] >= E.
+ *
+ * Objects carry the clock their releases publish: acquiring joins it
+ * into the acquirer.  The edges, and only these (never timestamp order,
+ * DESIGN.md rule 7):
+ *   mutex / spinlock   release -> later acquire
+ *   rwlock             write release -> any later acquire;
+ *                      read release -> later write acquire only
+ *   cond               signal / broadcast -> wake (not a timed-out wake)
+ *   sem                post -> acquire
+ *   barrier            every arrival of a round -> every leave of it
+ *   once               the run's once-done -> the others' once-done
+ *   threads            create -> start, exit -> join
+ *   processes          fork -> child start, child end -> reap,
+ *                      exec'ing image -> exec'd image
+ * Process-shared objects are the same object in every process that uses
+ * them (see an_obj_find), so their edges cross processes naturally.
+ */
+#ifndef CTRACE_ANALYZER_HB_H
+#define CTRACE_ANALYZER_HB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A vector clock; entries past `n` are 0. */
+struct vclock {
+    uint64_t *c;
+    uint32_t n, cap;
+};
+
+static inline uint64_t hb_vc_get(const struct vclock *v, uint32_t i)
+{
+    return i < v->n ? v->c[i] : 0;
+}
+
+void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x);
+void hb_vc_tick(struct vclock *v, uint32_t i);
+void hb_vc_join(struct vclock *dst, const struct vclock *src);
+void hb_vc_copy(struct vclock *dst, const struct vclock *src);
+void hb_vc_clear(struct vclock *v);
+bool hb_vc_leq(const struct vclock *a, const struct vclock *b);
+void hb_vc_free(struct vclock *v);
+
+struct analyzer;
+struct an_thread;
+struct an_obj;
+
+/* A thread's first clock: its own epoch 1. */
+void hb_thread_init(struct analyzer *a, uint32_t thread);
+
+/* Exclusive lock (mutex, spinlock, rwlock write side). */
+void hb_lock_release(struct analyzer *a, uint32_t thread, struct an_obj *o);
+void hb_lock_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o);
+/* rwlock read side. */
+void hb_read_release(struct analyzer *a, uint32_t thread, struct an_obj *o);
+void hb_read_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o);
+void hb_write_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o);
+/* Accumulating objects (cond signals, sem posts, once): every send joins
+ * into the object, every receive joins the object into the thread. */
+void hb_send(struct analyzer *a, uint32_t thread, struct vclock *obj_vc);
+void hb_receive(struct analyzer *a, uint32_t thread,
+                const struct vclock *obj_vc);
+
+#endif

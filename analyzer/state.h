@@ -1,0 +1,391 @@
+/* The analyzer's internal state: what it knows about every process image,
+ * thread and synchronization object so far, and the small containers that
+ * hold it (hash maps, interned stacks).  Every analysis module
+ * (hb, lockgraph, waitfor, misuse, forkhazard, contention) reads and
+ * updates this state; nothing outside analyzer/ sees it.
+ *
+ * Two ideas to read it by:
+ *  - indexes, not pointers: threads and processes are indexed by the
+ *    reader's thread and process indexes; objects, stacks, lock-graph
+ *    nodes and fork snapshots by their position in growing arrays.  An
+ *    index stays valid for the analyzer's whole life (arrays only grow),
+ *    so state can refer to state without dangling.
+ *  - memory is bounded by threads, objects, distinct stacks and distinct
+ *    findings, never by events: nothing is appended per event.
+ */
+#ifndef CTRACE_ANALYZER_STATE_H
+#define CTRACE_ANALYZER_STATE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyzer.h"
+#include "finding.h"
+#include "hb.h"
+#include "reader.h"
+
+#define AN_NONE UINT32_MAX
+
+/* ---- a hash map: two-word key -> u32 value (open addressing) ---- */
+
+struct an_map_slot {
+    uint64_t k1, k2;
+    uint32_t val; /* AN_NONE: empty */
+};
+
+struct an_map {
+    struct an_map_slot *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t n;
+};
+
+uint32_t an_map_get(const struct an_map *m, uint64_t k1, uint64_t k2);
+void an_map_put(struct an_map *m, uint64_t k1, uint64_t k2, uint32_t val);
+void an_map_del(struct an_map *m, uint64_t k1, uint64_t k2);
+void an_map_free(struct an_map *m);
+
+/* Grow `*p` (elements of `size` bytes, capacity `*cap`) to hold `need`. */
+void an_grow(void *p, size_t *cap, size_t need, size_t size);
+
+/* ---- interned stacks: id 0 is "no stack" ---- */
+
+struct an_stack {
+    uint32_t off, depth; /* pcs[off .. off+depth) in the store */
+};
+
+struct an_stacks {
+    uint64_t *pcs;
+    size_t npcs, pcs_cap;
+    struct an_stack *v;
+    size_t n, cap;
+    struct an_map by_hash; /* (content hash, salt) -> id */
+    struct an_map by_site; /* (image, site) -> id last seen there */
+};
+
+/* ---- objects ---- */
+
+enum an_obj_kind {
+    AN_OBJ_NONE,
+    AN_MUTEX,
+    AN_RWLOCK,
+    AN_SPIN,
+    AN_COND,
+    AN_SEM,
+    AN_BARRIER,
+    AN_ONCE,
+};
+
+static inline bool an_kind_is_lock(uint8_t k)
+{
+    return k == AN_MUTEX || k == AN_RWLOCK || k == AN_SPIN;
+}
+
+/* Per lock contention figures (contention.c). */
+struct an_site_count {
+    uint64_t pc;
+    uint64_t acquisitions;
+    uint64_t wait_ns;
+};
+
+struct an_contention {
+    uint64_t acquisitions, contended;
+    uint64_t wait_total, wait_max, hold_total, hold_max;
+    struct an_site_count *sites;
+    size_t nsites, sites_cap;
+};
+
+#define AN_BARRIER_RING 4
+
+/* Barrier rounds and waiters (only barriers carry one). */
+struct an_barrier {
+    uint32_t count;    /* from barrier-init; 0 when unknown */
+    uint32_t arrivals; /* in the open round */
+    uint32_t round;    /* number of the open round */
+    struct vclock ring[AN_BARRIER_RING]; /* arrivals' clocks per round */
+    uint32_t *waiters; /* distinct threads that ever waited (this gen) */
+    size_t nwaiters, waiters_cap;
+    uint32_t blocked;  /* threads inside barrier-wait right now */
+};
+
+struct an_obj {
+    uint64_t addr;
+    uint32_t proc;       /* image it lives in (for shared ones: creator) */
+    uint32_t gen;        /* init/destroy generation */
+    uint8_t kind;        /* enum an_obj_kind */
+    uint8_t mtype;       /* PTHREAD_MUTEX_* type */
+    uint8_t pshared;     /* shared across processes */
+    uint8_t inited;      /* explicit init seen (else static / first use) */
+    uint8_t destroyed;   /* destroyed and not initialised since */
+    uint8_t recursive;   /* seen re-acquired by its owner without waiting */
+    uint8_t destroy_reported;
+    uint32_t node;       /* lock-graph node of this generation, or AN_NONE */
+    uint64_t create_pc;
+    uint32_t create_stack, create_thread;
+    uint32_t destroy_stack, destroy_thread;
+    /* lock state */
+    uint32_t owner;      /* exclusive holder (thread), or AN_NONE */
+    uint32_t nreaders;   /* rwlock read holds (threads) */
+    uint32_t ghost;      /* fork snapshot that left it locked, or AN_NONE */
+    uint32_t ghost_holder, ghost_stack; /* parent thread and its stack */
+    /* happens-before */
+    struct vclock vw;    /* release clock (write side / signals / posts) */
+    struct vclock vr;    /* rwlock read releases since the last writer */
+    uint32_t rel_thread; /* last exclusive releaser, its epoch */
+    uint64_t rel_epoch;
+    /* cond and sem */
+    uint32_t cond_mutex; /* mutex bound by current waiters, or AN_NONE */
+    uint32_t waiters;    /* threads blocked on it (cond, sem) */
+    uint32_t wake_seq;   /* cond: broadcasts (and lone signals) so far */
+    struct an_barrier *bar;
+    struct an_contention *ct;
+};
+
+/* ---- threads ---- */
+
+enum an_blk {
+    BLK_NONE,
+    BLK_MUTEX,
+    BLK_RDLOCK,
+    BLK_WRLOCK,
+    BLK_SPIN,
+    BLK_COND,
+    BLK_SEM,
+    BLK_BARRIER,
+    BLK_JOIN,
+    BLK_PROCWAIT,
+};
+
+enum an_thread_state { TS_UNSEEN, TS_RUNNING, TS_EXITED };
+
+/* A lock a thread holds. */
+struct an_held {
+    uint32_t obj;
+    uint32_t node;   /* lock-graph node of the acquisition */
+    uint32_t stack;  /* where it was taken */
+    uint32_t count;  /* recursion depth */
+    uint64_t ts;     /* when (hold time) */
+    uint8_t write;   /* exclusive / write side */
+    uint8_t trylock;
+};
+
+struct an_thread {
+    uint8_t state;      /* enum an_thread_state */
+    uint8_t info;       /* proc/tid/serial known from the reader or caller */
+    uint8_t detached, joined, exit_how;
+    uint8_t started;    /* thread-start seen */
+    uint8_t dl_reported;/* double-lock reported for the current wait */
+    uint8_t join_reported;
+    uint8_t cond_unheld;/* the cond wait released a mutex it did not hold */
+    uint32_t proc, tid, serial;
+    uint32_t creator;       /* thread that created it, or AN_NONE */
+    uint32_t create_stack;  /* where pthread_create was called */
+    uint32_t start_stack;   /* the start routine */
+    uint32_t exit_stack;
+    uint64_t self;          /* pthread_t */
+    uint64_t first_ts, last_ts, exit_ts;
+    uint32_t sig_depth;
+    struct an_held *held;
+    size_t nheld, held_cap;
+    struct vclock vc;
+    /* what it is blocked in (TF_BLOCK event without its completion) */
+    uint8_t blk, blk_timed;
+    uint32_t blk_obj;       /* object, or AN_NONE */
+    uint32_t blk_aux;       /* cond: the mutex it released */
+    uint32_t blk_wake_seq;  /* cond: wake_seq when it began */
+    uint64_t blk_target;    /* join: pthread_t; process-wait: pid */
+    uint64_t blk_since;
+    uint32_t blk_stack;
+    uint32_t cond_mutex;    /* mutex released by a cond wait, AN_NONE */
+    uint32_t barrier_round;
+    uint32_t last_create;   /* serial of its latest thread-create */
+};
+
+/* ---- process images ---- */
+
+struct an_proc {
+    uint8_t seen, info;
+    uint8_t started;    /* process-start seen */
+    uint8_t exited;     /* process-exit seen */
+    uint8_t crashed;    /* fatal signal, abort, assert, terminate */
+    uint8_t execd;      /* replaced by a successful exec */
+    uint8_t reaped;     /* its parent reaped it */
+    uint8_t hang_reported;
+    uint8_t serious;    /* a deadlock or fork error was found in it */
+    uint32_t pid, ppid, flags;
+    int parent;         /* parent image index, -1 */
+    uint32_t root;      /* first image of its fork family (dedup keys) */
+    uint32_t exec_thread; /* thread inside exec, or AN_NONE */
+    uint32_t snap;      /* fork snapshot it came from, or AN_NONE */
+    uint32_t pending_creates; /* thread-create without thread-start */
+    uint64_t first_ts, end_ts, reap_ts, hang_since;
+    uint32_t *threads;  /* thread indexes, in order of appearance */
+    size_t nthreads, threads_cap;
+};
+
+/* ---- fork snapshots (forkhazard.c) ---- */
+
+struct an_snap_lock {
+    uint64_t addr;
+    uint32_t obj;     /* the parent's object */
+    uint32_t holder;  /* parent thread holding it */
+    uint32_t stack;   /* where the holder took it */
+    uint8_t write;
+    uint8_t forker;   /* held by the forking thread itself */
+};
+
+struct an_fork_snap {
+    uint32_t parent_proc, parent_thread;
+    uint32_t child_pid, child_proc;
+    uint64_t ts;
+    uint32_t fork_stack;
+    struct vclock vc;
+    struct an_snap_lock *locks;
+    size_t nlocks;
+    uint32_t finding;    /* index of its warning finding, or AN_NONE */
+    uint8_t fork_seen;   /* the parent's fork event was processed */
+    uint8_t error_reported;
+};
+
+/* ---- thread-create records waiting for their thread-start ---- */
+
+struct an_create {
+    uint32_t creator;
+    uint32_t stack;
+    struct vclock vc;
+    uint8_t used;
+};
+
+/* ---- findings being collected ---- */
+
+struct an_findings {
+    struct finding *v;
+    size_t n, cap;
+    struct an_map by_key; /* (key hash, kind) -> index */
+    size_t live_reported; /* v[0..live_reported) already handed out */
+};
+
+/* ---- lock graph (lockgraph.c) ---- */
+struct lockgraph;
+
+struct analyzer {
+    struct analyzer_options opt;
+    const struct trace_reader *reader;
+
+    struct an_thread *threads;
+    size_t nthreads, threads_cap;
+    struct an_proc *procs;
+    size_t nprocs, procs_cap;
+    struct an_obj *objs;
+    size_t nobjs, objs_cap;
+    struct an_map obj_map;     /* (proc, addr) -> object */
+    struct an_map sem_names;   /* (name hash, 0) -> object */
+    struct an_map serial_map;  /* (proc, serial) -> thread */
+    struct an_map self_map;    /* (proc, pthread_t) -> thread */
+    struct an_map detach_map;  /* (proc, pthread_t) -> 1: detached early */
+    struct an_map pid_map;     /* (pid, 0) -> latest image */
+    struct an_map create_map;  /* (proc, serial) -> an_create */
+    struct an_map spawn_map;   /* (child pid, 0) -> an_create of a spawn */
+    struct an_map exec_map;    /* (pid, 0) -> thread inside exec */
+    struct an_create *creates;
+    size_t ncreates, creates_cap;
+    uint32_t free_create;      /* a reusable an_create, or AN_NONE */
+    struct an_fork_snap *snaps;
+    size_t nsnaps, snaps_cap;
+    struct an_map snap_by_pid; /* (child pid, 0) -> snapshot not matched */
+
+    struct an_stacks stacks;
+    struct lockgraph *graph;
+    struct an_findings findings;
+
+    uint64_t events, lost_events;
+    uint64_t first_ts, last_ts;
+    bool have_ts;
+    bool finished;
+    uint64_t lock_cycles, lock_cycles_kept;
+    bool lock_cycles_truncated;
+    char **notes;
+    size_t nnotes, notes_cap;
+};
+
+/* ---- tables ---- */
+
+struct an_thread *an_thread_get(struct analyzer *a, uint32_t idx);
+struct an_proc *an_proc_get(struct analyzer *a, uint32_t idx);
+/* Make sure the thread and its process are known; first sight of a
+ * thread fills its identity from the reader when there is one. */
+struct an_thread *an_thread_touch(struct analyzer *a,
+                                  const struct trace_event *ev);
+
+/* The object an event names: the process's own, an inherited shared
+ * one, or a new one of `kind` (statically initialised).  `created` is set
+ * when it did not exist anywhere. */
+uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr);
+uint32_t an_obj_find(struct analyzer *a, uint32_t proc, uint64_t addr,
+                     uint8_t kind, bool *created);
+uint32_t an_obj_new(struct analyzer *a, uint32_t proc, uint64_t addr,
+                    uint8_t kind);
+static inline struct an_obj *an_obj(struct analyzer *a, uint32_t i)
+{
+    return &a->objs[i];
+}
+const char *an_obj_kind_name(uint8_t kind);
+
+/* A thread's held locks. */
+struct an_held *an_held_find(struct an_thread *t, uint32_t obj);
+struct an_held *an_held_add(struct an_thread *t);
+void an_held_remove(struct an_thread *t, struct an_held *h);
+
+/* The proc index of the image `pid` is now, or AN_NONE. */
+uint32_t an_proc_by_pid(struct analyzer *a, uint32_t pid);
+/* The thread of `proc` with this serial, or AN_NONE. */
+uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc,
+                             uint32_t serial);
+
+/* ---- stacks ---- */
+
+/* Intern the stack of an event: site first, then its deeper frames. */
+uint32_t an_stack_of(struct analyzer *a, const struct trace_event *ev);
+uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
+                         const uint64_t *pcs, uint32_t depth);
+const uint64_t *an_stack_pcs(const struct analyzer *a, uint32_t id,
+                             uint32_t *depth);
+/* First pc of a stack (its site), 0 for none. */
+uint64_t an_stack_top(const struct analyzer *a, uint32_t id);
+
+/* ---- findings ---- */
+
+/* Start a finding, or count one more occurrence of an existing one with
+ * the same kind and key (returns NULL then).  `key` is whatever makes
+ * two occurrences "the same" (sites, threads, objects). */
+struct finding *an_report(struct analyzer *a, enum finding_kind kind,
+                          uint32_t proc, uint64_t ts, const uint64_t *key,
+                          size_t nkey);
+/* The finding with that kind and key, or NULL. */
+struct finding *an_report_find(struct analyzer *a, enum finding_kind kind,
+                               const uint64_t *key, size_t nkey);
+void an_finding_message(struct finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Add a thread (once); returns its position. */
+size_t an_finding_thread(struct finding *f, uint32_t thread);
+/* Add an object (once); returns its position, for "{object:N}". */
+size_t an_finding_object(struct analyzer *a, struct finding *f, uint32_t obj);
+/* Add an interned stack with a label (printf format). */
+void an_finding_stack(struct analyzer *a, struct finding *f, uint32_t stack,
+                      uint32_t thread, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* A note for the report ("lock-order cycle search stopped at ..."). */
+void an_note(struct analyzer *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Placeholders used in messages and labels (expanded by
+ * finding_message_format). */
+#define AN_T "{thread:%u}"
+#define AN_O "{object:%zu}"
+
+void an_state_free(struct analyzer *a);
+
+#endif
