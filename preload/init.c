@@ -116,6 +116,7 @@ static bool process_open(uint32_t flags, uint32_t parent_serial)
     struct trace_process_info info = {pid, ppid, parent_serial, flags};
     shim_event_payload(w, TRACE_EV_PROCESS_START, NULL, 0, &info, sizeof info);
     shim_modules_record(w);
+    shim_signals_install();
     shim_event(w, TRACE_EV_THREAD_START, (void *)pthread_self(), 0, UINT32_MAX);
     record_thread_name_from_comm(w);
     return true;

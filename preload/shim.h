@@ -160,6 +160,8 @@ void *shim_thread_main(void *st);
 /* Process life cycle (init.c): the child side of fork calls this to start
  * its own trace file; `parent_serial` is the forking thread's serial. */
 void shim_process_start_child(uint32_t parent_serial);
+/* Install the fatal-signal handlers (signal.c); idempotent. */
+void shim_signals_install(void);
 /* Record this image's modules (modules.c). */
 void shim_modules_record(struct trace_thread_writer *w);
 /* Options (init.c). */
