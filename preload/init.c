@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -168,7 +169,12 @@ void shim_process_start_child(uint32_t parent_serial)
      * (unmapping only this process's view) and start our own file. */
     struct trace_thread_writer *old = shim_tls.w;
     shim_tls.w = NULL;
-    trace_writer_thread_free(old);
+    if (old) { /* not trace_writer_thread_free: sealing would punch the
+                  parent's live chunk and rewind its `used` */
+        if (old->chunk)
+            munmap(old->chunk, old->chunk->size);
+        munmap(old, sizeof *old);
+    }
     trace_writer_drop_process(&shim_proc);
     shim_enter();
     bool ok = process_open(TRACE_FILE_FORKED, parent_serial);
