@@ -320,6 +320,23 @@ Test(checks, script_with_static_interpreter_is_refused)
     free(script);
 }
 
+/* An ELF of another word size (a 32-bit header) cannot host the 64-bit
+ * libctrace.so. */
+Test(checks, foreign_elf_is_refused)
+{
+    unsigned char elf32[64] = {0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */, 1, 1};
+    char *path = cli_path(cli_scratch, "elf32");
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(elf32, sizeof elf32, 1, f), 1);
+    fclose(f);
+    cr_assert_eq(chmod(path, 0755), 0);
+    struct e2e_result r = CLI_RUN(path);
+    cli_expect(&r, 126, "it is built for another architecture or word size");
+    e2e_result_free(&r);
+    free(path);
+}
+
 /* A copy of the probe owned by uid:gid with `mode`, in a fresh dir on a
  * filesystem that honours setuid bits (else the test is skipped). */
 static char *cli_setid_copy(uid_t uid, gid_t gid, mode_t mode)
