@@ -21,14 +21,20 @@ struct shim_start {
     uint32_t creator_serial;
 };
 
-static void thread_exit_record(void *unused)
+static void thread_exit_emit(uint32_t how)
 {
-    (void)unused;
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return;
-    uint32_t how = shim_tls.exit_how ? shim_tls.exit_how : TRACE_EXIT_CANCEL;
     shim_event_seq(w, TRACE_EV_THREAD_EXIT, (void *)pthread_self(), 0, how);
+}
+
+/* The cleanup handler: pthread_exit (which says so) or cancellation.
+ * (TRACE_EXIT_RETURN is 0, so a return cannot be told by exit_how.) */
+static void thread_exit_record(void *unused)
+{
+    (void)unused;
+    thread_exit_emit(shim_tls.exit_how ? shim_tls.exit_how : TRACE_EXIT_CANCEL);
 }
 
 void *shim_thread_main(void *p)
@@ -44,7 +50,7 @@ void *shim_thread_main(void *p)
     ret = st.fn ? st.fn(st.arg) : (void *)(intptr_t)st.c11_fn(st.arg);
     pthread_cleanup_pop(0);
     shim_tls.exit_how = TRACE_EXIT_RETURN;
-    thread_exit_record(NULL);
+    thread_exit_emit(TRACE_EXIT_RETURN);
     return ret;
 }
 
