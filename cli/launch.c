@@ -412,17 +412,41 @@ int launch_find_shim(char *buf, size_t size)
     return -1;
 }
 
+/* true for an LD_PRELOAD entry that is some libctrace.so. */
+static bool shim_entry(const char *entry, size_t len)
+{
+    size_t n = sizeof SHIM_NAME - 1;
+    return len >= n && memcmp(entry + len - n, SHIM_NAME, n) == 0 &&
+           (len == n || entry[len - n - 1] == '/');
+}
+
+/* LD_PRELOAD for the program: our shim first, then the entries it had,
+ * less any other libctrace.so (ctrace run from inside a traced program
+ * must not load two shims). */
+static char *shim_preload_list(const char *shim, const char *old)
+{
+    char *list = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&list, &size);
+    if (!f)
+        return NULL;
+    fputs(shim, f);
+    while (old && *old) {
+        size_t len = strcspn(old, " :");
+        if (len && !shim_entry(old, len))
+            fprintf(f, ":%.*s", (int)len, old);
+        old += len + (old[len] != '\0');
+    }
+    fclose(f);
+    return list;
+}
+
 int launch_setup_env(const char *trace_dir, const char *shim,
                      const char *shim_options)
 {
-    const char *old = getenv("LD_PRELOAD");
-    char *preload = NULL;
-    if (old && *old) {
-        if (asprintf(&preload, "%s:%s", shim, old) < 0)
-            return -1;
-    } else if (!(preload = strdup(shim))) {
+    char *preload = shim_preload_list(shim, getenv("LD_PRELOAD"));
+    if (!preload)
         return -1;
-    }
     int rc = setenv("LD_PRELOAD", preload, 1);
     free(preload);
     rc |= setenv("CTRACE_DIR", trace_dir, 1);

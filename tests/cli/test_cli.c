@@ -527,7 +527,8 @@ Test(run, ignored_signals_stay_ignored)
 Test(run, environment_of_the_program)
 {
     const char *dir = cli_trace_dir();
-    const char *env[] = {"LD_PRELOAD=libm.so.6",
+    /* A stale shim in LD_PRELOAD is dropped, other entries are kept. */
+    const char *env[] = {"LD_PRELOAD=/old/libctrace.so libm.so.6",
                          "CTRACE_OPTIONS=foo=bar stack_depth=5", NULL};
     const char *argv[] = {"ctrace",  "-o",  dir, "--stack-depth=7",
                           CLI_PROBE, "env", NULL};
