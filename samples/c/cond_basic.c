@@ -3,14 +3,18 @@
  * `not_empty`, every get signals `not_full`, and the end is one broadcast
  * on `not_empty`.  Then a handshake that always waits (the waiter holds
  * the mutex while it creates the thread that will signal it), and a
- * timedwait and a clockwait that time out.  Bug-free.
+ * timedwait and a clockwait that time out; last, a thread waiting on
+ * `never` (no one signals it) is cancelled inside its wait, and its
+ * cleanup handler unlocks the mutex.  Bug-free.
  *
- * Known counts: cond-init 3, cond-signal 2001 (not_empty 1000, not_full
+ * Known counts: cond-init 4, cond-signal 2001 (not_empty 1000, not_full
  * 1000, handshake 1), cond-broadcast 1, cond-wake ETIMEDOUT 2 (on the
- * handshake cond), cond-destroy 3; every cond-wait has its mutex-release
- * before and its cond-wake and mutex-acquire after. */
+ * handshake cond) and ECANCELED 1 (on `never`), cond-destroy 4; every
+ * cond-wait has its mutex-release before and its cond-wake and
+ * mutex-acquire after. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,11 +24,11 @@
 #define CONSUMERS 2
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t not_empty, not_full, handshake;
+static pthread_cond_t not_empty, not_full, handshake, never;
 static int buffer[SLOTS];
 static int head, count, produced_all;
 static long consumed_sum;
-static int ready;
+static int ready, waiter_waits;
 
 static void *producer(void *arg)
 {
@@ -98,6 +102,40 @@ static int handshake_and_timeouts(void)
     return (r1 != ETIMEDOUT) + (r2 != ETIMEDOUT);
 }
 
+static void unlock_on_cancel(void *m) { pthread_mutex_unlock(m); }
+
+static void *cancelled_waiter(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    pthread_cleanup_push(unlock_on_cancel, &lock);
+    waiter_waits = 1;
+    for (;;) /* cancelled in here */
+        pthread_cond_wait(&never, &lock);
+    pthread_cleanup_pop(1);
+    return NULL;
+}
+
+/* Returns the number of unexpected results. */
+static int cancel_a_waiter(void)
+{
+    pthread_t t;
+    void *ret;
+    pthread_create(&t, NULL, cancelled_waiter, NULL);
+    for (;;) { /* the flag is seen under the mutex only once it waits */
+        pthread_mutex_lock(&lock);
+        int waiting = waiter_waits;
+        pthread_mutex_unlock(&lock);
+        if (waiting)
+            break;
+        sched_yield();
+    }
+    pthread_cancel(t);
+    pthread_join(t, &ret);
+    printf("waiter cancelled: %s\n", ret == PTHREAD_CANCELED ? "yes" : "no");
+    return ret != PTHREAD_CANCELED;
+}
+
 int main(void)
 {
     pthread_condattr_t attr;
@@ -106,6 +144,7 @@ int main(void)
     pthread_cond_init(&not_empty, &attr);
     pthread_cond_init(&not_full, NULL);
     pthread_cond_init(&handshake, NULL);
+    pthread_cond_init(&never, NULL);
     pthread_condattr_destroy(&attr);
 
     pthread_t p, c[CONSUMERS];
@@ -116,10 +155,12 @@ int main(void)
     for (int i = 0; i < CONSUMERS; i++)
         pthread_join(c[i], NULL);
     int bad = handshake_and_timeouts();
+    bad += cancel_a_waiter();
 
     pthread_cond_destroy(&not_empty);
     pthread_cond_destroy(&not_full);
     pthread_cond_destroy(&handshake);
+    pthread_cond_destroy(&never);
     long want = (long)ITEMS * (ITEMS + 1) / 2;
     printf("consumed sum %ld (expected %ld)\n", consumed_sum, want);
     return bad || consumed_sum != want ? 1 : 0;

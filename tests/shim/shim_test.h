@@ -46,9 +46,11 @@ size_t shim_thread_obj_events(const struct e2e_trace *t, uint32_t thread,
 /* The reader thread index of the first event of `type` about `obj`. */
 uint32_t shim_thread_of(const struct e2e_trace *t, uint32_t type, uint64_t obj);
 /* Check that the thread's events about `obj` are exactly `types` (and,
- * where `args` is not NULL, args; ANY_ARG matches anything). */
+ * where `args` is not NULL, args; ANY_ARG matches anything).  Events of
+ * type `skip` (e.g. a contention wait the scheduler may or may not
+ * cause; 0: none) are left out. */
 void shim_expect_sequence(const struct e2e_trace *t, uint32_t thread,
-                          uint64_t obj, const uint32_t *types,
+                          uint64_t obj, uint32_t skip, const uint32_t *types,
                           const uint64_t *args, size_t n);
 
 /* The event types of a lock family (0 where the family has none). */
@@ -83,7 +85,8 @@ size_t shim_check_exclusive(const struct e2e_trace *t, uint64_t obj,
 
 /* Every cond-wait is immediately preceded, in its thread, by the release
  * of one mutex (arg TRACE_REL_COND) and followed by cond-wake and the
- * acquisition of the same mutex.  Returns the number of waits on `cond`
+ * acquisition of the same mutex, with no other mutex or condition
+ * variable event in between.  Returns the number of waits on `cond`
  * (ANY_OBJ: all) and stores their mutex in *mutex (if not NULL). */
 size_t shim_check_cond_waits(const struct e2e_trace *t, uint64_t cond,
                              uint64_t *mutex);

@@ -63,7 +63,7 @@ Test(shim_c11, exact_events)
     const uint32_t types[] = {TRACE_EV_MUTEX_FAIL, TRACE_EV_MUTEX_WAIT,
                               TRACE_EV_MUTEX_FAIL};
     const uint64_t args[] = {EBUSY, 1, ETIMEDOUT};
-    shim_expect_sequence(t, prober, timed_lock, types, args, 3);
+    shim_expect_sequence(t, prober, timed_lock, 0, types, args, 3);
     shim_check_lock_protocol(t, timed_lock, &shim_mutex_family, false);
 
     /* Condition variables. */

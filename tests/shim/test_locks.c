@@ -42,7 +42,7 @@ Test(shim_rwlock, exact_events)
         TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_FAIL};
     const uint64_t args[] = {EBUSY, EBUSY, 1, ETIMEDOUT, 1, ETIMEDOUT,
                              1,     ETIMEDOUT, 1, ETIMEDOUT};
-    shim_expect_sequence(t, prober, rw, types, args, 10);
+    shim_expect_sequence(t, prober, rw, 0, types, args, 10);
 
     /* Main, before the workers: write-held for the prober, then each
      * variant once, then the invalid timeout (no wait: EINVAL at once). */
@@ -61,7 +61,7 @@ Test(shim_rwlock, exact_events)
                               TRACE_ACQ_TRY, 0, TRACE_ACQ_TIMED, 0,
                               TRACE_ACQ_TIMED, 0, TRACE_ACQ_TIMED, 0,
                               TRACE_ACQ_TIMED, 0, EINVAL, 0};
-    shim_expect_sequence(t, main_thread, rw, mtypes, margs, 17);
+    shim_expect_sequence(t, main_thread, rw, 0, mtypes, margs, 17);
     shim_run_free(&r);
 }
 
@@ -92,7 +92,7 @@ Test(shim_spin, exact_events)
                               TRACE_EV_SPIN_FAIL, TRACE_EV_SPIN_RELEASE,
                               TRACE_EV_SPIN_DESTROY};
     const uint64_t args[] = {0, TRACE_ACQ_TRY, EBUSY, 0, 0};
-    shim_expect_sequence(t, main_thread, s, types, args, 5);
+    shim_expect_sequence(t, main_thread, s, 0, types, args, 5);
     shim_run_free(&r);
 }
 

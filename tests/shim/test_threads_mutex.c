@@ -169,7 +169,7 @@ Test(shim_mutex, exact_events)
                               TRACE_EV_MUTEX_FAIL, TRACE_EV_MUTEX_WAIT,
                               TRACE_EV_MUTEX_FAIL};
     const uint64_t args[] = {EBUSY, 1, ETIMEDOUT, 1, ETIMEDOUT};
-    shim_expect_sequence(t, prober, m[PLAIN], types, args, 5);
+    shim_expect_sequence(t, prober, m[PLAIN], 0, types, args, 5);
 
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[RECURSIVE], ANY_ARG), 2);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m[RECURSIVE], ANY_ARG), 2);
@@ -184,7 +184,7 @@ Test(shim_mutex, exact_events)
                                TRACE_EV_MUTEX_DESTROY};
     const uint64_t cargs[] = {PTHREAD_MUTEX_ERRORCHECK, TRACE_ACQ_LOCK, 0, EDEADLK,
                               0, 0, EPERM, 0};
-    shim_expect_sequence(t, main_thread, m[CHECKED], ctypes, cargs, 8);
+    shim_expect_sequence(t, main_thread, m[CHECKED], 0, ctypes, cargs, 8);
     shim_check_lock_protocol(t, m[CHECKED], &shim_mutex_family, false);
 
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[ROBUST], ANY_ARG), 1);

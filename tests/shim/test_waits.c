@@ -7,17 +7,17 @@
 
 #include "shim_test.h"
 
-/* The objects of cond-init, in order: not_empty, not_full, handshake. */
-enum { NOT_EMPTY, NOT_FULL, HANDSHAKE };
+/* The objects of cond-init, in order. */
+enum { NOT_EMPTY, NOT_FULL, HANDSHAKE, NEVER };
 
 Test(shim_cond, exact_events)
 {
     struct shim_run r;
     shim_run_sample(&r, "c/cond_basic");
     const struct e2e_trace *t = &r.t;
-    uint64_t c[3];
-    cr_assert_eq(shim_objects(t, TRACE_EV_COND_INIT, c, 3), 3);
-    for (int k = 0; k < 3; k++) {
+    uint64_t c[4];
+    cr_assert_eq(shim_objects(t, TRACE_EV_COND_INIT, c, 4), 4);
+    for (int k = 0; k < 4; k++) {
         cr_expect_eq(shim_count(t, TRACE_EV_COND_INIT, c[k], 0), 1);
         cr_expect_eq(shim_count(t, TRACE_EV_COND_DESTROY, c[k], 0), 1);
     }
@@ -40,16 +40,45 @@ Test(shim_cond, exact_events)
     cr_expect_eq(shim_count(t, TRACE_EV_COND_WAIT, c[HANDSHAKE], 1), 2);
     cr_expect_eq(shim_count(t, TRACE_EV_COND_WAKE, c[HANDSHAKE], ETIMEDOUT), 2);
     cr_expect_eq(shim_count(t, TRACE_EV_COND_WAKE, ANY_OBJ, ETIMEDOUT), 2);
+    /* The cancelled waiter: woken with ECANCELED, the mutex held again
+     * for its cleanup handler, which releases it. */
+    cr_expect_eq(shim_count(t, TRACE_EV_COND_WAIT, c[NEVER], ANY_ARG), 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_COND_WAKE, c[NEVER], ECANCELED), 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_COND_WAKE, ANY_OBJ, ECANCELED), 1);
+    uint32_t waiter = shim_thread_of(t, TRACE_EV_COND_WAIT, c[NEVER]);
+    const uint32_t wtypes[] = {TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_RELEASE,
+                               TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_RELEASE};
+    const uint64_t wargs[] = {TRACE_ACQ_LOCK, TRACE_REL_COND, TRACE_ACQ_LOCK, 0};
+    shim_expect_sequence(t, waiter, mutex, TRACE_EV_MUTEX_WAIT, wtypes, wargs, 4);
+    size_t widx[64];
+    size_t wn = e2e_thread_events(t, waiter, widx, 64);
+    cr_assert_geq(wn, 1);
+    long exit_at = -1;
+    for (size_t k = 0; k < wn; k++)
+        if (t->ev[widx[k]].type == TRACE_EV_THREAD_EXIT)
+            exit_at = (long)k;
+    cr_assert_geq(exit_at, 0);
+    cr_expect_eq(t->ev[widx[exit_at]].arg, TRACE_EXIT_CANCEL);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, mutex, TRACE_REL_COND),
                  waits);
-    /* 2005 lock calls, plus one re-acquisition per wait. */
+    /* 2005 + 1 (the waiter) lock calls, the main thread's polling, plus
+     * one re-acquisition per wait. */
+    size_t polls = 0;
+    uint32_t main_thread = shim_thread_of(t, TRACE_EV_COND_INIT, c[NEVER]);
+    size_t widx2[4096];
+    size_t mn = shim_thread_obj_events(t, main_thread, mutex, widx2, 4096);
+    cr_assert_leq(mn, 4096);
+    for (size_t k = 0; k < mn; k++)
+        polls += t->ev[widx2[k]].type == TRACE_EV_MUTEX_ACQUIRE;
+    polls -= 1 + hs_waits; /* the handshake's lock and its waits */
+    cr_expect_geq(polls, 1);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, mutex, ANY_ARG),
-                 2005 + waits);
+                 2006 + polls + waits);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, mutex, ANY_ARG),
-                 2005 + waits);
+                 2006 + polls + waits);
     shim_check_lock_protocol(t, mutex, &shim_mutex_family, false);
     cr_expect_eq(shim_check_exclusive(t, mutex, &shim_mutex_family),
-                 2005 + waits);
+                 2006 + polls + waits);
     shim_run_free(&r);
 }
 
