@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096u
@@ -42,6 +43,7 @@
 #define CREATOR_NONE UINT32_MAX  /* thread-start arg of an uncreated thread */
 #define VALVE_NS 1000000000ull   /* a gate opens after this much trace time */
 #define BITWORDS (TRACE_SLOTS / 64)
+#define NAMES_KEEP 65536u        /* thread-name events kept for resolving */
 
 static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
 #define EV(id, num, name, flags, doc) [num] = (flags) | TF_VALID,
@@ -74,6 +76,8 @@ struct cursor {
     uint32_t pos;        /* next record of that chunk */
     uint32_t next_index; /* chunk_index the chunk at ci must have */
     bool entered;        /* bitmaps and clock are set up for chunk ci */
+    uint32_t end;        /* fast path: records of chunk ci known good */
+    const struct trace_record *recs; /* fast path: chunk ci's records */
     uint64_t clock;      /* clock of the previous record */
     uint64_t objdef[BITWORDS];
     uint64_t sitedef[BITWORDS];
@@ -97,6 +101,7 @@ enum thread_state {
 
 struct rthread {
     uint32_t file, serial, tid;
+    uint32_t pid, index, kind; /* copies for event_fill() */
     struct rchunk *chunks;
     uint32_t nchunks, capchunks;
     /* scan */
@@ -115,7 +120,10 @@ struct rthread {
     uint32_t seq_next, seq_prev;
     bool in_seqmap;
     uint64_t key;
-    struct trace_event head;
+    struct rawev raw;   /* the head: decoded, resolved when emitted */
+    uint64_t head_obj;  /* its object, for the sequence map */
+    uint32_t head_seq;
+    uint32_t head_type;
 };
 
 struct mapping {
@@ -519,6 +527,7 @@ static void header_load(struct rfile *f)
     f->pid = h->pid;
     f->ppid = h->ppid;
     f->image = h->image;
+    f->flags = h->flags; /* how the image began; EXITED is read live */
     f->clock_kind = h->clock_kind;
     f->start_clock = h->start_clock;
     f->start_mono = h->start_mono_ns;
@@ -579,6 +588,9 @@ static struct rthread *thread_get(struct trace_reader *r, uint32_t file,
     t->file = file;
     t->serial = serial;
     t->tid = tid;
+    t->pid = f->pid;
+    t->kind = f->clock_kind;
+    t->index = r->nthr;
     t->state = TS_DORMANT;
     t->heap_pos = NONE;
     t->seq_next = t->seq_prev = NONE;
@@ -779,7 +791,8 @@ static inline const struct trace_record *chunk_records(const struct trace_reader
 
 /* Decode records [c->pos, limit) until one event.  1: event in *out;
  * 0: limit reached; -1: corrupt record at c->pos, why says what. */
-static int chunk_decode(struct cursor *c, const struct trace_record *rec,
+static inline __attribute__((always_inline)) int
+chunk_decode(struct cursor *c, const struct trace_record *rec,
                         uint32_t limit, struct slot_tables *tab,
                         struct rawev *out, char *why, size_t whycap)
 {
@@ -951,8 +964,9 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
         if (chunk_check(r, t, ch, err) < 0)
             return -1;
         uint32_t end = ch->used < ch->avail ? ch->used : ch->avail;
-        int rc = chunk_decode(c, chunk_records(r, t, ch), end, tab, out, why,
-                              sizeof why);
+        c->recs = chunk_records(r, t, ch);
+        c->end = end;
+        int rc = chunk_decode(c, c->recs, end, tab, out, why, sizeof why);
         if (rc > 0)
             return 1;
         if (rc < 0) {
@@ -978,7 +992,19 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
         c->ci++;
         c->next_index++;
         c->entered = false;
+        c->end = 0;
     }
+}
+
+/* The fast path of thread_step(): the next event inside the cursor's
+ * current chunk.  False when the chunk has nothing more (or something
+ * wrong): thread_step() then decides, and reports, what comes next. */
+static inline __attribute__((always_inline)) bool
+cursor_next_in_chunk(struct cursor *c, struct slot_tables *tab,
+                     struct rawev *out)
+{
+    return c->pos < c->end &&
+           chunk_decode(c, c->recs, c->end, tab, out, NULL, 0) > 0;
 }
 
 static struct slot_tables *tables_get(struct trace_reader *r)
@@ -1015,6 +1041,7 @@ static void cursor_replay(const struct trace_reader *r, struct rthread *t,
                         sizeof why) > 0)
         ;
     c->pos = target;
+    c->end = 0;
 }
 
 /* Resolve a decoded record into an event. */
@@ -1025,16 +1052,14 @@ static void event_fill(const struct trace_reader *r, const struct rthread *t,
     uint64_t w0 = raw->w0;
     unsigned type = TRACE_W0_TYPE(w0), fl = decode_flags[type];
     unsigned os = TRACE_W0_OBJ(w0), ss = TRACE_W0_SITE(w0);
-    const struct rchunk *ch = &t->chunks[c->ci];
-    const struct trace_record *rec = chunk_records(r, t, ch);
     ev->clock = raw->clock;
     ev->type = type;
     ev->arg = raw->arg;
     ev->seq = (fl & TF_SEQ) ? TRACE_W0_SEQ(w0) : 0;
-    ev->pid = r->files[t->file].pid;
+    ev->pid = t->pid;
     ev->tid = t->tid;
     ev->proc = t->file;
-    ev->thread = (uint32_t)(t - r->thr);
+    ev->thread = t->index;
     ev->obj = (fl & TF_OBJ) && bit_test(c->objdef, os) ? tab->obj[os] : 0;
     ev->site = 0;
     ev->site_stack = NULL;
@@ -1042,12 +1067,14 @@ static void event_fill(const struct trace_reader *r, const struct rthread *t,
     if (bit_test(c->sitedef, ss)) {
         ev->site = tab->site[ss];
         if (bit_test(tab->stackdef, ss)) {
+            const struct trace_record *rec =
+                chunk_records(r, t, &t->chunks[c->ci]);
             ev->site_stack = (const uint64_t *)(rec + tab->stack_pos[ss]);
             ev->site_depth = tab->stack_depth[ss];
         }
     }
     if (fl & TF_PAYLOAD) {
-        ev->payload = rec + raw->pos + 1;
+        ev->payload = chunk_records(r, t, &t->chunks[c->ci]) + raw->pos + 1;
         ev->payload_len = raw->arg;
     } else {
         ev->payload = NULL;
@@ -1058,12 +1085,16 @@ static void event_fill(const struct trace_reader *r, const struct rthread *t,
 
 /* ---- scan: what each thread holds ---- */
 
+/* Keep every thread-name event (they are rare) up to NAMES_KEEP; past
+ * that, a new name from the same thread for the same pthread_t replaces
+ * the older one, so a program renaming threads in a loop cannot make the
+ * list grow with the trace. */
 static void names_add(struct trace_reader *r, uint32_t namer, uint32_t file,
                       uint64_t obj, uint64_t clock, const void *payload,
                       uint32_t len)
 {
     struct name_rec *n = NULL;
-    for (uint32_t i = 0; i < r->nnames; i++)
+    for (uint32_t i = 0; r->nnames >= NAMES_KEEP && i < r->nnames; i++)
         if (r->names[i].namer == namer && r->names[i].obj == obj)
             n = &r->names[i];
     if (!n) {
@@ -1081,34 +1112,40 @@ static void names_add(struct trace_reader *r, uint32_t namer, uint32_t file,
     n->name[l] = '\0';
 }
 
-static void scan_note(struct trace_reader *r, struct rthread *t,
-                      const struct trace_event *ev)
+/* What the scan keeps of one event: counts and times for every event,
+ * more for the few that name or end a thread. */
+static inline void scan_note(struct trace_reader *r, struct rthread *t,
+                             struct slot_tables *tab, const struct rawev *raw)
 {
     if (!t->any) {
         t->any = true;
-        t->first_clock = ev->clock;
+        t->first_clock = raw->clock;
     }
-    t->last_clock = ev->clock;
+    t->last_clock = raw->clock;
     t->events++;
-    switch (ev->type) {
+    unsigned type = TRACE_W0_TYPE(raw->w0);
+    if (type != TRACE_EV_THREAD_START && type != TRACE_EV_THREAD_NAME &&
+        type != TRACE_EV_THREAD_EXIT && type != TRACE_EV_LOST)
+        return;
+    struct trace_event ev;
+    event_fill(r, t, &t->scan, tab, raw, &ev);
+    switch (type) {
     case TRACE_EV_THREAD_START:
         if (!t->has_self) {
             t->has_self = true;
-            t->self_obj = ev->obj;
-            t->self_clock = ev->clock;
+            t->self_obj = ev.obj;
+            t->self_clock = ev.clock;
         }
         break;
     case TRACE_EV_THREAD_NAME:
-        names_add(r, (uint32_t)(t - r->thr), t->file, ev->obj, ev->clock,
-                  ev->payload, ev->payload_len);
+        names_add(r, (uint32_t)(t - r->thr), t->file, ev.obj, ev.clock,
+                  ev.payload, ev.payload_len);
         break;
     case TRACE_EV_THREAD_EXIT:
         t->exited = true;
         break;
-    case TRACE_EV_LOST:
-        t->lost += ev->arg;
-        break;
     default:
+        t->lost += ev.arg;
         break;
     }
 }
@@ -1136,14 +1173,15 @@ static void thread_scan(struct trace_reader *r, struct rthread *t)
     struct slot_tables *tab = r->scan_tab;
     cursor_replay(r, t, &t->scan, tab);
     struct rawev raw;
-    struct trace_event ev;
     struct trace_error err;
     int rc;
+    uint64_t before = t->events;
     while ((rc = thread_step(r, t, &t->scan, tab, true, &raw, &err)) > 0) {
-        event_fill(r, t, &t->scan, tab, &raw, &ev);
-        scan_note(r, t, &ev);
-        r->new_events++;
+        do
+            scan_note(r, t, tab, &raw);
+        while (cursor_next_in_chunk(&t->scan, tab, &raw));
     }
+    r->new_events += t->events - before;
     if (rc < 0)
         t->scan_failed = true; /* the decode cursor reports it */
     if (t->any) {
@@ -1389,10 +1427,10 @@ static void seq_insert(struct trace_reader *r, uint32_t ti)
     struct rthread *t = &r->thr[ti];
     if (2 * (r->seq_count + 1) > r->seq_cap)
         seq_grow(r);
-    uint32_t s = seq_slot(r, t->head.obj);
+    uint32_t s = seq_slot(r, t->head_obj);
     t->seq_prev = NONE;
     if (!r->seq_keys[s]) {
-        r->seq_keys[s] = t->head.obj;
+        r->seq_keys[s] = t->head_obj;
         t->seq_next = NONE;
         r->seq_count++;
     } else {
@@ -1432,7 +1470,7 @@ static void seq_remove(struct trace_reader *r, uint32_t ti)
         r->thr[t->seq_prev].seq_next = t->seq_next;
         return;
     }
-    uint32_t s = seq_slot(r, t->head.obj);
+    uint32_t s = seq_slot(r, t->head_obj);
     if (t->seq_next != NONE)
         r->seq_first[s] = t->seq_next;
     else
@@ -1442,8 +1480,8 @@ static void seq_remove(struct trace_reader *r, uint32_t ti)
 static inline bool head_is_seq(const struct rthread *t)
 {
     /* seq 0: the trace orders this object by its fenced clock alone */
-    return (decode_flags[t->head.type] & TF_SEQ) && t->head.obj &&
-           t->head.seq;
+    return (decode_flags[t->head_type] & TF_SEQ) && t->head_obj &&
+           t->head_seq;
 }
 
 /* Put a thread with a decoded head into the heap. */
@@ -1451,7 +1489,7 @@ static void thread_enter_heap(struct trace_reader *r, uint32_t ti)
 {
     struct rthread *t = &r->thr[ti];
     t->state = TS_ACTIVE;
-    t->key = merge_key(r, t->file, t->head.clock);
+    t->key = merge_key(r, t->file, t->raw.clock);
     heap_push(r, ti);
     if (head_is_seq(t))
         seq_insert(r, ti);
@@ -1465,11 +1503,20 @@ static int thread_load_head(struct trace_reader *r, struct rthread *t,
         t->tab = tables_get(r);
         cursor_replay(r, t, &t->dec, t->tab);
     }
-    struct rawev raw;
-    int rc = thread_step(r, t, &t->dec, t->tab, false, &raw, err);
-    if (rc > 0)
-        event_fill(r, t, &t->dec, t->tab, &raw, &t->head);
-    return rc;
+    struct cursor *c = &t->dec;
+    if (!cursor_next_in_chunk(c, t->tab, &t->raw)) {
+        int rc = thread_step(r, t, c, t->tab, false, &t->raw, err);
+        if (rc <= 0)
+            return rc;
+    }
+    uint64_t w0 = t->raw.w0;
+    unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0);
+    t->head_type = type;
+    t->head_seq = TRACE_W0_SEQ(w0);
+    t->head_obj = (decode_flags[type] & TF_OBJ) && bit_test(c->objdef, os)
+                      ? t->tab->obj[os]
+                      : 0;
+    return 1;
 }
 
 /* Whether a thread's first event must wait for another event. */
@@ -1477,10 +1524,10 @@ static bool thread_gated(const struct trace_reader *r, const struct rthread *t)
 {
     const struct rfile *f = &r->files[t->file];
     const struct trace_process *p = &r->procs[t->file];
-    if (t->head.type == TRACE_EV_THREAD_START && t->head.arg != CREATOR_NONE &&
-        t->head.arg != t->serial)
+    if (t->head_type == TRACE_EV_THREAD_START && t->raw.arg != CREATOR_NONE &&
+        t->raw.arg != t->serial)
         return !(t->serial < f->nserial && f->serial_created[t->serial]);
-    if (t->serial != 0 || t->head.type != TRACE_EV_PROCESS_START)
+    if (t->serial != 0 || t->head_type != TRACE_EV_PROCESS_START)
         return false;
     if ((f->flags & TRACE_FILE_FORKED) && p->parent >= 0 && !f->fork_seen)
         return true;
@@ -1503,8 +1550,20 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
     struct rthread *t = &r->thr[ti];
     struct trace_error err;
     bool in_heap = t->heap_pos != NONE;
-    seq_remove(r, ti);
+    if (t->in_seqmap)
+        seq_remove(r, ti);
+    uint64_t old_key = t->key;
     int rc = thread_load_head(r, t, &err);
+    if (__builtin_expect(rc > 0 && t->started && in_heap, 1)) {
+        t->key = merge_key(r, t->file, t->raw.clock);
+        if (t->key >= old_key)
+            heap_down(r, t->heap_pos);
+        else
+            heap_up(r, t->heap_pos);
+        if (head_is_seq(t))
+            seq_insert(r, ti);
+        return;
+    }
     if (rc > 0) {
         bool first = !t->started;
         t->started = true;
@@ -1512,14 +1571,14 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
             if (in_heap)
                 heap_remove(r, ti);
             t->state = TS_HELD;
-            t->key = merge_key(r, t->file, t->head.clock);
+            t->key = merge_key(r, t->file, t->raw.clock);
             r->held = xgrow(r->held, &r->capheld, r->nheld + 1,
                             sizeof *r->held);
             r->held[r->nheld++] = ti;
             return;
         }
         t->state = TS_ACTIVE;
-        t->key = merge_key(r, t->file, t->head.clock);
+        t->key = merge_key(r, t->file, t->raw.clock);
         if (in_heap)
             heap_update(r, ti);
         else
@@ -1607,6 +1666,8 @@ static void gates_on_emit(struct trace_reader *r, const struct rthread *t,
     default:
         break;
     }
+    if (!r->nheld)
+        return;
     uint64_t key = merge_key(r, t->file, ev->clock);
     for (uint32_t i = 0; i < r->nheld;) {
         if (key > r->thr[r->held[i]].key + r->valve)
@@ -1650,10 +1711,10 @@ static struct rthread *merge_pick(struct trace_reader *r)
         }
         if (!t->in_seqmap)
             return t;
-        uint32_t s = seq_slot(r, t->head.obj);
+        uint32_t s = seq_slot(r, t->head_obj);
         struct rthread *best = t;
         for (uint32_t u = r->seq_first[s]; u != NONE; u = r->thr[u].seq_next)
-            if (trace_seq_before(r->thr[u].head.seq, best->head.seq))
+            if (trace_seq_before(r->thr[u].head_seq, best->head_seq))
                 best = &r->thr[u];
         return best;
     }
@@ -1839,10 +1900,13 @@ static void reader_refresh(struct trace_reader *r, uint32_t from_file)
         file_walk(r, i);
     }
     if (!r->origin_set) { /* first time: number threads by (process, serial) */
-        qsort(r->thr, r->nthr, sizeof *r->thr, cmp_thread);
-        for (uint32_t i = 0; i < r->nthr; i++)
+        if (r->nthr > 1)
+            qsort(r->thr, r->nthr, sizeof *r->thr, cmp_thread);
+        for (uint32_t i = 0; i < r->nthr; i++) {
+            r->thr[i].index = i;
             r->files[r->thr[i].file].serial_thread[r->thr[i].serial] =
                 (int32_t)i;
+        }
     }
     clock_setup(r);
     for (uint32_t i = 0; i < r->nthr; i++)
@@ -1981,8 +2045,8 @@ int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
         report_deferred(r);
         return errq_pop(r, err) ? -1 : 0;
     }
-    *ev = t->head;
-    ev->ts_ns = clock_ts(r, r->files[t->file].clock_kind, ev->clock);
+    event_fill(r, t, &t->dec, t->tab, &t->raw, ev);
+    ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     thread_advance(r, (uint32_t)(t - r->thr));
     gates_on_emit(r, t, ev);
     return 1;
@@ -2009,6 +2073,8 @@ int trace_reader_poll(struct trace_reader *r, struct trace_error *err)
                 f->fork_seen = true;
         }
     }
+    for (uint32_t i = 0; i < r->nthr; i++) /* mappings and `used` move */
+        r->thr[i].scan.end = r->thr[i].dec.end = 0;
     r->new_events = 0;
     reader_refresh(r, old_files);
     for (uint32_t i = 0; i < r->nthr; i++) {
@@ -2060,4 +2126,92 @@ uint64_t trace_reader_lost_events(const struct trace_reader *r)
 uint64_t trace_reader_clock_to_ns(const struct trace_reader *r, uint64_t clock)
 {
     return clock_ts(r, r->kind, clock);
+}
+
+/* ---- one thread alone (viewers) ----
+ * A thread's own events in program order from a point in time, outside
+ * the merge: its own cursor and slot tables, so it never disturbs
+ * trace_reader_next().  The thread's chunk list (offset and base clock
+ * per chunk, kept by the scan) is the sparse index that makes the seek
+ * cost at most one chunk of records. */
+
+struct trace_thread_reader {
+    struct trace_reader *r;
+    uint32_t thread;
+    struct cursor c;
+    struct slot_tables *tab;
+};
+
+/* The latest chunk of t that begins at or before from_ns (0 if none). */
+static uint32_t thread_chunk_at(const struct trace_reader *r,
+                                const struct rthread *t, uint64_t from_ns)
+{
+    uint32_t lo = 0, hi = t->nchunks;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (clock_ts(r, t->kind, t->chunks[mid].base_clock) <= from_ns)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct trace_thread_reader *trace_thread_reader_open(struct trace_reader *r,
+                                                     size_t thread,
+                                                     uint64_t from_ns)
+{
+    if (thread >= r->nthr)
+        return NULL;
+    const struct rthread *t = &r->thr[thread];
+    struct trace_thread_reader *tr = xcalloc(1, sizeof *tr);
+    tr->r = r;
+    tr->thread = (uint32_t)thread;
+    tr->tab = xcalloc(1, sizeof *tr->tab);
+    if (t->nchunks) {
+        tr->c.ci = thread_chunk_at(r, t, from_ns);
+        tr->c.next_index = t->chunks[tr->c.ci].index;
+    }
+    return tr;
+}
+
+int trace_thread_reader_next(struct trace_thread_reader *tr,
+                             struct trace_event *ev, struct trace_error *err)
+{
+    struct trace_reader *r = tr->r;
+    struct rthread *t = &r->thr[tr->thread];
+    struct rawev raw;
+    if (!cursor_next_in_chunk(&tr->c, tr->tab, &raw)) {
+        if (t->nchunks == 0)
+            return 0;
+        int rc = thread_step(r, t, &tr->c, tr->tab, false, &raw, err);
+        if (rc <= 0)
+            return rc;
+    }
+    event_fill(r, t, &tr->c, tr->tab, &raw, ev);
+    ev->ts_ns = clock_ts(r, t->kind, ev->clock);
+    return 1;
+}
+
+void trace_thread_reader_close(struct trace_thread_reader *tr)
+{
+    if (!tr)
+        return;
+    free(tr->tab);
+    free(tr);
+}
+
+uint64_t trace_reader_now_ns(const struct trace_reader *r)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (r->kind == TRACE_CLOCK_TSC && !r->mixed) {
+        uint32_t lo, hi;
+        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+        return clock_ts(r, r->kind, ((uint64_t)hi << 32) | lo);
+    }
+#endif
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t mono = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return mono > r->origin ? mono - r->origin : 0;
 }
