@@ -43,7 +43,7 @@ __attribute__((noinline)) int other_crash(const char *what)
         return 0;
     }
     if (strcmp(what, "sys") == 0)
-        return raise(SIGSYS);
+        return raise(SIGSYS) + 1; /* + 1: not a tail call, keep our frame */
     return 2;
 }
 

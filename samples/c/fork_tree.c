@@ -6,10 +6,15 @@
  *        ─vfork─▶ vforked ─exec─▶ (same pid) fork_tree leaf
  *        ─posix_spawn─▶ fork_tree leaf
  *        ─system─▶ /bin/sh ─fork+exec─▶ fork_tree leaf
+ *        ─fork─▶ cleaner ─execle with an environment of its own (no
+ *                LD_PRELOAD)─▶ (same pid) fork_tree leaf
+ * and first an exec that fails (a path that does not exist): errno must
+ * be ENOENT and the environment untouched ("execfail errno=2 env=same").
  *
  * Every process prints one line "ROLE pid=P ppid=Q" so a test can match
  * the trace's process images against what really happened.  Exits 0 when
  * every child exited 0. */
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +66,36 @@ static int tree_fork_exec(const char *self, int use_vfork)
     return pid > 0 && tree_wait(pid);
 }
 
+static int tree_clean_env(const char *self)
+{
+    char *const envp[] = {(char *)"TREE_ONLY=1", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execle(self, self, "leaf", "cleanenv", (char *)NULL, envp);
+        _exit(127);
+    }
+    return pid > 0 && tree_wait(pid);
+}
+
+static void tree_exec_fail(void)
+{
+    const char *before = getenv("LD_PRELOAD");
+    size_t count = 0;
+    while (environ[count])
+        count++;
+    char *const argv[] = {(char *)"none", NULL};
+    int rc = execv("/nonexistent/ctrace-no-such-program", argv);
+    int err = errno;
+    size_t after = 0;
+    while (environ[after])
+        after++;
+    int same = after == count && getenv("LD_PRELOAD") == before &&
+               getenv("CTRACE_EXEC_PID") == NULL;
+    printf("execfail rc=%d errno=%d env=%s\n", rc, err,
+           same ? "same" : "CHANGED");
+    fflush(stdout); /* before any fork copies the buffer */
+}
+
 static int tree_spawn(const char *self)
 {
     char *const argv[] = {(char *)self, (char *)"leaf", (char *)"spawn", NULL};
@@ -89,11 +124,13 @@ int main(int argc, char **argv)
         return 0;
     }
     tree_say("root");
+    tree_exec_fail();
     int ok = tree_fork_of_fork();
     ok &= tree_fork_exec(argv[0], 0);
     ok &= tree_fork_exec(argv[0], 1);
     ok &= tree_spawn(argv[0]);
     ok &= tree_system(argv[0]);
+    ok &= tree_clean_env(argv[0]);
     printf("tree %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }
