@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "excgroup_report.h"
 #include "report_internal.h"
 
 /* Escape sequences, all empty without colour. */
@@ -59,12 +60,19 @@ static void text_stack(FILE *out, const struct report_input *in,
                        const struct finding_stack *stack)
 {
     struct sym_frame frames[REPORT_MAX_FRAMES];
-    char who[256], label[512];
+    char who[256], shortname[128], label[512];
+    const struct trace_thread *t = report_thread(in, stack->thread);
     report_thread_label(in, stack->thread, who, sizeof(who));
+    report_thread_short(in, stack->thread, shortname, sizeof(shortname));
     report_finding_text(in, f, stack->label, label, sizeof(label));
     report_sanitize(label);
-    fprintf(out, "\n  %s%s%s%s%s:\n", st->bold, label[0] ? label : "stack",
-            label[0] ? " - " : " of ", who, st->reset);
+    if (!label[0])
+        fprintf(out, "\n  %sstack of %s%s:\n", st->bold, who, st->reset);
+    else if (t && strstr(label, shortname)) /* the label names the thread */
+        fprintf(out, "\n  %s%s%s (tid %" PRIu32 ", pid %" PRIu32 "):\n",
+                st->bold, label, st->reset, t->tid, report_pid(in, t->proc));
+    else
+        fprintf(out, "\n  %s%s%s - %s:\n", st->bold, label, st->reset, who);
     size_t n = report_stack_frames(in, stack, frames, REPORT_MAX_FRAMES);
     if (n == 0)
         fputs("    (no stack recorded)\n", out);
@@ -152,14 +160,13 @@ static void text_findings(FILE *out, const struct report_input *in,
 }
 
 /* Exception groups (fatal signals, aborts, asserts, throws, non-zero
- * exits) are shown here, between the findings and the contention table,
- * once the analysis produces them (issue 4). */
+ * exits) are shown here, between the findings and the contention table:
+ * one tree, drawn by excgroup_report.c. */
 static void text_exception_groups(FILE *out, const struct report_input *in,
                                   const struct text_style *st)
 {
-    (void)out;
-    (void)in;
-    (void)st;
+    struct excgroup_style es = {st->error, st->bold, st->dim, st->reset};
+    excgroup_write_text(out, in, &es, excgroup_utf8_locale());
 }
 
 /* ---- contention ---- */
@@ -176,8 +183,8 @@ static void text_site(FILE *out, const struct report_input *in, uint32_t proc,
     report_pc_frames(in, proc, s->pc, f, SYM_MAX_INLINE);
     sym_frame_format(&f[0], true, where, sizeof(where));
     report_format_duration(s->wait_ns, wait, sizeof(wait));
-    fprintf(out, "      %" PRIu64 " acquisitions, %s waited: %s\n",
-            s->acquisitions, wait, where);
+    fprintf(out, "      %" PRIu64 " acquisition%s, %s waited: %s\n",
+            s->acquisitions, s->acquisitions == 1 ? "" : "s", wait, where);
 }
 
 static void text_contention_entry(FILE *out, const struct report_input *in,
@@ -197,9 +204,10 @@ static void text_contention_entry(FILE *out, const struct report_input *in,
             name, st->reset, e->lock.kind[0] ? e->lock.kind : "lock",
             e->lock.addr, report_pid(in, e->lock.proc));
     fprintf(out,
-            "    %" PRIu64 " acquisitions, %" PRIu64 " contended (%.1f%%)\n"
+            "    %" PRIu64 " acquisition%s, %" PRIu64 " contended (%.1f%%)\n"
             "    wait %s total, %s max; hold %s total, %s max\n",
-            e->acquisitions, e->contended, pct, wt, wm, ht, hm);
+            e->acquisitions, e->acquisitions == 1 ? "" : "s", e->contended, pct,
+            wt, wm, ht, hm);
     if (e->lock.create_pc) {
         struct sym_frame f[SYM_MAX_INLINE];
         char where[768];
