@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "excgroup_report.h"
 #include "report_internal.h"
 
 /* Escape sequences, all empty without colour. */
@@ -160,13 +159,14 @@ static void text_findings(FILE *out, const struct report_input *in,
 }
 
 /* Exception groups (fatal signals, aborts, asserts, throws, non-zero
- * exits) are shown here, between the findings and the contention table:
- * one tree, drawn by excgroup_report.c. */
+ * exits) are shown here, between the findings and the contention table,
+ * once the analysis produces them (issue 4). */
 static void text_exception_groups(FILE *out, const struct report_input *in,
                                   const struct text_style *st)
 {
-    struct excgroup_style es = {st->error, st->bold, st->dim, st->reset};
-    excgroup_write_text(out, in, &es, excgroup_utf8_locale());
+    (void)out;
+    (void)in;
+    (void)st;
 }
 
 /* ---- contention ---- */
