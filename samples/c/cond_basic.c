@@ -7,14 +7,13 @@
  * `never` (no one signals it) is cancelled inside its wait, and its
  * cleanup handler unlocks the mutex.  Bug-free.
  *
- * Known counts: cond-init 4, cond-signal 2001 (not_empty 1000, not_full
- * 1000, handshake 1), cond-broadcast 1, cond-wake ETIMEDOUT 2 (on the
+ * Known counts: cond-init 4, cond-signal 2002 (not_empty 1000, not_full
+ * 1000, handshake 2), cond-broadcast 1, cond-wake ETIMEDOUT 2 (on the
  * handshake cond) and ECANCELED 1 (on `never`), cond-destroy 4; every
  * cond-wait has its mutex-release before and its cond-wake and
  * mutex-acquire after. */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -110,6 +109,7 @@ static void *cancelled_waiter(void *arg)
     pthread_mutex_lock(&lock);
     pthread_cleanup_push(unlock_on_cancel, &lock);
     waiter_waits = 1;
+    pthread_cond_signal(&handshake);
     for (;;) /* cancelled in here */
         pthread_cond_wait(&never, &lock);
     pthread_cleanup_pop(1);
@@ -121,15 +121,13 @@ static int cancel_a_waiter(void)
 {
     pthread_t t;
     void *ret;
+    pthread_mutex_lock(&lock);
     pthread_create(&t, NULL, cancelled_waiter, NULL);
-    for (;;) { /* the flag is seen under the mutex only once it waits */
-        pthread_mutex_lock(&lock);
-        int waiting = waiter_waits;
-        pthread_mutex_unlock(&lock);
-        if (waiting)
-            break;
-        sched_yield();
-    }
+    /* Holding the mutex again after the waiter's signal means the waiter
+     * gave it up: it is inside its wait on `never`. */
+    while (!waiter_waits)
+        pthread_cond_wait(&handshake, &lock);
+    pthread_mutex_unlock(&lock);
     pthread_cancel(t);
     pthread_join(t, &ret);
     printf("waiter cancelled: %s\n", ret == PTHREAD_CANCELED ? "yes" : "no");
