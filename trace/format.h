@@ -208,7 +208,8 @@ struct trace_reap_info {
     int32_t pid;    /* returned pid; <= 0 when nothing was reaped */
     int32_t status; /* wait status, as for WIFEXITED() */
     int32_t err;    /* errno when pid < 0 */
-    int32_t how;    /* 0 wait, 1 waitpid, 2 waitid, 3 wait3, 4 wait4 */
+    int32_t how;    /* 0 wait, 1 waitpid, 2 waitid, 3 wait3, 4 wait4,
+                       5 system, 6 pclose (pid 0: the child is unknown) */
 };
 
 /* signal: a fatal signal arrived; u64 pcs follow the struct. */
