@@ -50,13 +50,14 @@ static inline bool shim_timeout_valid(long clock, const struct timespec *t)
 /* shim_acquire() for calls that may be timed: a timed call whose timeout
  * the real call would reject is made as is (no try first) and its
  * answer recorded.  The block call's `b` is the clock of a timed call
- * (CLOCK_REALTIME for the *timed* variants). */
+ * (CLOCK_REALTIME for the *timed* variants).  A NULL timeout is left to
+ * the real call (glibc's rwlocks take it as "no timeout"). */
 static inline int shim_acquire_checked(struct trace_thread_writer *w,
                                        const struct shim_acquire_spec *spec,
                                        void *obj, uint64_t site,
                                        const struct shim_block_call *call)
 {
-    if (call->timed && !shim_timeout_valid(call->b, call->a))
+    if (call->timed && call->a && !shim_timeout_valid(call->b, call->a))
         return shim_try_result(w, spec, obj, site,
                                call->fn(obj, call->a, call->b));
     return shim_acquire(w, spec, obj, site, call);
