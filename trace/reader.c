@@ -178,6 +178,11 @@ struct clockfit {
     bool guessed;            /* no usable rate: 1 tick = 1 ns */
 };
 
+struct heap_entry {
+    uint64_t key;
+    uint32_t t;
+};
+
 struct trace_reader {
     char *dir;
     bool live;
@@ -200,7 +205,7 @@ struct trace_reader {
     uint64_t valve;      /* VALVE_NS in key units */
     uint64_t max_key;    /* latest key known (scan) */
     /* merge */
-    uint32_t *heap;
+    struct heap_entry *heap;
     uint32_t nheap, capheap;
     uint32_t *held;
     uint32_t nheld, capheld;
@@ -364,7 +369,7 @@ static void fit_finish(struct clockfit *f)
 }
 
 /* CLOCK_MONOTONIC ns of a raw clock value. */
-static uint64_t clock_mono(const struct trace_reader *r, uint32_t kind,
+static inline uint64_t clock_mono(const struct trace_reader *r, uint32_t kind,
                            uint64_t clock)
 {
     if (kind != TRACE_CLOCK_TSC)
@@ -379,7 +384,7 @@ static uint64_t clock_mono(const struct trace_reader *r, uint32_t kind,
     return back > f->m0 ? 0 : f->m0 - back;
 }
 
-static uint64_t clock_ts(const struct trace_reader *r, uint32_t kind,
+static inline uint64_t clock_ts(const struct trace_reader *r, uint32_t kind,
                          uint64_t clock)
 {
     uint64_t m = clock_mono(r, kind, clock);
@@ -1045,9 +1050,10 @@ static void cursor_replay(const struct trace_reader *r, struct rthread *t,
 }
 
 /* Resolve a decoded record into an event. */
-static void event_fill(const struct trace_reader *r, const struct rthread *t,
-                       const struct cursor *c, const struct slot_tables *tab,
-                       const struct rawev *raw, struct trace_event *ev)
+static inline __attribute__((always_inline)) void
+event_fill(const struct trace_reader *r, const struct rthread *t,
+           const struct cursor *c, const struct slot_tables *tab,
+           const struct rawev *raw, struct trace_event *ev)
 {
     uint64_t w0 = raw->w0;
     unsigned type = TRACE_W0_TYPE(w0), fl = decode_flags[type];
@@ -1315,54 +1321,57 @@ static void publish_lists(struct trace_reader *r)
 
 /* ---- merge: heap, sequence map, gates ---- */
 
-static inline bool key_less(const struct trace_reader *r, uint32_t a,
-                            uint32_t b)
+/* Heap entries carry their key, so sifting touches only the heap. */
+static inline bool entry_less(const struct heap_entry *a,
+                              const struct heap_entry *b)
 {
-    uint64_t ka = r->thr[a].key, kb = r->thr[b].key;
-    return ka < kb || (ka == kb && a < b);
+    return a->key < b->key || (a->key == b->key && a->t < b->t);
 }
 
-static void heap_set(struct trace_reader *r, uint32_t at, uint32_t t)
+static inline void heap_set(struct trace_reader *r, uint32_t at,
+                            struct heap_entry e)
 {
-    r->heap[at] = t;
-    r->thr[t].heap_pos = at;
+    r->heap[at] = e;
+    r->thr[e.t].heap_pos = at;
 }
 
 static void heap_up(struct trace_reader *r, uint32_t at)
 {
-    uint32_t t = r->heap[at];
+    struct heap_entry e = r->heap[at];
     while (at > 0) {
         uint32_t up = (at - 1) / 2;
-        if (!key_less(r, t, r->heap[up]))
+        if (!entry_less(&e, &r->heap[up]))
             break;
         heap_set(r, at, r->heap[up]);
         at = up;
     }
-    heap_set(r, at, t);
+    heap_set(r, at, e);
 }
 
 static void heap_down(struct trace_reader *r, uint32_t at)
 {
-    uint32_t t = r->heap[at];
+    struct heap_entry e = r->heap[at];
+    uint32_t start = at;
     for (;;) {
-        uint32_t l = 2 * at + 1, m = at;
+        uint32_t l = 2 * at + 1, m;
         if (l >= r->nheap)
             break;
         m = l;
-        if (l + 1 < r->nheap && key_less(r, r->heap[l + 1], r->heap[l]))
+        if (l + 1 < r->nheap && entry_less(&r->heap[l + 1], &r->heap[l]))
             m = l + 1;
-        if (!key_less(r, r->heap[m], t))
+        if (!entry_less(&r->heap[m], &e))
             break;
         heap_set(r, at, r->heap[m]);
         at = m;
     }
-    heap_set(r, at, t);
+    if (at != start)
+        heap_set(r, at, e);
 }
 
 static void heap_push(struct trace_reader *r, uint32_t t)
 {
     r->heap = xgrow(r->heap, &r->capheap, r->nheap + 1, sizeof *r->heap);
-    heap_set(r, r->nheap++, t);
+    heap_set(r, r->nheap++, (struct heap_entry){r->thr[t].key, t});
     heap_up(r, r->nheap - 1);
 }
 
@@ -1370,18 +1379,24 @@ static void heap_remove(struct trace_reader *r, uint32_t t)
 {
     uint32_t at = r->thr[t].heap_pos;
     r->thr[t].heap_pos = NONE;
-    uint32_t last = r->heap[--r->nheap];
+    struct heap_entry last = r->heap[--r->nheap];
     if (at == r->nheap)
         return;
     heap_set(r, at, last);
     heap_up(r, at);
-    heap_down(r, r->thr[last].heap_pos);
+    heap_down(r, r->thr[last.t].heap_pos);
 }
 
-static void heap_update(struct trace_reader *r, uint32_t t)
+/* The thread's key changed from old_key: move its entry. */
+static inline void heap_rekey(struct trace_reader *r, uint32_t t,
+                              uint64_t old_key)
 {
-    heap_up(r, r->thr[t].heap_pos);
-    heap_down(r, r->thr[t].heap_pos);
+    uint32_t at = r->thr[t].heap_pos;
+    r->heap[at].key = r->thr[t].key;
+    if (r->thr[t].key >= old_key)
+        heap_down(r, at);
+    else
+        heap_up(r, at);
 }
 
 /* The sequence map: object -> threads whose head is a TF_SEQ event on
@@ -1495,6 +1510,18 @@ static void thread_enter_heap(struct trace_reader *r, uint32_t ti)
         seq_insert(r, ti);
 }
 
+/* What the merge needs to know of a freshly decoded head. */
+static inline void head_resolve(struct rthread *t)
+{
+    uint64_t w0 = t->raw.w0;
+    unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0);
+    t->head_type = type;
+    t->head_seq = TRACE_W0_SEQ(w0);
+    t->head_obj = (decode_flags[type] & TF_OBJ) && bit_test(t->dec.objdef, os)
+                      ? t->tab->obj[os]
+                      : 0;
+}
+
 /* Decode a thread's next event into its head.  1, 0 end, -1 corrupt. */
 static int thread_load_head(struct trace_reader *r, struct rthread *t,
                             struct trace_error *err)
@@ -1509,13 +1536,7 @@ static int thread_load_head(struct trace_reader *r, struct rthread *t,
         if (rc <= 0)
             return rc;
     }
-    uint64_t w0 = t->raw.w0;
-    unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0);
-    t->head_type = type;
-    t->head_seq = TRACE_W0_SEQ(w0);
-    t->head_obj = (decode_flags[type] & TF_OBJ) && bit_test(c->objdef, os)
-                      ? t->tab->obj[os]
-                      : 0;
+    head_resolve(t);
     return 1;
 }
 
@@ -1556,10 +1577,7 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
     int rc = thread_load_head(r, t, &err);
     if (__builtin_expect(rc > 0 && t->started && in_heap, 1)) {
         t->key = merge_key(r, t->file, t->raw.clock);
-        if (t->key >= old_key)
-            heap_down(r, t->heap_pos);
-        else
-            heap_up(r, t->heap_pos);
+        heap_rekey(r, ti, old_key);
         if (head_is_seq(t))
             seq_insert(r, ti);
         return;
@@ -1580,7 +1598,7 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
         t->state = TS_ACTIVE;
         t->key = merge_key(r, t->file, t->raw.clock);
         if (in_heap)
-            heap_update(r, ti);
+            heap_rekey(r, ti, old_key);
         else
             heap_push(r, ti);
         if (head_is_seq(t))
@@ -1677,6 +1695,27 @@ static void gates_on_emit(struct trace_reader *r, const struct rthread *t,
     }
 }
 
+/* The common case of thread_advance(), inlined into the merge loop: the
+ * next event lies in the same chunk of a thread already in the heap. */
+static inline bool thread_advance_fast(struct trace_reader *r,
+                                       struct rthread *t)
+{
+    if (!t->tab || !t->started || t->heap_pos == NONE)
+        return false;
+    uint32_t ti = t->index;
+    if (t->in_seqmap)
+        seq_remove(r, ti);
+    if (!cursor_next_in_chunk(&t->dec, t->tab, &t->raw))
+        return false;
+    head_resolve(t);
+    uint64_t old_key = t->key;
+    t->key = merge_key(r, t->file, t->raw.clock);
+    heap_rekey(r, ti, old_key);
+    if (head_is_seq(t))
+        seq_insert(r, ti);
+    return true;
+}
+
 /* Nothing else can go: open the earliest gate (its event was lost or
  * recorded in a way the reader does not match). */
 static bool held_release_stuck(struct trace_reader *r)
@@ -1685,7 +1724,7 @@ static bool held_release_stuck(struct trace_reader *r)
         return false;
     uint32_t best = 0;
     for (uint32_t i = 1; i < r->nheld; i++)
-        if (key_less(r, r->held[i], r->held[best]))
+        if (r->thr[r->held[i]].key < r->thr[r->held[best]].key)
             best = i;
     if (r->live && r->thr[r->held[best]].key + r->valve > r->max_key)
         return false; /* live: its creator may simply not be visible yet */
@@ -1703,7 +1742,7 @@ static struct rthread *merge_pick(struct trace_reader *r)
                 continue;
             return NULL;
         }
-        uint32_t ti = r->heap[0];
+        uint32_t ti = r->heap[0].t;
         struct rthread *t = &r->thr[ti];
         if (t->state == TS_DORMANT) {
             thread_advance(r, ti);
@@ -2047,7 +2086,8 @@ int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
     }
     event_fill(r, t, &t->dec, t->tab, &t->raw, ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
-    thread_advance(r, (uint32_t)(t - r->thr));
+    if (!thread_advance_fast(r, t))
+        thread_advance(r, t->index);
     gates_on_emit(r, t, ev);
     return 1;
 }
