@@ -196,6 +196,24 @@ void report_finding_text(const struct report_input *in, const struct finding *f,
 
 /* ---- stacks ---- */
 
+void report_stack_title(const struct report_input *in, const struct finding *f,
+                        const struct finding_stack *st, char *buf, size_t len)
+{
+    char who[256], shortname[128], label[512];
+    const struct trace_thread *t = report_thread(in, st->thread);
+    report_thread_label(in, st->thread, who, sizeof(who));
+    report_thread_short(in, st->thread, shortname, sizeof(shortname));
+    report_finding_text(in, f, st->label, label, sizeof(label));
+    report_sanitize(label);
+    if (!label[0])
+        snprintf(buf, len, "stack of %s", who);
+    else if (t && strstr(label, shortname)) /* the label names the thread */
+        snprintf(buf, len, "%s (tid %" PRIu32 ", pid %" PRIu32 ")", label,
+                 t->tid, report_pid(in, t->proc));
+    else
+        snprintf(buf, len, "%s - %s", label, who);
+}
+
 size_t report_stack_frames(const struct report_input *in,
                            const struct finding_stack *st,
                            struct sym_frame *out, size_t max)

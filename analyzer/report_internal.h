@@ -46,6 +46,13 @@ void report_finding_text(const struct report_input *in, const struct finding *f,
  * traced program chose). */
 void report_sanitize(char *s);
 
+/* The heading of a finding's stack: "LABEL (tid 12, pid 10)" when the
+ * label names its thread, else "LABEL - T1 'w' (tid 12, pid 10)", or
+ * "stack of T1 'w' (...)" without a label.  Control characters are
+ * replaced. */
+void report_stack_title(const struct report_input *in, const struct finding *f,
+                        const struct finding_stack *st, char *buf, size_t len);
+
 /* Symbolize a whole stack: frames innermost first, inline frames
  * expanded.  Every recorded pc is a return address.  Returns the count. */
 size_t report_stack_frames(const struct report_input *in,

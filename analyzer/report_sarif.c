@@ -125,21 +125,6 @@ static void sarif_rules(struct jsonw *w)
     jsonw_end_array(w);
 }
 
-/* "label (T1 'worker-1' (tid 12, pid 10))": what a stack shows. */
-static void sarif_stack_label(const struct report_input *in,
-                              const struct finding *f,
-                              const struct finding_stack *st, char *buf,
-                              size_t len)
-{
-    char label[384], who[256];
-    report_finding_text(in, f, st->label, label, sizeof(label));
-    report_thread_label(in, st->thread, who, sizeof(who));
-    if (label[0])
-        snprintf(buf, len, "%s (%s)", label, who);
-    else
-        snprintf(buf, len, "%s", who);
-}
-
 /* One finding stack as a SARIF stack object. */
 static void sarif_stack(struct jsonw *w, const struct report_input *in,
                         const struct finding *f, const struct finding_stack *st,
@@ -147,7 +132,7 @@ static void sarif_stack(struct jsonw *w, const struct report_input *in,
 {
     char label[1024];
     const struct trace_thread *t = report_thread(in, st->thread);
-    sarif_stack_label(in, f, st, label, sizeof(label));
+    report_stack_title(in, f, st, label, sizeof(label));
     jsonw_begin_object(w, NULL);
     jsonw_begin_object(w, "message");
     jsonw_string(w, "text", label);
@@ -203,7 +188,7 @@ static void sarif_result(struct jsonw *w, const struct report_input *in,
             continue;
         const struct sym_frame *sf = &frames[i * REPORT_MAX_FRAMES];
         char label[1024];
-        sarif_stack_label(in, f, &f->stacks[i], label, sizeof(label));
+        report_stack_title(in, f, &f->stacks[i], label, sizeof(label));
         sarif_location(w, NULL, (unsigned)i + 1,
                        &sf[report_top_frame(sf, nf[i])], label);
     }

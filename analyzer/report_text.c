@@ -59,19 +59,9 @@ static void text_stack(FILE *out, const struct report_input *in,
                        const struct finding_stack *stack)
 {
     struct sym_frame frames[REPORT_MAX_FRAMES];
-    char who[256], shortname[128], label[512];
-    const struct trace_thread *t = report_thread(in, stack->thread);
-    report_thread_label(in, stack->thread, who, sizeof(who));
-    report_thread_short(in, stack->thread, shortname, sizeof(shortname));
-    report_finding_text(in, f, stack->label, label, sizeof(label));
-    report_sanitize(label);
-    if (!label[0])
-        fprintf(out, "\n  %sstack of %s%s:\n", st->bold, who, st->reset);
-    else if (t && strstr(label, shortname)) /* the label names the thread */
-        fprintf(out, "\n  %s%s%s (tid %" PRIu32 ", pid %" PRIu32 "):\n",
-                st->bold, label, st->reset, t->tid, report_pid(in, t->proc));
-    else
-        fprintf(out, "\n  %s%s%s - %s:\n", st->bold, label, st->reset, who);
+    char title[1024];
+    report_stack_title(in, f, stack, title, sizeof(title));
+    fprintf(out, "\n  %s%s%s:\n", st->bold, title, st->reset);
     size_t n = report_stack_frames(in, stack, frames, REPORT_MAX_FRAMES);
     if (n == 0)
         fputs("    (no stack recorded)\n", out);

@@ -465,12 +465,24 @@ static bool sym_path_ends_dotdot(const char *buf, size_t o)
            (o == 2 || buf[o - 3] == '/');
 }
 
-/* Intern a source path with "." and "dir/.." components removed
- * lexically (DWARF joins comp_dir and "../src/x.c"). */
-static const char *sym_intern_path(struct symbolizer *s, const char *path)
+/* Intern a source path, made absolute against the CU's compilation
+ * directory when it is relative (DWARF 5 line tables name files
+ * relative to it: "../src/x.c"), with "." and "dir/.." components
+ * removed lexically. */
+static const char *sym_intern_path(struct symbolizer *s, Dwarf_Die *cu,
+                                   const char *file)
 {
-    char buf[4096];
+    char buf[4096], joined[4096];
     size_t o = 0;
+    const char *path = file;
+    const char *comp_dir = NULL;
+    Dwarf_Attribute attr;
+    if (file && file[0] != '/' && cu && dwarf_attr(cu, DW_AT_comp_dir, &attr))
+        comp_dir = dwarf_formstring(&attr);
+    if (comp_dir && comp_dir[0] == '/' &&
+        (size_t)snprintf(joined, sizeof(joined), "%s/%s", comp_dir, file) <
+            sizeof(joined))
+        path = joined;
     if (!path || strlen(path) >= sizeof(buf))
         return sym_intern(s, path);
     bool abs = path[0] == '/';
@@ -511,7 +523,8 @@ static const char *sym_call_file(struct symbolizer *s, Dwarf_Die *cu,
     int idx = sym_die_udata(inl, DW_AT_call_file);
     if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || (size_t)idx >= nfiles)
         return NULL;
-    return sym_intern_path(s, dwarf_filesrc(files, (size_t)idx, NULL, NULL));
+    return sym_intern_path(s, cu,
+                           dwarf_filesrc(files, (size_t)idx, NULL, NULL));
 }
 
 /* The scopes at `pc`, innermost first, through the concrete DIE tree:
@@ -537,14 +550,14 @@ struct sym_pos {
 };
 
 static struct sym_pos sym_line_at(struct symbolizer *s, Dwfl_Module *mod,
-                                  Dwarf_Addr addr)
+                                  Dwarf_Die *cu, Dwarf_Addr addr)
 {
     struct sym_pos pos = {0};
     Dwfl_Line *ln = dwfl_module_getsrc(mod, addr);
     if (ln) {
         const char *file =
             dwfl_lineinfo(ln, NULL, &pos.line, &pos.column, NULL, NULL);
-        pos.file = sym_intern_path(s, file);
+        pos.file = sym_intern_path(s, cu, file);
     }
     return pos;
 }
@@ -566,11 +579,10 @@ static uint32_t sym_resolve(struct symbolizer *s, struct sym_file *file,
     GElf_Sym elfsym;
     const char *elfname =
         dwfl_module_addrinfo(file->mod, addr, &off, &elfsym, NULL, NULL, NULL);
-    struct sym_pos pos = sym_line_at(s, file->mod, addr);
-    uint32_t n = 0;
-
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(file->mod, addr, &bias);
+    struct sym_pos pos = sym_line_at(s, file->mod, cu, addr);
+    uint32_t n = 0;
     Dwarf_Die *scopes = NULL;
     int nscopes = cu ? sym_concrete_scopes(cu, addr - bias, &scopes) : 0;
     for (int i = 0; i < nscopes && n < SYM_MAX_INLINE; i++) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report_testlib.h"
 #include "symbols.h"
@@ -42,6 +43,11 @@ Test(report_symbols, plain_function_file_line)
     cr_assert_not(f[0].in_system);
     cr_assert_not(f[0].in_ctrace);
     cr_assert_eq(f[0].offset, pc - testlib_exe_base());
+    /* absolute, normalized, and the real source file */
+    cr_assert_eq(f[0].file[0], '/', "%s", f[0].file);
+    cr_assert_null(strstr(f[0].file, "/../"), "%s", f[0].file);
+    cr_assert_null(strstr(f[0].file, "/./"), "%s", f[0].file);
+    cr_assert_eq(access(f[0].file, R_OK), 0, "%s", f[0].file);
 }
 
 Test(report_symbols, inline_chain_innermost_first)
