@@ -11,6 +11,7 @@
 
 #include "analyzer.h"
 #include "contention.h"
+#include "excgroup.h"
 #include "forkhazard.h"
 #include "lifecycle.h"
 #include "lockgraph.h"
@@ -41,6 +42,7 @@ struct analyzer *analyzer_new(const struct analyzer_options *opt,
     }
     a->reader = r;
     a->graph = lockgraph_new();
+    a->excg = excgroup_new(r, a->opt.exceptions_all);
     a->free_create = AN_NONE;
     return a;
 }
@@ -51,6 +53,7 @@ void analyzer_free(struct analyzer *a)
         return;
     an_state_free(a);
     lockgraph_free(a->graph);
+    excgroup_free(a->excg);
     free(a);
 }
 
@@ -69,6 +72,7 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
     if (ev->ts_ns > a->last_ts)
         a->last_ts = ev->ts_ns;
     an_thread_touch(a, ev);
+    excgroup_feed(a->excg, ev);
     uint32_t ti = ev->thread, type = ev->type;
     if (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_SPIN_RELEASE)
         sync_lock_event(a, ti, ev);
@@ -169,6 +173,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     out->nnotes = a->nnotes;
     a->notes = NULL;
     a->nnotes = a->notes_cap = 0;
+    excgroup_finish(a->excg, out);
 }
 
 /* ---- a whole trace ---- */

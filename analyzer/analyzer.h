@@ -44,6 +44,8 @@ struct analyzer_options {
     /* lock-order cycles reported at most (default 1000); the search also
      * stops after 100 times as many cycles looked at */
     uint32_t max_lock_cycles;
+    /* exception groups: caught C++ throws count too (--exceptions=all) */
+    bool exceptions_all;
 };
 
 void analyzer_options_default(struct analyzer_options *o);

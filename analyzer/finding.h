@@ -96,6 +96,91 @@ struct contention_entry {
     struct contention_site sites[8]; /* top call sites, busiest first */
 };
 
+/* ---- exception groups (analyzer/excgroup.c, docs/exception-groups.md) ----
+ * Every failure of a run (fatal signal, abort, failed assert, C++ throw,
+ * non-zero exit, Python exception), grouped by signature: kind + detail +
+ * the top symbolized frames of the program.  Added for issue 4. */
+
+enum exception_kind {
+    EXC_SIGNAL,  /* fatal signal, or death by a signal with no stack */
+    EXC_ASSERT,  /* failed assert() */
+    EXC_ABORT,   /* abort() */
+    EXC_CXX,     /* C++ throw ending in std::terminate (or caught, with
+                    --exceptions=all) */
+    EXC_EXIT,    /* non-zero exit status */
+    EXC_PYTHON,  /* Python exception (ctrace_record_exception) */
+};
+
+#define EXC_MAX_IDS 256     /* distinct pids/tids kept per group */
+#define EXC_MAX_MEMBERS 16  /* occurrences kept with details per group */
+#define EXC_MAX_OTHERS 32   /* other threads listed per crashed process */
+#define EXC_MAX_PYFRAMES 32 /* frames parsed from a Python traceback */
+
+/* What another thread of a crashed process was doing when it died. */
+struct exception_thread {
+    uint32_t thread;          /* reader thread index */
+    uint32_t blocked_event;   /* TF_BLOCK event type it was in; 0: running */
+    uint64_t since_ns;        /* when it began to block */
+    struct finding_object obj; /* what it waited on (addr 0: nothing) */
+    uint64_t target;          /* join: reader thread index joined (or
+                                 UINT64_MAX); process-wait: pid argument */
+    uint32_t depth;           /* pcs of its blocking call, innermost first */
+    uint64_t pcs[8];
+};
+
+/* One occurrence; the first EXC_MAX_MEMBERS of a group keep these. */
+struct exception_member {
+    uint32_t pid, tid;
+    uint32_t proc;   /* reader process index, UINT32_MAX when not traced */
+    uint32_t thread; /* reader thread index, UINT32_MAX when unknown */
+    uint64_t ts_ns;
+    uint64_t addr;   /* signal: faulting address (si_addr) */
+    int32_t code;    /* signal: si_code */
+    size_t nothers;
+    struct exception_thread *others; /* owned: the process's other threads */
+};
+
+/* One frame of a Python traceback. */
+struct exception_pyframe {
+    char function[128];
+    char file[256];
+    int line;
+};
+
+struct exception_group {
+    enum exception_kind kind;
+    char signature[512]; /* "signal:SIGSEGV:parse_record;worker_main;main" */
+    char title[256];     /* "SIGSEGV", "assert `n > 0` failed", "exit
+                            status 1": the headline without its place */
+    char message[1024];  /* one line with the details (address, what()) */
+    int32_t signo;       /* EXC_SIGNAL: signal number (0: unknown death) */
+    int32_t status;      /* EXC_EXIT: exit status */
+    char type[256];      /* EXC_CXX / EXC_PYTHON: exception type */
+    char detail[256];    /* EXC_ASSERT: the expression */
+    bool caught;         /* EXC_CXX: the throw was caught */
+    uint32_t count;
+    uint64_t first_ns, last_ns;
+    size_t npids, ntids; /* distinct, in order of appearance, capped */
+    uint32_t pids[EXC_MAX_IDS];
+    uint32_t tids[EXC_MAX_IDS];
+    bool ids_truncated;  /* more distinct pids or tids than kept */
+    struct finding_stack stack; /* the first occurrence's (depth 0: none) */
+    uint32_t exact_frame; /* stack.pcs[i] is an exact pc (the fault), not
+                             a return address; UINT32_MAX: none is */
+    size_t npyframes;     /* EXC_PYTHON: innermost first */
+    struct exception_pyframe *pyframes; /* owned */
+    char *traceback;      /* EXC_PYTHON: the text, owned, may be NULL */
+    size_t nmembers;
+    struct exception_member *members; /* owned */
+};
+
+/* How a process image ended, as far as the trace tells. */
+struct process_outcome {
+    bool known;
+    int32_t exit_status; /* -1 when it did not exit (signal, unknown) */
+    int32_t signal;      /* 0 when it did not die by a signal */
+};
+
 /* Everything one analysis produced; the report writers' whole input
  * (with the reader's process and thread lists for names and exit
  * statuses).  Exception groups join with issue 4. */
@@ -111,6 +196,15 @@ struct analysis_result {
      * lost): plain sentences, owned. */
     char **notes;
     size_t nnotes;
+    /* Exception groups (issue 4): crash groups in order of appearance,
+     * then exit-status groups; outcomes indexed like the reader's
+     * process list. */
+    struct exception_group *exc_groups;
+    size_t nexc_groups;
+    uint64_t exc_failures;  /* sum of the groups' counts */
+    uint64_t exc_processes; /* distinct pids among them */
+    struct process_outcome *outcomes;
+    size_t noutcomes;
 };
 
 void analysis_result_free(struct analysis_result *res);

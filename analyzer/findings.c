@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "excgroup.h"
 #include "state.h"
 
 /* ---- the table ---- */
@@ -152,6 +153,7 @@ void analysis_result_free(struct analysis_result *res)
     for (size_t i = 0; i < res->nnotes; i++)
         free(res->notes[i]);
     free(res->notes);
+    excgroup_result_free(res);
     memset(res, 0, sizeof *res);
 }
 

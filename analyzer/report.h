@@ -38,6 +38,7 @@ struct report_options {
     enum report_color color;
     const char *suppressions; /* TSan-syntax suppressions file, or NULL */
     unsigned hang_timeout_s;  /* 0: the analyzer's default (10 s) */
+    bool exceptions_all;      /* caught C++ throws are failures too */
 };
 
 /* Everything a writer reads.  procs/threads are indexed like the

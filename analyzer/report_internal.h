@@ -81,6 +81,16 @@ void report_format_duration(uint64_t ns, char *buf, size_t len);
  * "lock-order", "misuse", "fork". */
 const char *report_category_name(enum finding_category c);
 
+/* ---- pieces of the JSON writer (report_json.c) shared with
+ * excgroup_report.c: a frame, a thread reference, an object reference,
+ * each as member `key` (NULL inside an array) ---- */
+struct jsonw;
+void json_frame(struct jsonw *w, const char *key, const struct sym_frame *f);
+void json_thread_ref(struct jsonw *w, const struct report_input *in,
+                     const char *key, uint32_t thread);
+void json_object_ref(struct jsonw *w, const struct report_input *in,
+                     const char *key, const struct finding_object *o);
+
 /* ---- the JSON emitter (report_jsonw.c) ---- */
 
 #define JSONW_MAX_DEPTH 32

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "ctrace_config.h"
+#include "excgroup_report.h"
 #include "report_internal.h"
 
 #define REPORT_JSON_VERSION 1
 
-static void json_frame(struct jsonw *w, const char *key,
-                       const struct sym_frame *f)
+void json_frame(struct jsonw *w, const char *key, const struct sym_frame *f)
 {
     jsonw_begin_object(w, key);
     jsonw_hex(w, "pc", f->pc);
@@ -54,8 +54,8 @@ static void json_pc_frame(struct jsonw *w, const struct report_input *in,
     json_frame(w, key, &f[0]);
 }
 
-static void json_thread_ref(struct jsonw *w, const struct report_input *in,
-                            const char *key, uint32_t thread)
+void json_thread_ref(struct jsonw *w, const struct report_input *in,
+                     const char *key, uint32_t thread)
 {
     const struct trace_thread *t = report_thread(in, thread);
     jsonw_begin_object(w, key);
@@ -74,8 +74,8 @@ static void json_thread_ref(struct jsonw *w, const struct report_input *in,
     jsonw_end_object(w);
 }
 
-static void json_object_ref(struct jsonw *w, const struct report_input *in,
-                            const char *key, const struct finding_object *o)
+void json_object_ref(struct jsonw *w, const struct report_input *in,
+                     const char *key, const struct finding_object *o)
 {
     char name[256];
     report_object_name(in, o, name, sizeof(name));
@@ -182,12 +182,7 @@ static void json_process(struct jsonw *w, const struct report_input *in,
     jsonw_string(w, "cmdline", p->cmdline);
     jsonw_bool(w, "forked", (p->flags & TRACE_FILE_FORKED) != 0);
     jsonw_bool(w, "execed", (p->flags & TRACE_FILE_EXECED) != 0);
-    if (p->exited)
-        jsonw_uint(w, "exit_status", p->exit_status);
-    else
-        jsonw_null(w, "exit_status");
-    /* a signal death is known from the exception groups (issue 4) */
-    jsonw_null(w, "signal");
+    excgroup_json_outcome(w, in, idx); /* exit_status, signal */
     jsonw_uint(w, "lost_events", p->lost_events);
     jsonw_uint(w, "start_ns", p->start_ns);
     jsonw_uint(w, "end_ns", p->end_ns);
@@ -237,9 +232,7 @@ int report_write_json(FILE *out, const struct report_input *in)
         json_finding(&w, in, &res->findings[order[i]]);
     jsonw_end_array(&w);
     free(order);
-    /* filled by the exception-group analysis (issue 4) */
-    jsonw_begin_array(&w, "exception_groups");
-    jsonw_end_array(&w);
+    excgroup_write_json(&w, in, "exception_groups");
     jsonw_begin_array(&w, "contention");
     for (size_t i = 0; i < res->ncontention; i++)
         json_contention_entry(&w, in, &res->contention[i]);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyzer.h"
+#include "excgroup_report.h"
 #include "report_internal.h"
 #include "suppress.h"
 
@@ -80,6 +81,7 @@ int report_run(const char *dir, const struct report_options *opts, FILE *out,
     analyzer_options_default(&ao);
     if (opts->hang_timeout_s)
         ao.hang_timeout_ns = (uint64_t)opts->hang_timeout_s * 1000000000ull;
+    ao.exceptions_all = opts->exceptions_all;
     struct analyzer *a = analyzer_new(&ao, r);
     struct symbolizer *sym = sym_new();
     report_read_trace(r, a, sym);
@@ -87,6 +89,7 @@ int report_run(const char *dir, const struct report_options *opts, FILE *out,
     memset(&res, 0, sizeof(res));
     analyzer_finish(a, &res);
     analyzer_free(a);
+    excgroup_symbolize(&res, sym);
 
     struct report_input in = {.res = &res, .sym = sym};
     struct trace_process *procs;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "excgroup_report.h"
 #include "report_internal.h"
 
 /* Escape sequences, all empty without colour. */
@@ -149,14 +150,13 @@ static void text_findings(FILE *out, const struct report_input *in,
 }
 
 /* Exception groups (fatal signals, aborts, asserts, throws, non-zero
- * exits) are shown here, between the findings and the contention table,
- * once the analysis produces them (issue 4). */
+ * exits) are shown here, between the findings and the contention table:
+ * one tree, drawn by excgroup_report.c. */
 static void text_exception_groups(FILE *out, const struct report_input *in,
                                   const struct text_style *st)
 {
-    (void)out;
-    (void)in;
-    (void)st;
+    struct excgroup_style es = {st->error, st->bold, st->dim, st->reset};
+    excgroup_write_text(out, in, &es, excgroup_utf8_locale());
 }
 
 /* ---- contention ---- */

@@ -315,6 +315,7 @@ struct analyzer {
 struct an_thread *an_thread_get(struct analyzer *a, uint32_t idx);
 struct an_proc *an_proc_get(struct analyzer *a, uint32_t idx);
 /* Make sure the thread and its process are known; first sight of a
+    struct excgroup *excg; /* exception groups (excgroup.c) */
  * thread fills its identity from the reader when there is one. */
 struct an_thread *an_thread_touch(struct analyzer *a,
                                   const struct trace_event *ev);

@@ -26,6 +26,7 @@ struct report_cli_options {
     int error_exitcode; /* -1: off */
     int hang_timeout;   /* seconds; -1: the analyzer's default */
     const char *output; /* -o FILE; NULL: stdout */
+    const char *exceptions; /* --exceptions=fatal|all */
 };
 
 static const struct opt_def report_option_defs[] = {
@@ -48,6 +49,10 @@ static const struct opt_def report_option_defs[] = {
      "a process whose threads are all blocked this long hangs (default 10)"},
     {"output", 'o', OPT_STRING, offsetof(struct report_cli_options, output), 0,
      0, false, "FILE", "write the report to FILE instead of stdout"},
+    {"exceptions", 0, OPT_STRING,
+     offsetof(struct report_cli_options, exceptions), 0, 0, true, "fatal|all",
+     "C++ throws in the exception groups: fatal (ending in std::terminate, "
+     "the default) or all (caught ones too)"},
     {0},
 };
 
@@ -128,6 +133,16 @@ static int report_convert(const struct report_cli_options *o,
     ro->color = (enum report_color)c;
     ro->suppressions = o->suppressions;
     ro->hang_timeout_s = o->hang_timeout > 0 ? (unsigned)o->hang_timeout : 0;
+    ro->exceptions_all = false;
+    if (o->exceptions && strcmp(o->exceptions, "all") == 0) {
+        ro->exceptions_all = true;
+    } else if (o->exceptions && strcmp(o->exceptions, "fatal") != 0) {
+        fprintf(stderr,
+                "ctrace report: unknown --exceptions choice '%s' (fatal or "
+                "all)\n",
+                o->exceptions);
+        return -1;
+    }
     return 0;
 }
 
