@@ -64,10 +64,14 @@ typedef void (*handler3)(int, siginfo_t *, void *);
 
 struct sig_view {
     void *handler; /* what the program installed: SIG_DFL, SIG_IGN, fn */
-    int flags;     /* its sa_flags */
+    int flags;     /* its sa_flags, as the kernel would report them */
 };
 
 static struct sig_view sig_table[SIG_COUNT];
+/* SA_RESTORER as libc adds it to every action it installs (x86-64), so
+ * that the flags the program reads back are the ones it would read
+ * without us; learnt at install time. */
+static int restorer_bit;
 static int (*real_sigaction)(int, const struct sigaction *,
                              struct sigaction *);
 
@@ -267,8 +271,11 @@ static void fatal_install(int sig, const struct sigaction *cur)
         k.sa_flags = SA_ONSTACK;
     k.sa_flags = (k.sa_flags & ~SA_RESTORER) | SA_SIGINFO;
     k.sa_sigaction = fatal_entry;
-    view_store(sig, h, cur->sa_flags & ~SA_RESTORER);
-    real_sigaction(sig, &k, NULL);
+    view_store(sig, h, cur->sa_flags);
+    struct sigaction now;
+    if (real_sigaction(sig, &k, NULL) == 0 &&
+        real_sigaction(sig, NULL, &now) == 0)
+        restorer_bit = now.sa_flags & SA_RESTORER;
 }
 
 void shim_signals_install(void)
@@ -307,15 +314,14 @@ static void action_for_program(struct sigaction *old,
                                const struct sig_view *prev)
 {
     void *kh = (void *)old->sa_handler;
-    int restorer = old->sa_flags & SA_RESTORER;
     if (handler_is_ours(kh)) {
         old->sa_handler = (void (*)(int))prev->handler;
-        old->sa_flags = prev->flags | restorer;
+        old->sa_flags = prev->flags;
     } else if (kh == (void *)SIG_DFL && handler_is_function(prev->handler) &&
                (prev->flags & SA_RESETHAND)) {
         /* The kernel reset our handler on delivery (SA_RESETHAND): its
          * flags are ours; the program's are in the table. */
-        old->sa_flags = prev->flags | restorer;
+        old->sa_flags = prev->flags;
     }
 }
 
@@ -334,7 +340,7 @@ static int sigaction_do(int sig, const struct sigaction *act,
         pass = action_for_kernel(sig, act, &k);
         /* Published first: the kernel switch is the moment it applies. */
         view_store(sig, (void *)act->sa_handler,
-                   act->sa_flags & ~SA_RESTORER);
+                   act->sa_flags | restorer_bit);
     }
     int rc = real_sigaction(sig, pass, &kold);
     if (rc != 0) {

@@ -6,6 +6,7 @@
  *        ─vfork─▶ vforked ─exec─▶ (same pid) fork_tree leaf
  *        ─posix_spawn─▶ fork_tree leaf
  *        ─system─▶ /bin/sh ─fork+exec─▶ fork_tree leaf
+ *        ─popen─▶ /bin/sh (echo, a builtin: no child), read, pclose
  *        ─fork─▶ cleaner ─execle with an environment of its own (no
  *                LD_PRELOAD)─▶ (same pid) fork_tree leaf
  * and first an exec that fails (a path that does not exist): errno must
@@ -64,6 +65,18 @@ static int tree_fork_exec(const char *self, int use_vfork)
         _exit(127);
     }
     return pid > 0 && tree_wait(pid);
+}
+
+static int tree_popen(void)
+{
+    FILE *p = popen("echo popen-line", "r");
+    if (!p)
+        return 0;
+    char line[64] = "";
+    int ok = fgets(line, sizeof line, p) != NULL &&
+             strcmp(line, "popen-line\n") == 0;
+    int st = pclose(p);
+    return ok && st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static int tree_clean_env(const char *self)
@@ -130,6 +143,7 @@ int main(int argc, char **argv)
     ok &= tree_fork_exec(argv[0], 1);
     ok &= tree_spawn(argv[0]);
     ok &= tree_system(argv[0]);
+    ok &= tree_popen();
     ok &= tree_clean_env(argv[0]);
     printf("tree %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;

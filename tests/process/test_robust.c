@@ -119,3 +119,45 @@ Test(robust, sigalrm_storm_no_deadlock, .timeout = 600)
     cr_expect_eq(acquires - hw.inside, 4u * 200000u);
     proc_run_free(&r);
 }
+
+/* The program reads back exactly the dispositions it set, flags and
+ * masks included, although ctrace keeps handlers of its own installed. */
+Test(robust, program_sees_its_own_dispositions)
+{
+    const char *argv[] = {e2e_sample("c/signal_view"), NULL};
+    struct e2e_result native;
+    proc_run_native(&native, argv, NULL);
+    struct proc_run r;
+    proc_run_traced(&r, argv, NULL);
+    cr_expect_eq(native.status, 0);
+    proc_assert_same("signal_view", &native, &r.res, NULL);
+    /* The one-shot handler ran once, recorded as a handler run. */
+    cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_SIGNAL_ENTER, 0, SIGUSR2), 1);
+    cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_SIGNAL_LEAVE, 0, SIGUSR2), 1);
+    e2e_result_free(&native);
+    proc_run_free(&r);
+}
+
+/* A handler left with siglongjmp ends there: what follows is not
+ * inside a handler. */
+Test(robust, handler_left_by_longjmp)
+{
+    const char *argv[] = {e2e_sample("c/signal_jump"), NULL};
+    struct proc_run r;
+    proc_run_traced(&r, argv, NULL);
+    cr_assert_eq(r.res.status, 0);
+    cr_expect(strstr(r.res.out, "probe 0\n") != NULL);
+    uint64_t lock = proc_out_value(r.res.out, "lock");
+    const struct trace_event *sig = proc_find(&r.t, TRACE_EV_SIGNAL, 0, 0);
+    cr_assert_not_null(sig, "the probe's SIGSEGV was not recorded");
+    cr_expect_eq(((const struct trace_signal_info *)sig->payload)->signo,
+                 SIGSEGV);
+    struct handler_walk hw;
+    walk_handlers(&r.t, lock, SIGSEGV, &hw);
+    cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_SIGNAL_ENTER, 0, SIGSEGV), 1);
+    cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_SIGNAL_LEAVE, 0, SIGSEGV), 1);
+    cr_expect_eq(hw.outside, 1);
+    cr_expect_eq(hw.inside, 0);
+    cr_expect_eq(hw.unclosed, 0);
+    proc_run_free(&r);
+}

@@ -125,6 +125,30 @@ Test(process, tree_every_process_with_its_parent, .timeout = 300)
     cr_assert_not_null(sys);
     cr_expect(strstr(sys->payload, "leaf system") != NULL);
 
+    /* popen(): a shell child of root, reaped by pclose. */
+    const struct trace_event *po = proc_find(t, TRACE_EV_POPEN, root, 0);
+    cr_assert_not_null(po);
+    cr_expect_str_eq(po->payload, "echo popen-line");
+    int popen_shells = 0;
+    for (size_t i = 0; i < t->nprocs; i++)
+        popen_shells += t->procs[i].ppid == root &&
+                        strstr(t->procs[i].cmdline, "echo popen-line") &&
+                        t->procs[i].exited && t->procs[i].exit_status == 0;
+    cr_expect_eq(popen_shells, 1);
+    size_t libc_reaps = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct trace_event *e = &t->ev[i];
+        if (e->type != TRACE_EV_PROCESS_REAP || e->pid != root)
+            continue;
+        const struct trace_reap_info *ri = e->payload;
+        if (ri->how == 5 || ri->how == 6) {
+            cr_expect_eq(ri->pid, 0);
+            cr_expect_eq(ri->status, 0);
+            libc_reaps++;
+        }
+    }
+    cr_expect_eq(libc_reaps, 2, "system and pclose reaps: %zu", libc_reaps);
+
     /* Every parent reaped every child it waited for, status 0. */
     cr_expect(has_reap(t, root, (int32_t)child, 0));
     cr_expect(has_reap(t, child, (int32_t)grandchild, 0));
@@ -135,7 +159,7 @@ Test(process, tree_every_process_with_its_parent, .timeout = 300)
     cr_expect(has_reap(t, shell, (int32_t)sys_leaf, 0));
     cr_expect(has_reap(t, root, 0, 0), "no reap for system()");
     cr_expect_eq(proc_count(t, TRACE_EV_FORK, root), 4);
-    cr_expect_eq(t->nprocs, 13, "images: %zu", t->nprocs);
+    cr_expect_eq(t->nprocs, 14, "images: %zu", t->nprocs);
     proc_run_free(&r);
 }
 
