@@ -140,13 +140,14 @@ static void handler_run(int sig, void *h, siginfo_t *info, void *uc,
     errno = saved;
 }
 
+/* errno: what the program's handler left, as without us (a handler
+ * that clobbers errno clobbers it for the interrupted code too). */
 static void handler_entry(int sig, siginfo_t *info, void *uc)
 {
     int saved = errno;
     void *h = __atomic_load_n(&sig_table[sig].handler, __ATOMIC_ACQUIRE);
     if (handler_is_function(h))
         handler_run(sig, h, info, uc, saved);
-    errno = saved;
 }
 
 /* A longjmp out of running handlers: they all end here. */
@@ -247,10 +248,11 @@ static void fatal_entry(int sig, siginfo_t *info, void *uc)
     int saved = errno;
     fatal_record(sig, info, uc);
     void *h = __atomic_load_n(&sig_table[sig].handler, __ATOMIC_ACQUIRE);
-    if (handler_is_function(h))
+    if (handler_is_function(h)) {
         handler_run(sig, h, info, uc, saved);
-    else
-        fatal_default(sig);
+        return;
+    }
+    fatal_default(sig);
     errno = saved;
 }
 
