@@ -142,7 +142,7 @@ static void payload_string(struct dump_out *o, const char *key,
 static void dump_reap(struct dump_out *o, const struct trace_reap_info *ri)
 {
     dump_int(o, "child_pid", ri->pid);
-    if (ri->pid > 0) {
+    if (ri->pid > 0 || ri->how >= 5) { /* system/pclose: pid 0, a status */
         dump_int(o, "status", ri->status);
         if (WIFEXITED(ri->status))
             dump_int(o, "exit_code", WEXITSTATUS(ri->status));
@@ -183,6 +183,31 @@ static void dump_module(struct dump_out *o, struct payload *pl)
     hex[2 * n] = '\0';
     dump_str(o, "build_id", hex, sizeof hex);
     payload_string(o, "path", pl, mi->path_len);
+}
+
+/* cxx-throw, and cxx-terminate (type_len 0: no exception in flight). */
+static void dump_throw(struct dump_out *o, const struct trace_event *ev,
+                       struct payload *pl)
+{
+    const struct trace_throw_info *ti = payload_take(pl, sizeof *ti);
+    if (!ti)
+        return;
+    if (ti->type_len)
+        payload_string(o, "type", pl, ti->type_len);
+    if (ti->what_len)
+        payload_string(o, "what", pl, ti->what_len);
+    payload_frames(o, ev, pl, ti->nframes);
+}
+
+static void dump_pyexc(struct dump_out *o, struct payload *pl)
+{
+    const struct trace_pyexc_info *pi = payload_take(pl, sizeof *pi);
+    if (!pi)
+        return;
+    payload_string(o, "kind", pl, pi->kind_len);
+    payload_string(o, "type", pl, pi->type_len);
+    payload_string(o, "message", pl, pi->message_len);
+    payload_string(o, "traceback", pl, pi->traceback_len);
 }
 
 /* Fields decoded from an event's payload. */
@@ -237,22 +262,18 @@ static void dump_payload(struct dump_out *o, const struct trace_event *ev)
         break;
     }
     case TRACE_EV_ABORT:
-    case TRACE_EV_CXX_TERMINATE:
         payload_frames(o, ev, &pl, pl.left / 8);
         break;
     case TRACE_EV_ASSERT:
         dump_assert(o, ev, &pl);
         break;
-    case TRACE_EV_CXX_THROW: {
-        const struct trace_throw_info *ti = payload_take(&pl, sizeof *ti);
-        if (ti) {
-            payload_string(o, "type", &pl, ti->type_len);
-            if (ti->what_len)
-                payload_string(o, "what", &pl, ti->what_len);
-            payload_frames(o, ev, &pl, ti->nframes);
-        }
+    case TRACE_EV_CXX_THROW:
+    case TRACE_EV_CXX_TERMINATE:
+        dump_throw(o, ev, &pl);
         break;
-    }
+    case TRACE_EV_PY_EXCEPTION:
+        dump_pyexc(o, &pl);
+        break;
     case TRACE_EV_MODULE_LOAD:
         dump_module(o, &pl);
         break;
@@ -265,8 +286,11 @@ static void dump_payload(struct dump_out *o, const struct trace_event *ev)
 static void dump_arg_meaning(struct dump_out *o, const struct trace_event *ev)
 {
     switch (ev->type) {
-    case TRACE_EV_FORK:
-        dump_uint(o, "child_pid", ev->arg);
+    case TRACE_EV_FORK: /* 0xffffffff: fork failed */
+        dump_int(o, "child_pid", (int32_t)ev->arg);
+        break;
+    case TRACE_EV_PROCESS_WAIT:
+        dump_int(o, "wait_pid", (int32_t)ev->arg);
         break;
     case TRACE_EV_PROCESS_EXIT:
         dump_int(o, "status", (int32_t)ev->arg);

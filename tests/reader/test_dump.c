@@ -179,3 +179,50 @@ Test(dump, corrupt_trace_exits_1_after_printing_the_rest)
     cr_assert(strstr(res.err, "4 events were lost"), "%s", res.err);
     e2e_result_free(&res);
 }
+
+/* Payload fields of the failure events, from a crafted python-exception
+ * and cxx-terminate. */
+Test(dump, failure_payload_fields)
+{
+    char *dir = rt_dir();
+    struct trace_proc_writer pw;
+    rt_proc_open(&pw, dir, 880, 1, 0, rt_kind_best());
+    struct trace_thread_writer *w = rt_thread(&pw, 880);
+    uint8_t buf[256] = {0};
+    struct trace_pyexc_info pi = {7, 11, 4, 9};
+    memcpy(buf, &pi, sizeof pi);
+    memcpy(buf + sizeof pi, "thread\0ValueError\0bad\0tb line\0", 31);
+    trace_emit_payload(w, TRACE_EV_PY_EXCEPTION, 0, 0, buf,
+                       (uint32_t)sizeof pi + 31);
+    struct trace_throw_info ti = {0, 5, 1, 0};
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, &ti, sizeof ti);
+    memcpy(buf + sizeof ti, "oops", 5);
+    uint64_t pc = 0x401234;
+    memcpy(buf + 16, &pc, 8);
+    trace_emit_payload(w, TRACE_EV_CXX_TERMINATE, 0, 0, buf, 24);
+    trace_emit(w, TRACE_EV_FORK, 0, 0, UINT32_MAX);
+    trace_writer_thread_free(w);
+    trace_writer_drop_process(&pw);
+    const char *argv[] = {"ctrace", "dump", "--json", dir, NULL};
+    struct e2e_result res;
+    cr_assert_eq(e2e_run(&res, argv), 0);
+    cr_assert_eq(res.status, 0, "stderr: %s", res.err);
+    char *l = line_at(res.out, 0);
+    cr_assert(strstr(l, "\"event\":\"python-exception\"") &&
+                  strstr(l, "\"kind\":\"thread\"") &&
+                  strstr(l, "\"type\":\"ValueError\"") &&
+                  strstr(l, "\"message\":\"bad\"") &&
+                  strstr(l, "\"traceback\":\"tb line\""),
+              "%s", l);
+    free(l);
+    l = line_at(res.out, 1);
+    cr_assert(strstr(l, "\"what\":\"oops\"") && !strstr(l, "\"type\"") &&
+                  strstr(l, "\"frames\":[\"0x401234\"]"),
+              "%s", l);
+    free(l);
+    l = line_at(res.out, 2);
+    cr_assert(strstr(l, "\"child_pid\":-1"), "%s", l);
+    free(l);
+    e2e_result_free(&res);
+}

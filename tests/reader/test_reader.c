@@ -670,3 +670,65 @@ Test(reader, live_poll_finds_new_records_threads_and_files)
     trace_writer_drop_process(&pw2);
     rt_free(&t);
 }
+
+/* ---- one thread alone ---- */
+
+/* A thread reader seeks to the chunk holding a moment, reads that
+ * thread's events in order to its end, and leaves the merged stream
+ * undisturbed. */
+Test(reader, thread_reader_seeks_by_time)
+{
+    char *dir = rt_dir();
+    uint32_t kind = rt_kind_best();
+    struct trace_proc_writer pw;
+    rt_proc_open(&pw, dir, 500, 1, 0, kind);
+    struct trace_thread_writer *a = rt_thread(&pw, 500);
+    struct trace_thread_writer *b = rt_thread(&pw, 501);
+    const uint32_t n = 100000;
+    for (uint32_t i = 0; i < n; i++) {
+        trace_emit(a, TRACE_EV_MUTEX_INIT, 0x100 + 16 * (i % 77), 0, i);
+        if (i % 10 == 0)
+            trace_emit(b, TRACE_EV_SEM_INIT, 0x900, 0, i);
+    }
+    trace_writer_thread_free(a);
+    trace_writer_thread_free(b);
+    trace_writer_drop_process(&pw);
+
+    struct rt_trace all;
+    rt_load(&all, dir);
+    cr_assert_eq(all.nerr, 0);
+    const struct trace_event *mid = rt_thread_event(&all, 0, 70000);
+    cr_assert_not_null(mid);
+    uint64_t from = mid->ts_ns;
+
+    struct trace_error err;
+    struct trace_reader *r = trace_reader_open(dir, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    cr_assert_null(trace_thread_reader_open(r, 99, 0));
+    struct trace_event ev;
+    cr_assert_eq(trace_reader_next(r, &ev, &err), 1); /* merged: first */
+    struct trace_thread_reader *tr = trace_thread_reader_open(r, 0, from);
+    cr_assert_not_null(tr);
+    uint32_t expect = UINT32_MAX, got = 0;
+    while (trace_thread_reader_next(tr, &ev, &err) > 0) {
+        cr_assert_eq(ev.tid, 500);
+        if (expect == UINT32_MAX) {
+            cr_assert_leq(ev.ts_ns, from, "the seek starts at or before");
+            cr_assert_gt(ev.arg, 1000, "and not at the beginning");
+            expect = ev.arg;
+        }
+        cr_assert_eq(ev.arg, expect++, "program order");
+        cr_assert_eq(ev.obj, 0x100 + 16 * (ev.arg % 77));
+        got++;
+    }
+    cr_assert_eq(expect, n, "to the thread's end");
+    trace_thread_reader_close(tr);
+    /* the merged stream goes on where it was */
+    size_t merged = 1;
+    while (trace_reader_next(r, &ev, &err) > 0)
+        merged++;
+    cr_assert_eq(merged, all.n);
+    trace_reader_close(r);
+    rt_free(&all);
+    (void)got;
+}
