@@ -61,8 +61,8 @@ void analyzer_free(struct analyzer *a)
 
 void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
 {
-    if (a->finished || ev->type == TRACE_EV_NONE ||
-        (trace_event_flags(ev->type) & TF_META))
+    /* bookkeeping records (1..15) never reach here from the reader */
+    if (a->finished || ev->type < TRACE_EV_PROCESS_START)
         return;
     a->events++;
     if (!a->have_ts) {
@@ -159,7 +159,9 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
                 "threads that lost them may be missing or wrong",
                 (unsigned long long)lost);
 
-    qsort(a->findings.v, a->findings.n, sizeof *a->findings.v, finding_cmp);
+    if (a->findings.n)
+        qsort(a->findings.v, a->findings.n, sizeof *a->findings.v,
+              finding_cmp);
     out->findings = a->findings.v;
     out->nfindings = a->findings.n;
     a->findings.v = NULL;

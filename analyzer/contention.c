@@ -9,25 +9,54 @@
 
 #define CONTENTION_SITES_MAX 1024 /* sites tracked per lock */
 
+/* A lock's call sites: open addressing on the pc; a slot with no
+ * acquisitions is empty (a slot is counted as soon as it is made). */
+static inline size_t site_home(uint64_t pc, size_t cap)
+{
+    return (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+static void sites_rehash(struct an_contention *ct, size_t cap)
+{
+    struct an_site_count *old = ct->sites;
+    size_t oldcap = ct->sites_cap;
+    ct->sites = calloc(cap, sizeof *ct->sites);
+    if (!ct->sites)
+        abort();
+    ct->sites_cap = cap;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (!old[i].acquisitions)
+            continue;
+        size_t j = site_home(old[i].pc, cap);
+        while (ct->sites[j].acquisitions)
+            j = (j + 1) & (cap - 1);
+        ct->sites[j] = old[i];
+    }
+    free(old);
+}
+
 static struct an_site_count *site_slot(struct an_contention *ct, uint64_t pc)
 {
-    for (size_t i = 0; i < ct->nsites; i++) {
-        if (ct->sites[i].pc != pc)
-            continue;
-        if (i > 0 && ct->sites[i].acquisitions >= ct->sites[i - 1].acquisitions) {
-            struct an_site_count tmp = ct->sites[i - 1];
-            ct->sites[i - 1] = ct->sites[i];
-            ct->sites[i] = tmp;
-            return &ct->sites[i - 1];
+    if (ct->sites_cap) {
+        size_t mask = ct->sites_cap - 1;
+        for (size_t i = site_home(pc, ct->sites_cap);; i = (i + 1) & mask) {
+            struct an_site_count *s = &ct->sites[i];
+            if (!s->acquisitions)
+                break;
+            if (s->pc == pc)
+                return s;
         }
-        return &ct->sites[i];
     }
     if (ct->nsites == CONTENTION_SITES_MAX)
         return NULL;
-    an_grow(&ct->sites, &ct->sites_cap, ct->nsites + 1, sizeof *ct->sites);
-    struct an_site_count *s = &ct->sites[ct->nsites++];
-    s->pc = pc;
-    return s;
+    if ((ct->nsites + 1) * 2 > ct->sites_cap)
+        sites_rehash(ct, ct->sites_cap ? ct->sites_cap * 2 : 8);
+    size_t mask = ct->sites_cap - 1, i = site_home(pc, ct->sites_cap);
+    while (ct->sites[i].acquisitions)
+        i = (i + 1) & mask;
+    ct->nsites++;
+    ct->sites[i].pc = pc;
+    return &ct->sites[i];
 }
 
 static struct an_contention *contention_of(struct an_obj *o)
@@ -108,14 +137,22 @@ static void entry_fill(struct analyzer *a, uint32_t oi,
     e->wait_max_ns = ct->wait_max;
     e->hold_total_ns = ct->hold_total;
     e->hold_max_ns = ct->hold_max;
-    qsort(ct->sites, ct->nsites, sizeof *ct->sites, site_cmp);
+    struct an_site_count *v = calloc(ct->nsites + 1, sizeof *v);
+    if (!v)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < ct->sites_cap; i++)
+        if (ct->sites[i].acquisitions)
+            v[n++] = ct->sites[i];
+    qsort(v, n, sizeof *v, site_cmp);
     size_t max = sizeof e->sites / sizeof e->sites[0];
-    e->nsites = ct->nsites < max ? ct->nsites : max;
+    e->nsites = n < max ? n : max;
     for (size_t i = 0; i < e->nsites; i++) {
-        e->sites[i].pc = ct->sites[i].pc;
-        e->sites[i].acquisitions = ct->sites[i].acquisitions;
-        e->sites[i].wait_ns = ct->sites[i].wait_ns;
+        e->sites[i].pc = v[i].pc;
+        e->sites[i].acquisitions = v[i].acquisitions;
+        e->sites[i].wait_ns = v[i].wait_ns;
     }
+    free(v);
 }
 
 void contention_collect(struct analyzer *a, struct contention_entry **out,

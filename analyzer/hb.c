@@ -32,7 +32,7 @@ static void vc_reserve(struct vclock *v, uint32_t n)
     v->cap = cap;
 }
 
-void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x)
+void hb_vc_set_slow(struct vclock *v, uint32_t i, uint64_t x)
 {
     if (i >= v->n) {
         vc_reserve(v, i + 1);
@@ -41,25 +41,22 @@ void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x)
     v->c[i] = x;
 }
 
-void hb_vc_tick(struct vclock *v, uint32_t i)
-{
-    hb_vc_set(v, i, hb_vc_get(v, i) + 1);
-}
-
 void hb_vc_join(struct vclock *dst, const struct vclock *src)
 {
     if (src->n > dst->n) {
         vc_reserve(dst, src->n);
         dst->n = src->n;
     }
-    for (uint32_t i = 0; i < src->n; i++)
-        if (src->c[i] > dst->c[i])
-            dst->c[i] = src->c[i];
+    uint64_t *d = dst->c;
+    const uint64_t *s = src->c;
+    for (uint32_t i = 0, n = src->n; i < n; i++)
+        d[i] = s[i] > d[i] ? s[i] : d[i];
 }
 
 void hb_vc_copy(struct vclock *dst, const struct vclock *src)
 {
-    vc_reserve(dst, src->n);
+    if (src->n > dst->cap)
+        vc_reserve(dst, src->n);
     if (src->n)
         memcpy(dst->c, src->c, (size_t)src->n * sizeof *src->c);
     if (dst->n > src->n)

@@ -41,8 +41,20 @@ static inline uint64_t hb_vc_get(const struct vclock *v, uint32_t i)
     return i < v->n ? v->c[i] : 0;
 }
 
-void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x);
-void hb_vc_tick(struct vclock *v, uint32_t i);
+void hb_vc_set_slow(struct vclock *v, uint32_t i, uint64_t x);
+static inline void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x)
+{
+    if (i < v->n)
+        v->c[i] = x;
+    else
+        hb_vc_set_slow(v, i, x);
+}
+
+static inline void hb_vc_tick(struct vclock *v, uint32_t i)
+{
+    hb_vc_set(v, i, hb_vc_get(v, i) + 1);
+}
+
 void hb_vc_join(struct vclock *dst, const struct vclock *src);
 void hb_vc_copy(struct vclock *dst, const struct vclock *src);
 void hb_vc_clear(struct vclock *v);

@@ -189,6 +189,11 @@ struct lg_search {
     uint32_t *cycle_edges;
     uint64_t looked, kept, max_kept, max_looked;
     bool stop;
+    struct an_map judged; /* cycles already judged (shortest-cycle pass) */
+    uint32_t *bfs_prev, *bfs_queue, bfs_stamp;
+    uint32_t *bfs_seen;
+    uint64_t bfs_work;
+    uint8_t *covered; /* edge already on a judged cycle */
 };
 
 static void *lg_calloc(size_t n, size_t size)
@@ -228,6 +233,10 @@ static void search_build(struct lg_search *s)
     s->path = lg_calloc(n, sizeof *s->path);
     s->unblock_stk = lg_calloc(n, sizeof *s->unblock_stk);
     s->cycle_edges = lg_calloc(n, sizeof *s->cycle_edges);
+    s->bfs_prev = lg_calloc(n, sizeof *s->bfs_prev);
+    s->bfs_queue = lg_calloc(n, sizeof *s->bfs_queue);
+    s->bfs_seen = lg_calloc(n, sizeof *s->bfs_seen);
+    s->covered = lg_calloc(g->nedges, 1);
 }
 
 static void search_free(struct lg_search *s)
@@ -249,6 +258,11 @@ static void search_free(struct lg_search *s)
     free(s->path);
     free(s->unblock_stk);
     free(s->cycle_edges);
+    free(s->bfs_prev);
+    free(s->bfs_queue);
+    free(s->bfs_seen);
+    free(s->covered);
+    an_map_free(&s->judged);
 }
 
 static inline uint32_t succ(const struct lg_search *s, uint32_t k)
@@ -376,31 +390,39 @@ static void cycle_pick_threads(const struct lg_search *s, size_t len,
         }
 }
 
-/* Rotate so that the dedup key does not depend on where the walk began:
- * start at the edge with the smallest (from site, to site). */
+static int pair_cmp(const void *x, const void *y)
+{
+    const uint64_t *a = x, *b = y;
+    if (a[0] != b[0])
+        return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* What makes two cycles "the same bug": the set of distinct (site where
+ * the held lock was taken, site where the next one is taken) pairs of
+ * their edges.  The same code on other lock instances, or a longer walk
+ * through locks taken in one loop at one site, gives the same set. */
 static size_t cycle_key(const struct lg_search *s, size_t len, uint64_t *key)
 {
     struct analyzer *a = s->a;
-    size_t best = 0;
-    uint64_t bf = UINT64_MAX, bt = UINT64_MAX;
-    for (size_t i = 0; i < len; i++) {
-        const struct lg_edge *e = &s->g->edges[s->cycle_edges[i]];
-        uint64_t f = an_stack_top(a, e->from_stack), t = an_stack_top(a, e->to_stack);
-        if (f < bf || (f == bf && t < bt)) {
-            bf = f;
-            bt = t;
-            best = i;
-        }
-    }
     const struct lg_edge *e0 = &s->g->edges[s->cycle_edges[0]];
     key[0] = a->procs[a->threads[e0->thread].proc].root;
-    size_t n = 1;
-    for (size_t k = 0; k < len && n + 2 <= 128; k++) {
-        const struct lg_edge *e = &s->g->edges[s->cycle_edges[(best + k) % len]];
-        key[n++] = an_stack_top(a, e->from_stack);
-        key[n++] = an_stack_top(a, e->to_stack);
+    size_t max = len < 64 ? len : 64;
+    uint64_t (*pairs)[2] = (uint64_t(*)[2])(key + 1);
+    for (size_t k = 0; k < max; k++) {
+        const struct lg_edge *e = &s->g->edges[s->cycle_edges[k]];
+        pairs[k][0] = an_stack_top(a, e->from_stack);
+        pairs[k][1] = an_stack_top(a, e->to_stack);
     }
-    return n;
+    qsort(pairs, max, sizeof *pairs, pair_cmp);
+    size_t n = 0;
+    for (size_t k = 0; k < max; k++)
+        if (n == 0 || pair_cmp(pairs[k], pairs[n - 1]) != 0) {
+            pairs[n][0] = pairs[k][0];
+            pairs[n][1] = pairs[k][1];
+            n++;
+        }
+    return 1 + 2 * n;
 }
 
 static void cycle_message(struct analyzer *a, struct finding *f,
@@ -424,19 +446,54 @@ static void cycle_message(struct analyzer *a, struct finding *f,
             i ? "; " : ": ", who[i], obj_pos[(i + 1) % len], obj_pos[i]);
     if (n >= cap) {
         /* Too long for the details: the stacks carry them. */
-        n = before_detail;
-        m[n] = '\0';
-        PUT(" (%zu locks, see the stacks)", len);
+        char tail[48];
+        snprintf(tail, sizeof tail, " (%zu locks, see the stacks)", len);
+        n = before_detail < cap - sizeof tail ? before_detail
+                                                : cap - sizeof tail;
+        snprintf(m + n, cap - n, "%s", tail);
     }
 #undef PUT
     (void)a;
 }
 
+/* A cycle whose locks all took part in one real deadlock: that finding
+ * already says everything (and more). */
+static bool cycle_deadlocked(const struct lg_search *s, size_t len)
+{
+    const struct analyzer *a = s->a;
+    for (size_t k = 0; k < a->findings.n; k++) {
+        const struct finding *f = &a->findings.v[k];
+        if (f->kind != FINDING_DEADLOCK)
+            continue;
+        size_t i = 0;
+        for (; i < len; i++) {
+            const struct lg_node *n =
+                &s->g->nodes[s->g->edges[s->cycle_edges[i]].from];
+            const struct an_obj *o = &a->objs[n->obj];
+            size_t j = 0;
+            while (j < f->nobjects &&
+                   !(f->objects[j].addr == o->addr &&
+                     f->objects[j].proc == o->proc &&
+                     f->objects[j].generation == n->gen))
+                j++;
+            if (j == f->nobjects)
+                break;
+        }
+        if (i == len)
+            return true;
+    }
+    return false;
+}
+
+#define LG_EDGES_SHOWN 32 /* stacks of at most this many edges per cycle */
+
 static void cycle_report(struct lg_search *s, size_t len)
 {
     struct analyzer *a = s->a;
     struct lockgraph *g = s->g;
-    uint64_t key[130];
+    if (cycle_deadlocked(s, len))
+        return;
+    uint64_t key[1 + 2 * 64];
     size_t nkey = cycle_key(s, len, key);
     const struct lg_edge *e0 = &g->edges[s->cycle_edges[0]];
     uint64_t ts = 0;
@@ -457,7 +514,7 @@ static void cycle_report(struct lg_search *s, size_t len)
         who[i] = use2[i] ? e->thread2 : e->thread;
         an_finding_thread(f, who[i]);
     }
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len && i < LG_EDGES_SHOWN; i++) {
         const struct lg_edge *e = &g->edges[s->cycle_edges[i]];
         size_t next = obj_pos[(i + 1) % len];
         an_finding_stack(a, f, use2[i] ? e->to_stack2 : e->to_stack, who[i],
@@ -473,8 +530,29 @@ static void cycle_report(struct lg_search *s, size_t len)
     free(who);
 }
 
-static void cycle_found(struct lg_search *s, size_t len)
+/* The same elementary cycle, whichever edge it was entered by. */
+static uint64_t cycle_hash(const struct lg_search *s, size_t len)
 {
+    size_t best = 0;
+    for (size_t i = 1; i < len; i++)
+        if (s->cycle_edges[i] < s->cycle_edges[best])
+            best = i;
+    uint64_t h = 0x84222325cbf29ce4ull;
+    for (size_t k = 0; k < len; k++) {
+        h ^= s->cycle_edges[(best + k) % len];
+        h *= 0x100000001b3ull;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+static void cycle_found(struct lg_search *s, size_t len, bool remember)
+{
+    uint64_t h = cycle_hash(s, len);
+    if (an_map_get(&s->judged, h, len) != AN_NONE)
+        return;
+    if (remember)
+        an_map_put(&s->judged, h, len, 1);
     s->looked++;
     if (s->looked >= s->max_looked)
         s->stop = true;
@@ -539,7 +617,7 @@ static void circuits_from(struct lg_search *s, uint32_t root)
             if (w == root) {
                 for (size_t i = 0; i < depth; i++)
                     s->cycle_edges[i] = s->path[i].edge;
-                cycle_found(s, depth);
+                cycle_found(s, depth, false);
                 f->found = 1;
             } else if (!s->blocked[w]) {
                 s->blocked[w] = 1;
@@ -561,36 +639,152 @@ static void circuits_from(struct lg_search *s, uint32_t root)
     }
 }
 
-/* Johnson over one strongly connected component (nodes sorted). */
+/* ---- shortest cycle through every edge ----
+ * Johnson's walk may spend its whole budget on the exponentially many
+ * long cycles of a thread that holds many locks at once before it
+ * reaches a short one; so first, for every edge u -> v of a component,
+ * the shortest path back v ~> u (breadth first) closes the shortest
+ * cycle through that edge.  These are judged first; Johnson then skips
+ * them. */
+
+#define LG_BFS_BUDGET 50000000ull /* edge visits for the whole pass */
+
+static size_t shortest_back(struct lg_search *s, uint32_t v, uint32_t u)
+{
+    uint32_t stamp = ++s->bfs_stamp;
+    size_t head = 0, tail = 0;
+    s->bfs_queue[tail++] = v;
+    s->bfs_seen[v] = stamp;
+    s->bfs_prev[v] = AN_NONE;
+    while (head < tail) {
+        uint32_t x = s->bfs_queue[head++];
+        if (x == u)
+            break;
+        for (uint32_t k = s->off[x]; k < s->off[x + 1]; k++) {
+            uint32_t w = succ(s, k);
+            s->bfs_work++;
+            if (!walk_allowed(s, w) || s->bfs_seen[w] == stamp)
+                continue;
+            s->bfs_seen[w] = stamp;
+            s->bfs_prev[w] = s->adj[k]; /* the edge that reached w */
+            s->bfs_queue[tail++] = w;
+        }
+    }
+    if (s->bfs_seen[u] != stamp)
+        return 0;
+    size_t len = 0;
+    for (uint32_t x = u; x != v; x = s->g->edges[s->bfs_prev[x]].from)
+        len++;
+    /* cycle_edges: [u->v] then the path v ~> u in order */
+    size_t i = len;
+    for (uint32_t x = u; x != v; x = s->g->edges[s->bfs_prev[x]].from)
+        s->cycle_edges[i--] = s->bfs_prev[x];
+    return len + 1;
+}
+
+static void shortest_cycles(struct lg_search *s, const uint32_t *nodes,
+                            size_t m)
+{
+    s->allow_stamp++;
+    for (size_t i = 0; i < m; i++)
+        s->allow[nodes[i]] = s->allow_stamp;
+    for (size_t i = 0; i < m && !s->stop; i++) {
+        uint32_t u = nodes[i];
+        for (uint32_t k = s->off[u]; k < s->off[u + 1] && !s->stop; k++) {
+            uint32_t v = succ(s, k);
+            if (!walk_allowed(s, v) || s->covered[s->adj[k]] ||
+                s->bfs_work > LG_BFS_BUDGET)
+                continue;
+            size_t len = shortest_back(s, v, u);
+            if (len < 2)
+                continue;
+            s->cycle_edges[0] = s->adj[k];
+            for (size_t e = 0; e < len; e++)
+                s->covered[s->cycle_edges[e]] = 1;
+            cycle_found(s, len, true);
+        }
+    }
+}
+
+/* Johnson over one strongly connected component: walk the cycles
+ * through its smallest node, remove that node, split what remains into
+ * components again and go on with each.  A component that falls apart
+ * into trivial ones (one long cycle, once cut) costs one Tarjan pass. */
+struct lg_work {
+    uint32_t *nodes;
+    size_t m;
+};
+
+static int comp_node_cmp(const void *x, const void *y, void *arg)
+{
+    const uint32_t *comp = arg;
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    if (comp[a] != comp[b])
+        return comp[a] < comp[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Split nodes[1..m) into components, pushing the non-trivial ones. */
+static void johnson_split(struct lg_search *s, const uint32_t *nodes,
+                          size_t m, struct lg_work **work, size_t *nwork,
+                          size_t *work_cap)
+{
+    if (m < 3)
+        return;
+    s->allow_stamp++;
+    for (size_t i = 1; i < m; i++)
+        s->allow[nodes[i]] = s->allow_stamp;
+    s->seen_stamp++;
+    s->nstk = 0;
+    uint32_t tag = 0;
+    for (size_t i = 1; i < m; i++)
+        if (s->seen[nodes[i]] != s->seen_stamp)
+            tag += tarjan_from(s, nodes[i], tag);
+    uint32_t *rest = lg_calloc(m - 1, sizeof *rest);
+    memcpy(rest, nodes + 1, (m - 1) * sizeof *rest);
+    qsort_r(rest, m - 1, sizeof *rest, comp_node_cmp, s->comp);
+    for (size_t i = 0; i < m - 1;) {
+        size_t j = i;
+        while (j < m - 1 && s->comp[rest[j]] == s->comp[rest[i]])
+            j++;
+        if (j - i >= 2) {
+            an_grow(work, work_cap, *nwork + 1, sizeof **work);
+            uint32_t *part = lg_calloc(j - i, sizeof *part);
+            memcpy(part, rest + i, (j - i) * sizeof *part);
+            (*work)[(*nwork)++] = (struct lg_work){part, j - i};
+        }
+        i = j;
+    }
+    free(rest);
+}
+
 static void johnson_component(struct lg_search *s, const uint32_t *nodes,
                               size_t m)
 {
-    for (size_t k = 0; k + 1 < m && !s->stop; k++) {
-        uint32_t root = nodes[k];
-        /* the subgraph of this component's nodes >= root */
-        s->allow_stamp++;
-        for (size_t i = k; i < m; i++)
-            s->allow[nodes[i]] = s->allow_stamp;
-        s->seen_stamp++;
-        s->nstk = 0;
-        uint32_t tag = 0x80000000u;
-        tarjan_from(s, root, tag);
-        uint32_t root_comp = s->comp[root];
-        /* narrow the walk to the root's component */
-        uint32_t stamp = ++s->allow_stamp;
-        size_t size = 0;
-        for (size_t i = k; i < m; i++) {
-            uint32_t v = nodes[i];
-            if (s->seen[v] == s->seen_stamp && s->comp[v] == root_comp) {
-                s->allow[v] = stamp;
-                s->blocked[v] = 0;
-                s->B[v].n = 0;
-                size++;
+    struct lg_work *work = NULL;
+    size_t nwork = 0, work_cap = 0;
+    an_grow(&work, &work_cap, 1, sizeof *work);
+    work[0].nodes = lg_calloc(m, sizeof *work[0].nodes);
+    memcpy(work[0].nodes, nodes, m * sizeof *nodes);
+    work[0].m = m;
+    nwork = 1;
+    while (nwork) {
+        struct lg_work w = work[--nwork];
+        if (!s->stop) {
+            /* nodes are sorted within a part: w.nodes[0] is the root */
+            s->allow_stamp++;
+            for (size_t i = 0; i < w.m; i++) {
+                s->allow[w.nodes[i]] = s->allow_stamp;
+                s->blocked[w.nodes[i]] = 0;
+                s->B[w.nodes[i]].n = 0;
             }
+            circuits_from(s, w.nodes[0]);
+            if (!s->stop)
+                johnson_split(s, w.nodes, w.m, &work, &nwork, &work_cap);
         }
-        if (size >= 2)
-            circuits_from(s, root);
+        free(w.nodes);
     }
+    free(work);
 }
 
 static int u32_cmp(const void *x, const void *y)
@@ -632,7 +826,12 @@ void lockgraph_report_cycles(struct analyzer *a)
         if (m < 2)
             continue;
         qsort(byc + count[c], m, sizeof *byc, u32_cmp);
-        johnson_component(&s, byc + count[c], m);
+        shortest_cycles(&s, byc + count[c], m);
+    }
+    for (uint32_t c = 0; c < ncomp && !s.stop; c++) {
+        size_t m = count[c + 1] - count[c];
+        if (m >= 2)
+            johnson_component(&s, byc + count[c], m);
     }
     a->lock_cycles = s.looked;
     a->lock_cycles_kept = s.kept;

@@ -218,16 +218,11 @@ uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc,
     return an_map_get(&a->serial_map, proc, serial);
 }
 
-struct an_thread *an_thread_touch(struct analyzer *a,
-                                  const struct trace_event *ev)
+struct an_thread *an_thread_touch_slow(struct analyzer *a,
+                                       const struct trace_event *ev)
 {
     uint32_t idx = ev->thread;
-    struct an_thread *t = idx < a->nthreads ? &a->threads[idx] : NULL;
-    if (t && t->state != TS_UNSEEN) {
-        t->last_ts = ev->ts_ns;
-        return t;
-    }
-    t = an_thread_get(a, idx);
+    struct an_thread *t = an_thread_get(a, idx);
     if (!t->info) {
         if (a->reader && idx < trace_reader_thread_count(a->reader)) {
             const struct trace_thread *rt =
@@ -265,7 +260,7 @@ struct an_held *an_held_find(struct an_thread *t, uint32_t obj)
     return NULL;
 }
 
-struct an_held *an_held_add(struct an_thread *t)
+struct an_held *an_held_add_slow(struct an_thread *t)
 {
     an_grow(&t->held, &t->held_cap, t->nheld + 1, sizeof *t->held);
     struct an_held *h = &t->held[t->nheld++];
@@ -278,8 +273,9 @@ void an_held_remove(struct an_thread *t, struct an_held *h)
     size_t i = (size_t)(h - t->held);
     /* Keep acquisition order: locks are mostly released innermost first,
      * so this moves nothing in the common case. */
-    memmove(&t->held[i], &t->held[i + 1],
-            (t->nheld - i - 1) * sizeof *t->held);
+    if (i + 1 < t->nheld)
+        memmove(&t->held[i], &t->held[i + 1],
+                (t->nheld - i - 1) * sizeof *t->held);
     t->nheld--;
 }
 
@@ -336,13 +332,39 @@ uint32_t an_obj_new(struct analyzer *a, uint32_t proc, uint64_t addr,
         if (!o->bar)
             abort();
     }
-    an_map_put(&a->obj_map, proc, addr, i);
+    an_obj_map(a, proc, addr, i);
     return i;
+}
+
+void an_obj_map(struct analyzer *a, uint32_t proc, uint64_t addr, uint32_t i)
+{
+    an_map_put(&a->obj_map, proc, addr, i);
+    a->obj_epoch++;
 }
 
 uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr)
 {
     return an_map_get(&a->obj_map, proc, addr);
+}
+
+static inline unsigned cache_way(uint64_t v)
+{
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 60) & (AN_CACHE_WAYS - 1);
+}
+
+uint32_t an_obj_lookup_ev(struct analyzer *a, const struct trace_event *ev)
+{
+    struct an_objcache *c =
+        &a->threads[ev->thread].ocache[cache_way(ev->obj)];
+    if (c->addr == ev->obj && c->epoch == a->obj_epoch)
+        return c->idx;
+    uint32_t i = an_map_get(&a->obj_map, ev->proc, ev->obj);
+    if (i != AN_NONE) {
+        c->addr = ev->obj;
+        c->idx = i;
+        c->epoch = a->obj_epoch;
+    }
+    return i;
 }
 
 /* Objects a forked image shares with its parent rather than copies:
@@ -371,7 +393,7 @@ static uint32_t obj_inherit(struct analyzer *a, uint32_t proc, uint64_t addr)
         return AN_NONE;
     if (obj_shared_with_child(&a->objs[pi])) {
         a->objs[pi].pshared = 1;
-        an_map_put(&a->obj_map, proc, addr, pi);
+        an_obj_map(a, proc, addr, pi);
         return pi;
     }
     uint32_t ci = an_obj_new(a, proc, addr, a->objs[pi].kind);
@@ -464,10 +486,53 @@ uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
     return id;
 }
 
+static uint32_t an_stack_of_slow(struct analyzer *a,
+                                 const struct trace_event *ev);
+
+/* The thread's cached answer for this site, if the reader handed the
+ * same stack record again (same address, depth and last frame). */
+static inline uint64_t stack_last(const struct trace_event *ev)
+{
+    return ev->site_stack && ev->site_depth ? ev->site_stack[ev->site_depth - 1] : 0;
+}
+
+static struct an_stackcache *stack_cache(struct analyzer *a,
+                                         const struct trace_event *ev,
+                                         uint32_t *hit)
+{
+    struct an_stackcache *c =
+        &a->threads[ev->thread].scache[cache_way(ev->site)];
+    *hit = 0;
+    if (c->site == ev->site && c->ptr == ev->site_stack &&
+        c->depth == ev->site_depth && c->last == stack_last(ev))
+        *hit = c->id;
+    return c;
+}
+
 uint32_t an_stack_of(struct analyzer *a, const struct trace_event *ev)
 {
     if (!ev->site)
         return 0;
+    uint32_t hit;
+    struct an_stackcache *c = ev->thread < a->nthreads
+                                  ? stack_cache(a, ev, &hit)
+                                  : NULL;
+    if (c && hit)
+        return hit;
+    uint32_t id = an_stack_of_slow(a, ev);
+    if (c) {
+        c->site = ev->site;
+        c->ptr = ev->site_stack;
+        c->depth = ev->site_depth;
+        c->last = stack_last(ev);
+        c->id = id;
+    }
+    return id;
+}
+
+static uint32_t an_stack_of_slow(struct analyzer *a,
+                                 const struct trace_event *ev)
+{
     uint32_t image = ev->proc < a->nprocs ? a->procs[ev->proc].root
                                           : ev->proc;
     uint64_t buf[STACK_MAX_FRAMES];

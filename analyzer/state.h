@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "analyzer.h"
 #include "finding.h"
@@ -93,7 +94,7 @@ struct an_site_count {
 struct an_contention {
     uint64_t acquisitions, contended;
     uint64_t wait_total, wait_max, hold_total, hold_max;
-    struct an_site_count *sites;
+    struct an_site_count *sites; /* hash table on pc (contention.c) */
     size_t nsites, sites_cap;
 };
 
@@ -160,6 +161,19 @@ enum an_blk {
 
 enum an_thread_state { TS_UNSEEN, TS_RUNNING, TS_EXITED };
 
+/* Per-thread caches of the two lookups every lock event makes. */
+#define AN_CACHE_WAYS 16
+struct an_objcache {
+    uint64_t addr;
+    uint32_t idx, epoch; /* valid while epoch == analyzer.obj_epoch */
+};
+struct an_stackcache {
+    uint64_t site;
+    const uint64_t *ptr; /* the reader's site_stack it was made from */
+    uint64_t last;       /* and its last frame */
+    uint32_t depth, id;
+};
+
 /* A lock a thread holds. */
 struct an_held {
     uint32_t obj;
@@ -201,6 +215,8 @@ struct an_thread {
     uint32_t cond_mutex;    /* mutex released by a cond wait, AN_NONE */
     uint32_t barrier_round;
     uint32_t last_create;   /* serial of its latest thread-create */
+    struct an_objcache ocache[AN_CACHE_WAYS];
+    struct an_stackcache scache[AN_CACHE_WAYS];
 };
 
 /* ---- process images ---- */
@@ -281,6 +297,7 @@ struct analyzer {
     struct an_obj *objs;
     size_t nobjs, objs_cap;
     struct an_map obj_map;     /* (proc, addr) -> object */
+    uint32_t obj_epoch;        /* bumped whenever obj_map changes */
     struct an_map sem_names;   /* (name hash, 0) -> object */
     struct an_map serial_map;  /* (proc, serial) -> thread */
     struct an_map self_map;    /* (proc, pthread_t) -> thread */
@@ -298,6 +315,7 @@ struct analyzer {
 
     struct an_stacks stacks;
     struct lockgraph *graph;
+    struct excgroup *excg; /* exception groups (excgroup.c) */
     struct an_findings findings;
 
     uint64_t events, lost_events;
@@ -315,15 +333,30 @@ struct analyzer {
 struct an_thread *an_thread_get(struct analyzer *a, uint32_t idx);
 struct an_proc *an_proc_get(struct analyzer *a, uint32_t idx);
 /* Make sure the thread and its process are known; first sight of a
-    struct excgroup *excg; /* exception groups (excgroup.c) */
  * thread fills its identity from the reader when there is one. */
-struct an_thread *an_thread_touch(struct analyzer *a,
-                                  const struct trace_event *ev);
+struct an_thread *an_thread_touch_slow(struct analyzer *a,
+                                       const struct trace_event *ev);
+
+static inline struct an_thread *an_thread_touch(struct analyzer *a,
+                                                const struct trace_event *ev)
+{
+    if (ev->thread < a->nthreads &&
+        a->threads[ev->thread].state != TS_UNSEEN) {
+        struct an_thread *t = &a->threads[ev->thread];
+        t->last_ts = ev->ts_ns;
+        return t;
+    }
+    return an_thread_touch_slow(a, ev);
+}
 
 /* The object an event names: the process's own, an inherited shared
  * one, or a new one of `kind` (statically initialised).  `created` is set
  * when it did not exist anywhere. */
 uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr);
+/* The same through the event thread's cache. */
+uint32_t an_obj_lookup_ev(struct analyzer *a, const struct trace_event *ev);
+/* Map (proc, addr) to object i (new object or alias). */
+void an_obj_map(struct analyzer *a, uint32_t proc, uint64_t addr, uint32_t i);
 uint32_t an_obj_find(struct analyzer *a, uint32_t proc, uint64_t addr,
                      uint8_t kind, bool *created);
 uint32_t an_obj_new(struct analyzer *a, uint32_t proc, uint64_t addr,
@@ -336,7 +369,16 @@ const char *an_obj_kind_name(uint8_t kind);
 
 /* A thread's held locks. */
 struct an_held *an_held_find(struct an_thread *t, uint32_t obj);
-struct an_held *an_held_add(struct an_thread *t);
+struct an_held *an_held_add_slow(struct an_thread *t);
+static inline struct an_held *an_held_add(struct an_thread *t)
+{
+    if (t->nheld < t->held_cap) {
+        struct an_held *h = &t->held[t->nheld++];
+        memset(h, 0, sizeof *h);
+        return h;
+    }
+    return an_held_add_slow(t);
+}
 void an_held_remove(struct an_thread *t, struct an_held *h);
 
 /* The proc index of the image `pid` is now, or AN_NONE. */

@@ -139,40 +139,28 @@ struct lock_ev {
     uint8_t kind, op, write, blk;
 };
 
-static bool lock_ev_decode(uint32_t type, struct lock_ev *d)
-{
-    static const struct {
-        uint32_t type;
-        struct lock_ev d;
-    } table[] = {
-        {TRACE_EV_MUTEX_INIT, {AN_MUTEX, OP_INIT, 1, BLK_MUTEX}},
-        {TRACE_EV_MUTEX_DESTROY, {AN_MUTEX, OP_DESTROY, 1, BLK_MUTEX}},
-        {TRACE_EV_MUTEX_WAIT, {AN_MUTEX, OP_WAIT, 1, BLK_MUTEX}},
-        {TRACE_EV_MUTEX_ACQUIRE, {AN_MUTEX, OP_ACQUIRE, 1, BLK_MUTEX}},
-        {TRACE_EV_MUTEX_FAIL, {AN_MUTEX, OP_FAIL, 1, BLK_MUTEX}},
-        {TRACE_EV_MUTEX_RELEASE, {AN_MUTEX, OP_RELEASE, 1, BLK_MUTEX}},
-        {TRACE_EV_RWLOCK_INIT, {AN_RWLOCK, OP_INIT, 1, BLK_WRLOCK}},
-        {TRACE_EV_RWLOCK_DESTROY, {AN_RWLOCK, OP_DESTROY, 1, BLK_WRLOCK}},
-        {TRACE_EV_RWLOCK_RDWAIT, {AN_RWLOCK, OP_WAIT, 0, BLK_RDLOCK}},
-        {TRACE_EV_RWLOCK_WRWAIT, {AN_RWLOCK, OP_WAIT, 1, BLK_WRLOCK}},
-        {TRACE_EV_RWLOCK_RDACQUIRE, {AN_RWLOCK, OP_ACQUIRE, 0, BLK_RDLOCK}},
-        {TRACE_EV_RWLOCK_WRACQUIRE, {AN_RWLOCK, OP_ACQUIRE, 1, BLK_WRLOCK}},
-        {TRACE_EV_RWLOCK_FAIL, {AN_RWLOCK, OP_FAIL, 1, BLK_NONE}},
-        {TRACE_EV_RWLOCK_RELEASE, {AN_RWLOCK, OP_RELEASE, 1, BLK_WRLOCK}},
-        {TRACE_EV_SPIN_INIT, {AN_SPIN, OP_INIT, 1, BLK_SPIN}},
-        {TRACE_EV_SPIN_DESTROY, {AN_SPIN, OP_DESTROY, 1, BLK_SPIN}},
-        {TRACE_EV_SPIN_WAIT, {AN_SPIN, OP_WAIT, 1, BLK_SPIN}},
-        {TRACE_EV_SPIN_ACQUIRE, {AN_SPIN, OP_ACQUIRE, 1, BLK_SPIN}},
-        {TRACE_EV_SPIN_FAIL, {AN_SPIN, OP_FAIL, 1, BLK_SPIN}},
-        {TRACE_EV_SPIN_RELEASE, {AN_SPIN, OP_RELEASE, 1, BLK_SPIN}},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].type == type) {
-            *d = table[i].d;
-            return true;
-        }
-    return false;
-}
+static const struct lock_ev lock_evs[TRACE_EV_LIMIT] = {
+    [TRACE_EV_MUTEX_INIT] = {AN_MUTEX, OP_INIT, 1, BLK_MUTEX},
+    [TRACE_EV_MUTEX_DESTROY] = {AN_MUTEX, OP_DESTROY, 1, BLK_MUTEX},
+    [TRACE_EV_MUTEX_WAIT] = {AN_MUTEX, OP_WAIT, 1, BLK_MUTEX},
+    [TRACE_EV_MUTEX_ACQUIRE] = {AN_MUTEX, OP_ACQUIRE, 1, BLK_MUTEX},
+    [TRACE_EV_MUTEX_FAIL] = {AN_MUTEX, OP_FAIL, 1, BLK_MUTEX},
+    [TRACE_EV_MUTEX_RELEASE] = {AN_MUTEX, OP_RELEASE, 1, BLK_MUTEX},
+    [TRACE_EV_RWLOCK_INIT] = {AN_RWLOCK, OP_INIT, 1, BLK_WRLOCK},
+    [TRACE_EV_RWLOCK_DESTROY] = {AN_RWLOCK, OP_DESTROY, 1, BLK_WRLOCK},
+    [TRACE_EV_RWLOCK_RDWAIT] = {AN_RWLOCK, OP_WAIT, 0, BLK_RDLOCK},
+    [TRACE_EV_RWLOCK_WRWAIT] = {AN_RWLOCK, OP_WAIT, 1, BLK_WRLOCK},
+    [TRACE_EV_RWLOCK_RDACQUIRE] = {AN_RWLOCK, OP_ACQUIRE, 0, BLK_RDLOCK},
+    [TRACE_EV_RWLOCK_WRACQUIRE] = {AN_RWLOCK, OP_ACQUIRE, 1, BLK_WRLOCK},
+    [TRACE_EV_RWLOCK_FAIL] = {AN_RWLOCK, OP_FAIL, 1, BLK_NONE},
+    [TRACE_EV_RWLOCK_RELEASE] = {AN_RWLOCK, OP_RELEASE, 1, BLK_WRLOCK},
+    [TRACE_EV_SPIN_INIT] = {AN_SPIN, OP_INIT, 1, BLK_SPIN},
+    [TRACE_EV_SPIN_DESTROY] = {AN_SPIN, OP_DESTROY, 1, BLK_SPIN},
+    [TRACE_EV_SPIN_WAIT] = {AN_SPIN, OP_WAIT, 1, BLK_SPIN},
+    [TRACE_EV_SPIN_ACQUIRE] = {AN_SPIN, OP_ACQUIRE, 1, BLK_SPIN},
+    [TRACE_EV_SPIN_FAIL] = {AN_SPIN, OP_FAIL, 1, BLK_SPIN},
+    [TRACE_EV_SPIN_RELEASE] = {AN_SPIN, OP_RELEASE, 1, BLK_SPIN},
+};
 
 static void lock_init(struct analyzer *a, uint32_t ti,
                       const struct trace_event *ev, const struct lock_ev *d)
@@ -228,6 +216,11 @@ static void lock_wait(struct analyzer *a, uint32_t ti,
     if (h) {
         misuse_double_lock(a, ti, oi, ev, h);
         t->dl_reported = 1;
+    } else {
+        /* the attempt orders the locks, whether it ever succeeds or not
+         * (a real deadlock never gets to the acquisition) */
+        lockgraph_on_acquire(a, ti, lockgraph_node(a, oi), stack, d->write,
+                             ev->ts_ns);
     }
     if (a->objs[oi].ghost != AN_NONE)
         forkhazard_child_waits(a, ti, oi, ev);
@@ -265,7 +258,7 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
                          const struct trace_event *ev, const struct lock_ev *d)
 {
     struct an_thread *t = &a->threads[ti];
-    uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
+    uint32_t oi = an_obj_lookup_ev(a, ev);
     bool waited = blocked_on(t, d->blk, oi);
     uint64_t wait_ns = 0;
     if (waited) {
@@ -289,7 +282,7 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
         o->ghost = AN_NONE;
         uint32_t stack = an_stack_of(a, ev);
         uint32_t node = lockgraph_node(a, oi);
-        if (!try)
+        if (!try && !waited) /* a wait already added the edges */
             lockgraph_on_acquire(a, ti, node, stack, d->write, ev->ts_ns);
         struct an_held *h = an_held_add(t);
         h->obj = oi;
@@ -358,7 +351,7 @@ static void lock_release(struct analyzer *a, uint32_t ti,
                          const struct trace_event *ev, const struct lock_ev *d)
 {
     struct an_thread *t = &a->threads[ti];
-    uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
+    uint32_t oi = an_obj_lookup_ev(a, ev);
     if (oi == AN_NONE || a->objs[oi].destroyed || a->objs[oi].kind != d->kind) {
         bool created;
         oi = obj_use(a, ti, ev, d->kind, &created);
@@ -394,9 +387,9 @@ static void lock_release(struct analyzer *a, uint32_t ti,
 void sync_lock_event(struct analyzer *a, uint32_t ti,
                      const struct trace_event *ev)
 {
-    struct lock_ev d;
-    if (!lock_ev_decode(ev->type, &d))
-        return;
+    if (ev->type >= TRACE_EV_LIMIT || !lock_evs[ev->type].kind)
+        return; /* *-release-fail: the state never changed */
+    const struct lock_ev d = lock_evs[ev->type];
     switch (d.op) {
     case OP_INIT:
         lock_init(a, ti, ev, &d);
@@ -574,7 +567,7 @@ static void sem_open_named(struct analyzer *a, uint32_t ti,
     uint64_t h = name_hash(ev->payload, ev->payload ? ev->payload_len : 0);
     uint32_t oi = an_map_get(&a->sem_names, h, 0);
     if (oi != AN_NONE) {
-        an_map_put(&a->obj_map, ev->proc, ev->obj, oi);
+        an_obj_map(a, ev->proc, ev->obj, oi);
         return;
     }
     bool created;
