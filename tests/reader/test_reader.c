@@ -732,3 +732,27 @@ Test(reader, thread_reader_seeks_by_time)
     rt_free(&all);
     (void)got;
 }
+
+/* The spec lists every event of the table (the table is the source; the
+ * spec must not fall behind it). */
+Test(events, spec_lists_every_event)
+{
+    const char *root = getenv("CTRACE_SOURCE_ROOT");
+    cr_assert_not_null(root, "CTRACE_SOURCE_ROOT is not set");
+    char *path = NULL;
+    cr_assert_geq(asprintf(&path, "%s/docs/trace-format.md", root), 0);
+    size_t len;
+    char *doc = (char *)rt_slurp(path, &len);
+    doc[len] = '\0';
+    for (uint32_t t = 1; t < TRACE_EV_LIMIT; t++) {
+        const char *name = trace_event_name(t);
+        if (!name)
+            continue;
+        char row[96];
+        snprintf(row, sizeof row, "| %u | `%s` |", t, name);
+        cr_assert_not_null(strstr(doc, row), "docs/trace-format.md lacks %s",
+                           row);
+    }
+    free(doc);
+    free(path);
+}
