@@ -898,8 +898,18 @@ bool excgroup_is_exit_branch(const struct exception_group *gr)
            (gr->kind == EXC_SIGNAL && gr->stack.depth == 0);
 }
 
+static int eg_u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 void excgroup_sort(struct exception_group *v, size_t n)
 {
+    for (size_t i = 0; i < n; i++) {
+        qsort(v[i].pids, v[i].npids, sizeof v[i].pids[0], eg_u32_cmp);
+        qsort(v[i].tids, v[i].ntids, sizeof v[i].tids[0], eg_u32_cmp);
+    }
     if (n > 1)
         qsort(v, n, sizeof *v, eg_group_cmp);
 }

@@ -160,7 +160,7 @@ struct exception_group {
     bool caught;         /* EXC_CXX: the throw was caught */
     uint32_t count;
     uint64_t first_ns, last_ns;
-    size_t npids, ntids; /* distinct, in order of appearance, capped */
+    size_t npids, ntids; /* distinct, ascending, capped */
     uint32_t pids[EXC_MAX_IDS];
     uint32_t tids[EXC_MAX_IDS];
     bool ids_truncated;  /* more distinct pids or tids than kept */
