@@ -120,4 +120,26 @@ static inline bool trace_seq_before(uint32_t a, uint32_t b)
     return (int32_t)(a - b) < 0;
 }
 
+/* ---- one thread alone (viewers) ----
+ * A thread's own events in program order, read apart from the merged
+ * stream (which it never disturbs), starting near a point in time: at
+ * the latest chunk that begins at or before from_ns, so events before
+ * from_ns may come first (callers skip them by ts_ns).  The cost of the
+ * seek is at most one chunk.  In live mode it goes on after
+ * trace_reader_poll() like the merged stream.  `thread` is a reader
+ * thread index; NULL when there is no such thread. */
+struct trace_thread_reader;
+struct trace_thread_reader *trace_thread_reader_open(struct trace_reader *r,
+                                                     size_t thread,
+                                                     uint64_t from_ns);
+/* 1 with *ev filled (valid until the next call), 0 at the end (for now),
+ * -1 on corruption with err filled (the rest of the thread is skipped). */
+int trace_thread_reader_next(struct trace_thread_reader *tr,
+                             struct trace_event *ev, struct trace_error *err);
+void trace_thread_reader_close(struct trace_thread_reader *tr);
+
+/* This moment in the trace's ts_ns time base (live mode: how long ago
+ * the latest event happened is now - its ts_ns). */
+uint64_t trace_reader_now_ns(const struct trace_reader *r);
+
 #endif
