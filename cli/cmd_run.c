@@ -20,6 +20,9 @@
 #include "options.h"
 #include "run.h"
 #include "tracedir.h"
+#ifdef CTRACE_HAVE_CMD_VIEW
+#include "view.h"
+#endif
 
 /* Highest --stack-depth the shim records (it clamps to 1..64). */
 #define RUN_STACK_DEPTH_MAX 64
@@ -34,6 +37,9 @@ static const struct opt_def run_option_defs[] = {
      "stack frames per sync call site (default 8)"},
     {"error-exitcode", 0, OPT_INT, offsetof(struct run_options, error_exitcode),
      0, 255, true, "N", "exit with N when the report has findings"},
+    {"live", 0, OPT_FLAG, offsetof(struct run_options, live), 0, 0, false,
+     NULL, "watch the program in the viewer while it runs (quitting asks "
+     "whether to kill it)"},
     {0},
 };
 
@@ -90,6 +96,20 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
     return -1;
 }
 
+/* --live: the viewer follows the trace while the program runs (issue 5);
+ * the program is then waited for as usual. */
+static void run_live(const char *trace_dir, pid_t pid)
+{
+#ifdef CTRACE_HAVE_CMD_VIEW
+    tui_live_main(trace_dir, pid);
+#else
+    (void)trace_dir;
+    (void)pid;
+    fprintf(stderr, "ctrace: --live: this ctrace was built without the "
+                    "viewer\n");
+#endif
+}
+
 /* Record argv[0..] into o->output.  Returns the program's exit status, or
  * ctrace's own failure status.  trace_dir is left empty unless the
  * program ran. */
@@ -116,6 +136,8 @@ static int run_record(const struct run_options *o, const char *shim_options,
         return rc;
     }
     /* The live monitor (issues 3 and 5) will pass a tick function here. */
+    if (o->live)
+        run_live(trace_dir, pid);
     return launch_wait(pid, 0, NULL, NULL);
 }
 

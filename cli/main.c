@@ -19,6 +19,12 @@ struct command {
     int (*exec)(int argc, char **argv); /* NULL: not available yet */
 };
 
+#ifdef CTRACE_HAVE_CMD_VIEW
+#define CMD_VIEW cmd_view
+#else
+#define CMD_VIEW NULL
+#endif
+
 #ifdef CTRACE_HAVE_CMD_REPORT
 #define CMD_REPORT cmd_report
 #else
@@ -30,7 +36,7 @@ static const struct command commands[] = {
      "record a program, then report its concurrency bugs", cmd_run},
     {"report", "[--format=text|json|sarif] [DIR]", "analyse a recorded trace",
      CMD_REPORT},
-    {"view", "[DIR]", "explore a trace in the terminal", NULL},
+    {"view", "[--follow] [DIR]", "explore a trace in the terminal", CMD_VIEW},
     {"export", "--format=chrome|ctf [-o OUT] [DIR]",
      "convert a trace for other viewers", NULL},
     {"dump", "[--json] [DIR]", "print every event of a trace, in order",

@@ -17,6 +17,7 @@ struct run_options {
     bool no_report;     /* --no-report */
     int stack_depth;    /* --stack-depth=N; -1: the shim's default */
     int error_exitcode; /* --error-exitcode=N; -1: off */
+    bool live;          /* --live: the viewer while it runs */
 };
 
 /* Print the report of the trace in `dir` to stderr.  Returns the number
