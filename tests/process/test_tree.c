@@ -247,3 +247,37 @@ Test(process, exit_statuses_recorded)
     e2e_result_free(&native);
     proc_run_free(&r);
 }
+
+/* One pid through every exec variant (execl, execlp, execle, execv,
+ * execvp, execvpe, fexecve, execveat), the last four with their own
+ * environment: nine images, each exec'd from the one before. */
+Test(process, exec_family_chain)
+{
+    const char *argv[] = {e2e_sample("c/exec_chain"), NULL};
+    struct proc_run r;
+    proc_run_traced(&r, argv, NULL);
+    cr_assert_eq(r.res.status, 0, "%s%s", r.res.out, r.res.err);
+    cr_expect(strstr(r.res.out, "chain done\n") != NULL);
+    uint32_t pid = (uint32_t)proc_out_value(r.res.out, "step 0 pid");
+    const struct e2e_trace *t = &r.t;
+    cr_expect_eq(t->nprocs, 9);
+    for (uint32_t k = 0; k < 9; k++) {
+        const struct trace_process *p = image_of(t, pid, k);
+        char step[32];
+        snprintf(step, sizeof step, "step %u pid", k);
+        cr_expect_eq(proc_out_value(r.res.out, step), pid);
+        if (k == 0)
+            continue;
+        cr_expect(p->flags & TRACE_FILE_EXECED, "image %u not execed", k);
+        cr_expect_eq(p->exec_from, proc_image_index(t, pid, k - 1));
+    }
+    cr_expect(image_of(t, pid, 8)->exited);
+    cr_expect_eq(proc_count(t, TRACE_EV_EXEC, pid), 8);
+    cr_expect_eq(proc_count(t, TRACE_EV_EXEC_FAIL, pid), 0);
+    for (size_t i = 0; i < 8; i++) {
+        const struct trace_event *e = proc_find(t, TRACE_EV_EXEC, pid, i);
+        cr_expect(strstr(e->payload, "exec_chain") != NULL,
+                  "exec %zu payload '%s'", i, (const char *)e->payload);
+    }
+    proc_run_free(&r);
+}
