@@ -20,6 +20,9 @@
 #include "options.h"
 #include "run.h"
 #include "tracedir.h"
+#ifdef CTRACE_HAVE_LIVE
+#include "live.h"
+#endif
 #ifdef CTRACE_HAVE_CMD_VIEW
 #include "view.h"
 #endif
@@ -40,6 +43,14 @@ static const struct opt_def run_option_defs[] = {
     {"live", 0, OPT_FLAG, offsetof(struct run_options, live), 0, 0, false,
      NULL, "watch the program in the viewer while it runs (quitting asks "
      "whether to kill it)"},
+    {"on-deadlock", 0, OPT_STRING, offsetof(struct run_options, on_deadlock),
+     0, 0, true, "kill|abort|wait",
+     "when threads deadlock or the program hangs while it runs: kill it "
+     "(default), abort the stuck process (it dumps core), or report and "
+     "wait"},
+    {"hang-timeout", 0, OPT_INT, offsetof(struct run_options, hang_timeout), 1,
+     7 * 24 * 3600, true, "SECONDS",
+     "a process whose threads are all blocked this long hangs (default 10)"},
     {0},
 };
 
@@ -90,6 +101,14 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
         fprintf(stderr, "%s: no program to run\nTry '%s --help'.\n", cmd, cmd);
         return OPTIONS_EXIT_USAGE;
     }
+    if (o->on_deadlock && strcmp(o->on_deadlock, "kill") != 0 &&
+        strcmp(o->on_deadlock, "abort") != 0 &&
+        strcmp(o->on_deadlock, "wait") != 0) {
+        fprintf(stderr,
+                "%s: unknown --on-deadlock choice '%s' (kill, abort or wait)\n",
+                cmd, o->on_deadlock);
+        return OPTIONS_EXIT_USAGE;
+    }
     if (o->stack_depth >= 0)
         fprintf(shim, "%sstack_depth=%d", ftell(shim) > 0 ? " " : "",
                 o->stack_depth);
@@ -108,6 +127,33 @@ static void run_live(const char *trace_dir, pid_t pid)
     fprintf(stderr, "ctrace: --live: this ctrace was built without the "
                     "viewer\n");
 #endif
+}
+
+/* Wait for the program while the live monitor watches its trace for
+ * deadlocks and hangs (issue 3). */
+static int run_monitored(const struct run_options *o, const char *trace_dir,
+                         pid_t pid)
+{
+#ifdef CTRACE_HAVE_LIVE
+    struct live_options lo = {
+        .on_deadlock = o->on_deadlock
+                           ? (enum live_action)live_action_from_name(o->on_deadlock)
+                           : LIVE_KILL,
+        .hang_timeout_ns =
+            o->hang_timeout > 0 ? (uint64_t)o->hang_timeout * 1000000000ull : 0,
+        .out = stderr,
+    };
+    struct live_monitor *m = live_monitor_new(trace_dir, pid, &lo);
+    if (m) {
+        int status = launch_wait(pid, LIVE_TICK_MS, live_tick, m);
+        live_monitor_free(m);
+        return status;
+    }
+#else
+    (void)o;
+    (void)trace_dir;
+#endif
+    return launch_wait(pid, 0, NULL, NULL);
 }
 
 /* Record argv[0..] into o->output.  Returns the program's exit status, or
@@ -135,17 +181,20 @@ static int run_record(const struct run_options *o, const char *shim_options,
         trace_dir[0] = '\0'; /* nothing ran: nothing to report */
         return rc;
     }
-    /* The live monitor (issues 3 and 5) will pass a tick function here. */
-    if (o->live)
+    if (o->live) {
         run_live(trace_dir, pid);
-    return launch_wait(pid, 0, NULL, NULL);
+        return launch_wait(pid, 0, NULL, NULL);
+    }
+    return run_monitored(o, trace_dir, pid);
 }
 
 int cmd_run(int argc, char **argv)
 {
     const char *cmd = strcmp(argv[0], "run") == 0 ? "ctrace run" : "ctrace";
-    struct run_options o = {
-        .output = RUN_DEFAULT_DIR, .stack_depth = -1, .error_exitcode = -1};
+    struct run_options o = {.output = RUN_DEFAULT_DIR,
+                            .stack_depth = -1,
+                            .error_exitcode = -1,
+                            .hang_timeout = -1};
     char *shim_options = NULL;
     size_t shim_len = 0;
     FILE *shim = open_memstream(&shim_options, &shim_len);

@@ -18,6 +18,8 @@ struct run_options {
     int stack_depth;    /* --stack-depth=N; -1: the shim's default */
     int error_exitcode; /* --error-exitcode=N; -1: off */
     bool live;          /* --live: the viewer while it runs */
+    const char *on_deadlock; /* --on-deadlock=kill|abort|wait */
+    int hang_timeout;   /* --hang-timeout=SECONDS; -1: the default (10) */
 };
 
 /* Print the report of the trace in `dir` to stderr.  Returns the number
