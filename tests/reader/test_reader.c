@@ -243,6 +243,57 @@ Test(reader, sequence_overrules_clock)
     rt_free(&t);
 }
 
+/* Many threads, each recording only on its own object, objects shared
+ * by several threads; sequence numbers follow a random interleaving and
+ * clocks are random: per object the merge must give the sequence order,
+ * per thread program order.  (Every thread's next event is then on its
+ * object, so the rule is exact here; it exercises the sequence map's
+ * inserts, deletes and growth.) */
+Test(reader, sequence_order_with_random_clocks)
+{
+    enum { THREADS = 240, OBJECTS = 90, EACH = 60 };
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 55, 1, 0, TRACE_FILE_SEQ, TRACE_CLOCK_MONOTONIC, 1);
+    static struct craft_chunk c[THREADS];
+    static uint32_t done[THREADS], seq_of[OBJECTS];
+    srand(99);
+    for (uint32_t t = 0; t < THREADS; t++) {
+        craft_chunk(&f, &c[t], TRACE_CHUNK_MIN, 5000 + t, t, 0, 1000);
+        craft_objdef(&c[t], 1 + t % 4000, 0x10000 + 64 * (t % OBJECTS));
+    }
+    for (uint32_t left = THREADS * EACH; left; left--) {
+        uint32_t t;
+        do
+            t = (uint32_t)rand() % THREADS;
+        while (done[t] == EACH);
+        uint32_t o = t % OBJECTS;
+        uint64_t clock = c[t].clock + 1 + (uint64_t)(rand() % 100000);
+        craft_event(&c[t], rand() % 2 ? TRACE_EV_MUTEX_ACQUIRE
+                                      : TRACE_EV_MUTEX_RELEASE,
+                    1 + t % 4000, 0, ++seq_of[o], done[t]++, clock);
+    }
+    craft_write(&f, dir, "p55.0.ctrace");
+    craft_free(&f);
+
+    struct rt_trace tr;
+    rt_load(&tr, dir);
+    cr_assert(tr.opened, "%s", tr.open_err);
+    cr_assert_eq(tr.nerr, 0, "%s", tr.nerr ? tr.err[0] : "");
+    cr_assert_eq(tr.n, THREADS * EACH);
+    static uint32_t last_seq[OBJECTS], next_arg[THREADS];
+    for (size_t i = 0; i < tr.n; i++) {
+        const struct trace_event *e = &tr.ev[i];
+        uint32_t t = e->tid - 5000, o = (uint32_t)((e->obj - 0x10000) / 64);
+        cr_assert_eq(o, t % OBJECTS);
+        cr_assert_eq(e->arg, next_arg[t]++, "program order of thread %u", t);
+        cr_assert_eq(e->seq, last_seq[o] + 1, "object %u: seq %u after %u", o,
+                     e->seq, last_seq[o]);
+        last_seq[o] = e->seq;
+    }
+    rt_free(&tr);
+}
+
 /* Clock values wrap their low 32 bits; TIME records give absolute ones. */
 Test(reader, clock_unwrap_and_time_records)
 {
