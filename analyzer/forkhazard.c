@@ -92,8 +92,9 @@ static void snap_warn(struct analyzer *a, uint32_t si)
                          AN_T " took " AN_O " here", l->holder, o);
     }
     an_finding_message(f, AN_T " forks (child pid %u) while %s: in the child "
-                          "those locks stay locked forever",
-                       forker, s->child_pid, list);
+                          "%s locked forever",
+                       forker, s->child_pid, list,
+                       others == 1 ? "it stays" : "they stay");
 }
 
 void forkhazard_on_fork(struct analyzer *a, uint32_t ti,

@@ -88,7 +88,13 @@ static void thread_start(struct analyzer *a, uint32_t ti,
         t->detached = 1;
         an_map_del(&a->detach_map, proc, ev->obj);
     }
-    t->start_stack = an_stack_of(a, ev);
+    /* The site of thread-start is the start routine's address, not a
+     * return address: stacks are symbolized at pc-1 (the call), so keep
+     * it as routine+1, which symbolizes to the routine itself. */
+    if (ev->site) {
+        uint64_t routine = ev->site + 1;
+        t->start_stack = an_stack_intern(a, a->procs[ev->proc].root, &routine, 1);
+    }
     uint32_t ci = t->serial != AN_NONE
                       ? an_map_get(&a->create_map, proc, t->serial)
                       : AN_NONE;

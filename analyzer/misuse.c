@@ -398,19 +398,33 @@ void misuse_invalid_join(struct analyzer *a, uint32_t thread, uint32_t target,
                  an_stack_of(a, ev));
 }
 
-void misuse_signal_lock(struct analyzer *a, uint32_t thread, uint32_t obj,
-                        const struct trace_event *ev)
+void misuse_signal_lock(struct analyzer *a, uint32_t obj, uint64_t ts)
 {
-    struct finding *f = begin(a, FINDING_LOCK_IN_SIGNAL_HANDLER, thread,
-                              ev->ts_ns, ev->site, 0, 0);
+    const struct an_obj *o = &a->objs[obj];
+    uint32_t st = o->sig_thread, pt = o->plain_thread;
+    struct finding *f =
+        begin(a, FINDING_LOCK_IN_SIGNAL_HANDLER, st, ts,
+              an_stack_top(a, o->sig_stack), an_stack_top(a, o->plain_stack),
+              0);
     if (!f)
         return;
-    size_t o = an_finding_object(a, f, obj);
-    an_finding_message(f, AN_T " %s " AN_O " inside a signal handler", thread,
-                       ev_call(ev->type), o);
-    an_finding_stack(a, f, an_stack_of(a, ev), thread,
-                     AN_T " %s " AN_O " in a signal handler here", thread,
-                     ev_call(ev->type), o);
+    an_finding_thread(f, pt);
+    size_t j = an_finding_object(a, f, obj);
+    if (st == pt)
+        an_finding_message(f, AN_T " takes " AN_O " inside a signal handler "
+                              "and outside handlers: a signal that arrives "
+                              "while it holds " AN_O " deadlocks it",
+                           st, j, j);
+    else
+        an_finding_message(f, AN_T " takes " AN_O " inside a signal handler "
+                              "and " AN_T " outside handlers: a signal that "
+                              "arrives while a thread holds " AN_O
+                              " deadlocks that thread",
+                           st, j, pt, j);
+    an_finding_stack(a, f, o->sig_stack, st,
+                     AN_T " takes " AN_O " in a signal handler here", st, j);
+    an_finding_stack(a, f, o->plain_stack, pt,
+                     AN_T " takes " AN_O " outside handlers here", pt, j);
 }
 
 static void object_misuse(struct analyzer *a, enum finding_kind kind,

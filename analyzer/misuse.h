@@ -46,8 +46,9 @@ void misuse_thread_leaks(struct analyzer *a, uint32_t proc, uint64_t ts);
  * joined"). */
 void misuse_invalid_join(struct analyzer *a, uint32_t thread, uint32_t target,
                          const char *why, const struct trace_event *ev);
-void misuse_signal_lock(struct analyzer *a, uint32_t thread, uint32_t obj,
-                        const struct trace_event *ev);
+/* Lock `obj` is taken both inside a signal handler and outside (its
+ * sig_* and plain_* first acquisitions). */
+void misuse_signal_lock(struct analyzer *a, uint32_t obj, uint64_t ts);
 /* Semaphore and barrier misuse: `why` completes "{thread} ..." */
 void misuse_sem(struct analyzer *a, uint32_t thread, uint32_t obj,
                 const char *why, const struct trace_event *ev);

@@ -112,6 +112,7 @@ struct an_barrier {
 };
 
 struct an_obj {
+    /* hot: read by every lock event (first cache lines) */
     uint64_t addr;
     uint32_t proc;       /* image it lives in (for shared ones: creator) */
     uint32_t gen;        /* init/destroy generation */
@@ -123,25 +124,26 @@ struct an_obj {
     uint8_t recursive;   /* seen re-acquired by its owner without waiting */
     uint8_t destroy_reported;
     uint32_t node;       /* lock-graph node of this generation, or AN_NONE */
-    uint64_t create_pc;
-    uint32_t create_stack, create_thread;
-    uint32_t destroy_stack, destroy_thread;
-    /* lock state */
     uint32_t owner;      /* exclusive holder (thread), or AN_NONE */
     uint32_t nreaders;   /* rwlock read holds (threads) */
     uint32_t ghost;      /* fork snapshot that left it locked, or AN_NONE */
-    uint32_t ghost_holder, ghost_stack; /* parent thread and its stack */
-    /* happens-before */
-    struct vclock vw;    /* release clock (write side / signals / posts) */
-    struct vclock vr;    /* rwlock read releases since the last writer */
     uint32_t rel_thread; /* last exclusive releaser, its epoch */
     uint64_t rel_epoch;
+    struct vclock vw;    /* release clock (write side / signals / posts) */
+    struct an_contention *ct;
+    /* first acquisitions inside and outside signal handlers */
+    uint32_t sig_stack, plain_stack, sig_thread, plain_thread;
+    /* cold */
+    uint32_t ghost_holder, ghost_stack; /* parent thread and its stack */
+    uint64_t create_pc;
+    uint32_t create_stack, create_thread;
+    uint32_t destroy_stack, destroy_thread;
+    struct vclock vr;    /* rwlock read releases since the last writer */
     /* cond and sem */
     uint32_t cond_mutex; /* mutex bound by current waiters, or AN_NONE */
     uint32_t waiters;    /* threads blocked on it (cond, sem) */
     uint32_t wake_seq;   /* cond: broadcasts (and lone signals) so far */
     struct an_barrier *bar;
-    struct an_contention *ct;
 };
 
 /* ---- threads ---- */

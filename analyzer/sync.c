@@ -202,6 +202,28 @@ static void lock_destroy(struct analyzer *a, uint32_t ti,
     }
 }
 
+/* Remember the first acquisition of a lock inside a signal handler and
+ * the first outside; once a lock has both, a signal arriving while the
+ * lock is held can make its handler wait for the thread it interrupted. */
+static void lock_note_context(struct analyzer *a, uint32_t ti, uint32_t oi,
+                              uint32_t stack, uint64_t ts)
+{
+    struct an_obj *o = &a->objs[oi];
+    if (a->threads[ti].sig_depth) {
+        if (o->sig_stack)
+            return;
+        o->sig_stack = stack ? stack : 1;
+        o->sig_thread = ti;
+    } else {
+        if (o->plain_stack)
+            return;
+        o->plain_stack = stack ? stack : 1;
+        o->plain_thread = ti;
+    }
+    if (o->sig_stack && o->plain_stack)
+        misuse_signal_lock(a, oi, ts);
+}
+
 static void lock_wait(struct analyzer *a, uint32_t ti,
                       const struct trace_event *ev, const struct lock_ev *d)
 {
@@ -209,8 +231,7 @@ static void lock_wait(struct analyzer *a, uint32_t ti,
     uint32_t oi = obj_use(a, ti, ev, d->kind, &created);
     struct an_thread *t = &a->threads[ti];
     uint32_t stack = an_stack_of(a, ev);
-    if (t->sig_depth)
-        misuse_signal_lock(a, ti, oi, ev);
+    lock_note_context(a, ti, oi, stack, ev->ts_ns);
     const struct an_held *h = an_held_find(t, oi);
     t->dl_reported = 0;
     if (h) {
@@ -269,8 +290,6 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
         if (oi == AN_NONE || a->objs[oi].destroyed ||
             a->objs[oi].kind != d->kind)
             oi = obj_use(a, ti, ev, d->kind, &created);
-        if (t->sig_depth)
-            misuse_signal_lock(a, ti, oi, ev);
     }
     t->dl_reported = 0;
     bool contended = waited || (ev->arg & TRACE_ACQ_CONTENDED);
@@ -281,6 +300,8 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
             hold_end(a, o->owner, oi, ev->ts_ns); /* robust or lost events */
         o->ghost = AN_NONE;
         uint32_t stack = an_stack_of(a, ev);
+        if (!waited)
+            lock_note_context(a, ti, oi, stack, ev->ts_ns);
         uint32_t node = lockgraph_node(a, oi);
         if (!try && !waited) /* a wait already added the edges */
             lockgraph_on_acquire(a, ti, node, stack, d->write, ev->ts_ns);
@@ -384,9 +405,43 @@ static void lock_release(struct analyzer *a, uint32_t ti,
     contention_release(o, held_ns);
 }
 
+/* The common case, kept short: a thread that holds no lock takes a
+ * known, healthy, free mutex without waiting, outside signal handlers.
+ * Nothing can be reported then and no edge is added; returns false to
+ * take the general path. */
+static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
+                               const struct trace_event *ev)
+{
+    struct an_thread *t = &a->threads[ti];
+    if (t->nheld || t->blk != BLK_NONE || t->sig_depth)
+        return false;
+    uint32_t oi = an_obj_lookup_ev(a, ev);
+    if (oi == AN_NONE)
+        return false;
+    struct an_obj *o = &a->objs[oi];
+    if (o->kind != AN_MUTEX || o->destroyed || o->owner != AN_NONE ||
+        o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack || !o->ct)
+        return false;
+    struct an_held *h = an_held_add(t);
+    h->obj = oi;
+    h->node = o->node;
+    h->stack = an_stack_of(a, ev);
+    h->count = 1;
+    h->ts = ev->ts_ns;
+    h->write = 1;
+    h->trylock = (ev->arg & 3u) == TRACE_ACQ_TRY;
+    o->owner = ti;
+    t->dl_reported = 0;
+    hb_lock_acquire(a, ti, o);
+    contention_acquire(o, ev->site, (ev->arg & TRACE_ACQ_CONTENDED) != 0, 0);
+    return true;
+}
+
 void sync_lock_event(struct analyzer *a, uint32_t ti,
                      const struct trace_event *ev)
 {
+    if (ev->type == TRACE_EV_MUTEX_ACQUIRE && mutex_acquire_fast(a, ti, ev))
+        return;
     if (ev->type >= TRACE_EV_LIMIT || !lock_evs[ev->type].kind)
         return; /* *-release-fail: the state never changed */
     const struct lock_ev d = lock_evs[ev->type];

@@ -352,6 +352,7 @@ static size_t deadlocks_find(struct analyzer *a, const struct wf_graph *g,
 
 struct proc_state {
     uint8_t all_blocked, external;
+    uint8_t only_children; /* every thread waits for a child process */
     uint64_t since;
 };
 
@@ -375,6 +376,7 @@ static void proc_state_of(struct analyzer *a, uint32_t pi,
     if (!proc_candidate(p) || p->pending_creates)
         return;
     size_t live = 0;
+    ps->only_children = 1;
     for (size_t i = 0; i < p->nthreads; i++) {
         const struct an_thread *t = &a->threads[p->threads[i]];
         if (t->state != TS_RUNNING)
@@ -384,6 +386,8 @@ static void proc_state_of(struct analyzer *a, uint32_t pi,
             return;
         if (wait_is_external(a, t))
             ps->external = 1;
+        if (t->blk != BLK_PROCWAIT)
+            ps->only_children = 0;
         if (t->blk_since > ps->since)
             ps->since = t->blk_since;
     }
@@ -493,6 +497,10 @@ static size_t hangs_find(struct analyzer *a, uint64_t now, bool live)
         if (!ps[pi].all_blocked || p->serious || p->hang_reported)
             continue;
         if (ps[pi].external && !all_hung)
+            continue;
+        /* a shell or launcher waiting for a hung child: the child's hang
+         * is the finding */
+        if (ps[pi].only_children)
             continue;
         if (hang_due(a, p, &ps[pi], now, live))
             hang_report(a, pi, &ps[pi], now);

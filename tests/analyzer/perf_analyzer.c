@@ -20,7 +20,7 @@
 #include "analyzer.h"
 #include "builder.h"
 
-#define BUF_EVENTS (1u << 20)
+#define BUF_EVENTS (1u << 14) /* small: the reader hands one event at a time, in cache */
 #define THREADS 4
 #define LOCKS 16
 

@@ -317,3 +317,44 @@ Test(hang, reaped_child)
     cr_assert_eq(reaped_child_hangs(1 * SEC), 0);
     cr_assert_eq(reaped_child_hangs(11 * SEC), 1);
 }
+
+/* A parent waiting for its hung child: one hang, the child's.  And a
+ * child waiting on a semaphore shared with a running parent: no hang. */
+static struct analysis_result family_run(bool parent_waits)
+{
+    struct tb b;
+    tb_init(&b, NULL);
+    tb_main(&b, 0, 0, 100);
+    tb_process(&b, 1, 200, 100, 0);
+    tb_thread(&b, 7, 1, 0);
+    tb_ev(&b, 0, TRACE_EV_SEM_INIT, 0x8000, 0, SITE(0, 1)); /* shared */
+    tb_ev(&b, 0, TRACE_EV_FORK, 0, 200, SITE(0, 2));
+    struct trace_process_info info = {200, 100, 0, TRACE_FILE_FORKED};
+    tb_ev_payload(&b, 7, TRACE_EV_PROCESS_START, 0, sizeof info, 0, &info,
+                  sizeof info);
+    if (parent_waits) {
+        const uint64_t M = 0x5000, CV = 0x6000;
+        tb_lock(&b, 7, M, SITE(7, 1));
+        tb_ev(&b, 7, TRACE_EV_MUTEX_RELEASE, M, TRACE_REL_COND, SITE(7, 2));
+        tb_ev(&b, 7, TRACE_EV_COND_WAIT, CV, 0, SITE(7, 2));
+        tb_ev(&b, 0, TRACE_EV_PROCESS_WAIT, 0, 200, SITE(0, 3));
+    } else {
+        tb_ev(&b, 7, TRACE_EV_SEM_WAIT, 0x8000, 0, SITE(7, 3));
+        tb_lock(&b, 0, A, SITE(0, 4)); /* the parent goes on */
+    }
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    return r;
+}
+
+Test(hang, child_and_waiting_parent)
+{
+    struct analysis_result r = family_run(true);
+    cr_assert_eq(r.nfindings, 1);
+    cr_assert_eq(r.findings[0].kind, FINDING_HANG);
+    cr_assert_eq(r.findings[0].pid, 200);
+    analysis_result_free(&r);
+    r = family_run(false);
+    cr_assert_eq(r.nfindings, 0, "the parent may still post");
+    analysis_result_free(&r);
+}
