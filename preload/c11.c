@@ -29,10 +29,12 @@ SHIM_EXPORT int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
     if (!w)
         return real(thr, fn, arg);
     uint64_t site = SHIM_SITE;
-    struct shim_start *st = shim_thread_prepare(w, NULL, fn, arg, site);
+    sigset_t mask;
+    struct shim_start *st = shim_thread_prepare(w, NULL, fn, arg, site, &mask);
     if (!st)
         return real(thr, fn, arg);
     int rc = real(thr, c11_thread_main, st);
+    shim_thread_launched(&mask);
     if (rc != thrd_success)
         shim_thread_create_failed(w, st, site, (uint32_t)shim_thrd_error(rc));
     return rc;

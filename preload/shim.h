@@ -27,6 +27,7 @@
 #define CTRACE_PRELOAD_SHIM_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -141,17 +142,19 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip);
 /* Thread life cycle (thread.c). */
 void shim_thread_adopt(uint32_t serial, uint32_t creator_serial,
                        uint64_t start_routine);
-void shim_thread_main_start(void);
 /* Thread creation through the start trampoline, shared by pthread_create
- * and thrd_create (c11.c): prepare records thread-create and returns the
- * trampoline's argument (NULL: create the thread untraced); pass it to
- * shim_thread_main, or to shim_thread_create_failed when the real call
+ * and thrd_create (c11.c): prepare records thread-create, blocks every
+ * signal (saving the caller's mask in *saved_mask) and returns the
+ * trampoline's argument (NULL: create the thread untraced, nothing
+ * blocked); pass it to shim_thread_main, call shim_thread_launched()
+ * right after the real call, and shim_thread_create_failed when it
  * failed.  Exactly one of fn and c11_fn is set. */
 struct shim_start;
 struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
                                        void *(*fn)(void *),
                                        int (*c11_fn)(void *), void *arg,
-                                       uint64_t site);
+                                       uint64_t site, sigset_t *saved_mask);
+void shim_thread_launched(const sigset_t *saved_mask);
 void shim_thread_create_failed(struct trace_thread_writer *w,
                                struct shim_start *st, uint64_t site,
                                uint32_t err);

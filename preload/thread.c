@@ -8,6 +8,7 @@
 #include "shim.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct shim_start {
     void *arg;
     uint32_t serial;
     uint32_t creator_serial;
+    sigset_t mask; /* the creator's signal mask, which the thread gets */
 };
 
 static void thread_exit_emit(uint32_t how)
@@ -44,6 +46,10 @@ void *shim_thread_main(void *p)
     shim_thread_adopt(st.serial, st.creator_serial,
                       st.fn ? (uint64_t)(uintptr_t)st.fn
                             : (uint64_t)(uintptr_t)st.c11_fn);
+    /* Only now, with its writer in place, may a signal handler run here:
+     * earlier, its events would have made a second writer (and a second
+     * thread in the trace) for this thread. */
+    pthread_sigmask(SIG_SETMASK, &st.mask, NULL);
     void *ret;
     pthread_cleanup_push(thread_exit_record, NULL);
     /* A C11 routine's int result travels as a pointer, as glibc does. */
@@ -57,7 +63,7 @@ void *shim_thread_main(void *p)
 struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
                                        void *(*fn)(void *),
                                        int (*c11_fn)(void *), void *arg,
-                                       uint64_t site)
+                                       uint64_t site, sigset_t *saved_mask)
 {
     struct shim_start *st = malloc(sizeof *st);
     if (!st)
@@ -68,7 +74,18 @@ struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
     st->serial = trace_writer_next_serial(&shim_proc);
     st->creator_serial = w->serial;
     shim_event(w, TRACE_EV_THREAD_CREATE, NULL, site, st->serial);
+    /* The new thread starts with every signal blocked (a thread inherits
+     * its creator's mask); the trampoline restores the program's. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, saved_mask);
+    st->mask = *saved_mask;
     return st;
+}
+
+void shim_thread_launched(const sigset_t *saved_mask)
+{
+    pthread_sigmask(SIG_SETMASK, saved_mask, NULL);
 }
 
 void shim_thread_create_failed(struct trace_thread_writer *w,
@@ -86,10 +103,13 @@ SHIM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return real(thread, attr, fn, arg);
-    struct shim_start *st = shim_thread_prepare(w, fn, NULL, arg, SHIM_SITE);
+    sigset_t mask;
+    struct shim_start *st =
+        shim_thread_prepare(w, fn, NULL, arg, SHIM_SITE, &mask);
     if (!st)
         return real(thread, attr, fn, arg);
     int rc = real(thread, attr, shim_thread_main, st);
+    shim_thread_launched(&mask);
     if (rc != 0)
         shim_thread_create_failed(w, st, SHIM_SITE, (uint32_t)rc);
     return rc;
