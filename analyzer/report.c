@@ -130,20 +130,18 @@ void report_object_name(const struct report_input *in,
     if (in->sym && sym_lookup_data(in->sym, o->proc, o->addr, buf, len))
         return;
     if (o->create_pc) {
-        struct sym_frame f[SYM_MAX_INLINE];
-        int n = report_pc_frames(in, o->proc, o->create_pc, f, SYM_MAX_INLINE);
-        /* the outermost frame of an inline chain is the real function;
-           the innermost has the exact line */
-        if (n > 0 && (f[0].file || f[0].function || f[0].module)) {
+        struct sym_frame f;
+        report_pc_frame(in, o->proc, o->create_pc, &f);
+        if (f.file && f.line > 0) {
+            const char *b = strrchr(f.file, '/');
+            snprintf(buf, len, "%s created at %s:%d", kind, b ? b + 1 : f.file,
+                     f.line);
+            return;
+        }
+        if (f.function || f.module) {
             char where[512];
-            sym_frame_format(&f[0], true, where, sizeof(where));
-            if (f[0].file && f[0].line > 0) {
-                const char *b = strrchr(f[0].file, '/');
-                snprintf(buf, len, "%s created at %s:%d", kind,
-                         b ? b + 1 : f[0].file, f[0].line);
-            } else {
-                snprintf(buf, len, "%s created at %s", kind, where);
-            }
+            sym_frame_format(&f, true, where, sizeof(where));
+            snprintf(buf, len, "%s created at %s", kind, where);
             return;
         }
     }
@@ -233,12 +231,42 @@ size_t report_stack_frames(const struct report_input *in,
     return n;
 }
 
+/* Headers of the compiler and the C++ library: code inlined from them
+ * (std::mutex::lock, std::lock_guard) is not where the program is. */
+static const char *const report_system_headers[] = {
+    "/usr/include/",
+    "/usr/lib/gcc/",
+    "/usr/local/include/",
+    "/usr/lib/llvm",
+};
+
+bool report_frame_in_program(const struct sym_frame *f)
+{
+    if (f->in_system || f->in_ctrace)
+        return false;
+    for (size_t i = 0; f->file && i < sizeof(report_system_headers) /
+                                          sizeof(report_system_headers[0]);
+         i++)
+        if (strncmp(f->file, report_system_headers[i],
+                    strlen(report_system_headers[i])) == 0)
+            return false;
+    return true;
+}
+
 size_t report_top_frame(const struct sym_frame *f, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!f[i].in_system && !f[i].in_ctrace)
+        if (report_frame_in_program(&f[i]))
             return i;
     return 0;
+}
+
+void report_pc_frame(const struct report_input *in, uint32_t proc, uint64_t pc,
+                     struct sym_frame *out)
+{
+    struct sym_frame f[SYM_MAX_INLINE];
+    int n = report_pc_frames(in, proc, pc, f, SYM_MAX_INLINE);
+    *out = f[report_top_frame(f, (size_t)n)];
 }
 
 /* ---- order, numbers, names ---- */

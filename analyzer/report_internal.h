@@ -62,12 +62,21 @@ size_t report_stack_frames(const struct report_input *in,
 int report_pc_frames(const struct report_input *in, uint32_t proc, uint64_t pc,
                      struct sym_frame *out, int max);
 
+/* The one frame that sums up a pc (a call site, a creation site): the
+ * innermost of its inline chain in the program's own code. */
+void report_pc_frame(const struct report_input *in, uint32_t proc, uint64_t pc,
+                     struct sym_frame *out);
+
 /* A source path as shown in the text report: relative to the current
  * directory when under it, else its basename.  Returns buf. */
 const char *report_display_path(const char *path, char *buf, size_t len);
 
-/* Index of the first frame that is neither in a system library nor in
- * ctrace (the "top program frame"); 0 when every frame is. */
+/* Whether a frame is the program's own code: not in a system library,
+ * not in ctrace, not inlined from a compiler or C++ library header. */
+bool report_frame_in_program(const struct sym_frame *f);
+
+/* Index of the first frame of the program's own code (the "top program
+ * frame"); 0 when there is none. */
 size_t report_top_frame(const struct sym_frame *f, size_t n);
 
 /* Findings in display order: by severity (error first), then kind, then

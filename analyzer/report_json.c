@@ -49,9 +49,9 @@ static void json_pc_frame(struct jsonw *w, const struct report_input *in,
         jsonw_null(w, key);
         return;
     }
-    struct sym_frame f[SYM_MAX_INLINE];
-    report_pc_frames(in, proc, pc, f, SYM_MAX_INLINE);
-    json_frame(w, key, &f[0]);
+    struct sym_frame f;
+    report_pc_frame(in, proc, pc, &f);
+    json_frame(w, key, &f);
 }
 
 void json_thread_ref(struct jsonw *w, const struct report_input *in,

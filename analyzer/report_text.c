@@ -168,10 +168,10 @@ static void text_exception_groups(FILE *out, const struct report_input *in,
 static void text_site(FILE *out, const struct report_input *in, uint32_t proc,
                       const struct contention_site *s)
 {
-    struct sym_frame f[SYM_MAX_INLINE];
+    struct sym_frame f;
     char where[768], wait[32];
-    report_pc_frames(in, proc, s->pc, f, SYM_MAX_INLINE);
-    sym_frame_format(&f[0], true, where, sizeof(where));
+    report_pc_frame(in, proc, s->pc, &f);
+    sym_frame_format(&f, true, where, sizeof(where));
     report_format_duration(s->wait_ns, wait, sizeof(wait));
     fprintf(out, "      %" PRIu64 " acquisition%s, %s waited: %s\n",
             s->acquisitions, s->acquisitions == 1 ? "" : "s", wait, where);
@@ -199,11 +199,10 @@ static void text_contention_entry(FILE *out, const struct report_input *in,
             e->acquisitions, e->acquisitions == 1 ? "" : "s", e->contended, pct,
             wt, wm, ht, hm);
     if (e->lock.create_pc) {
-        struct sym_frame f[SYM_MAX_INLINE];
+        struct sym_frame f;
         char where[768];
-        report_pc_frames(in, e->lock.proc, e->lock.create_pc, f,
-                         SYM_MAX_INLINE);
-        sym_frame_format(&f[0], true, where, sizeof(where));
+        report_pc_frame(in, e->lock.proc, e->lock.create_pc, &f);
+        sym_frame_format(&f, true, where, sizeof(where));
         fprintf(out, "    created at %s\n", where);
     }
     if (e->nsites)

@@ -423,3 +423,22 @@ Test(report_writers, sarif_of_nothing)
     free(file);
     free(s);
 }
+
+Test(report_writers, top_program_frame_skips_libraries_and_headers)
+{
+    struct sym_frame f[4] = {
+        {.function = "pthread_mutex_lock", .in_system = true},
+        {.function = "std::mutex::lock()",
+         .inlined = true,
+         .file = "/usr/include/c++/12/bits/std_mutex.h",
+         .line = 100},
+        {.function = "shim_lock", .in_ctrace = true},
+        {.function = "worker", .file = "/src/app/worker.c", .line = 7},
+    };
+    cr_assert_not(report_frame_in_program(&f[0]));
+    cr_assert_not(report_frame_in_program(&f[1]));
+    cr_assert_not(report_frame_in_program(&f[2]));
+    cr_assert(report_frame_in_program(&f[3]));
+    cr_assert_eq(report_top_frame(f, 4), 3);
+    cr_assert_eq(report_top_frame(f, 3), 0, "none: the first frame");
+}
