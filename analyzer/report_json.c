@@ -41,7 +41,7 @@ void json_frame(struct jsonw *w, const char *key, const struct sym_frame *f)
 }
 
 /* The frame of a single pc (creation sites, call sites): the innermost
- * one, which has the exact line. */
+ * one in the program's own code. */
 static void json_pc_frame(struct jsonw *w, const struct report_input *in,
                           const char *key, uint32_t proc, uint64_t pc)
 {
