@@ -58,8 +58,8 @@ struct eg_throw {
 struct eg_thread {
     bool seen, exited, dying;
     uint32_t proc, tid, pid;
-    uint32_t sig_depth;     /* inside user signal handlers */
-    uint64_t self;          /* pthread_t */
+    uint32_t sig_depth; /* inside user signal handlers */
+    uint64_t self;      /* pthread_t */
     /* the blocking call it is in: blk_event 0 when running */
     uint32_t blk_event;
     uint64_t blk_obj, blk_arg, blk_since;
@@ -86,12 +86,12 @@ struct eg_proc {
     bool seen, info, failed, exit_seen, exec_pending, hdr_exited;
     uint32_t pid, ppid, image, flags, hdr_status;
     char *exe;
-    int32_t exit_status;    /* of the process-exit event */
+    int32_t exit_status; /* of the process-exit event */
     uint32_t exit_thread, exit_tid;
     uint64_t exit_ts, end_ts;
     uint32_t exit_depth;
     uint64_t exit_pcs[EG_EXIT_PCS];
-    int32_t crash_signo;    /* what its fatal failure raises */
+    int32_t crash_signo; /* what its fatal failure raises */
 };
 
 /* The latest wait status a parent got for a pid. */
@@ -129,7 +129,7 @@ struct eg_failure {
     uint64_t ts;
     const uint64_t *pcs;
     uint32_t depth;
-    bool exact_first;     /* pcs[0] is a faulting pc (signals) */
+    bool exact_first; /* pcs[0] is a faulting pc (signals) */
     int32_t signo, code, status;
     uint64_t addr;
     const char *type, *what; /* C++ and Python */
@@ -322,8 +322,7 @@ static char *eg_strdup(const char *s)
  * typeinfo name, "St13runtime_error"). */
 static void eg_demangle(char *type, size_t cap)
 {
-    if (!__cxa_demangle || !type[0] || strchr(type, ':') ||
-        strchr(type, ' '))
+    if (!__cxa_demangle || !type[0] || strchr(type, ':') || strchr(type, ' '))
         return;
     int status = -1;
     char *d = __cxa_demangle(type, NULL, NULL, &status);
@@ -491,12 +490,12 @@ static void eg_on_module(struct excgroup *g, struct eg_proc *p,
             ev->payload_len - sizeof *m);
     if (!path[0] && p->exe)
         snprintf(path, sizeof path, "%s", p->exe);
-    uint64_t id = m->build_id_len
-                      ? eg_hash_bytes(m->build_id,
-                                      m->build_id_len < 32 ? m->build_id_len
-                                                           : 32,
-                                      0xcbf29ce484222325ull)
-                      : eg_hash(path, 2);
+    uint64_t id =
+        m->build_id_len
+            ? eg_hash_bytes(m->build_id,
+                            m->build_id_len < 32 ? m->build_id_len : 32,
+                            0xcbf29ce484222325ull)
+            : eg_hash(path, 2);
     uint32_t fi = an_map_get(&g->file_by_id, id, 0);
     if (fi == AN_NONE) {
         an_grow(&g->files, &g->files_cap, g->nfiles + 1, sizeof *g->files);
@@ -551,8 +550,7 @@ size_t excgroup_signature_head(enum exception_kind kind, int32_t signo,
 }
 
 /* The detail part of a failure's signature. */
-static const char *eg_detail(const struct eg_failure *f, char *buf,
-                             size_t len)
+static const char *eg_detail(const struct eg_failure *f, char *buf, size_t len)
 {
     switch (f->kind) {
     case EXC_ASSERT:
@@ -579,12 +577,10 @@ static void eg_raw_signature(const struct excgroup *g,
                              char *sig, size_t len, uint64_t key[2])
 {
     char buf[32];
-    size_t used = excgroup_signature_head(f->kind, f->signo,
-                                          eg_detail(f, buf, sizeof buf),
-                                          f->caught, sig, len);
+    size_t used = excgroup_signature_head(
+        f->kind, f->signo, eg_detail(f, buf, sizeof buf), f->caught, sig, len);
     for (size_t i = 0; i < npy && i < EG_PY_FRAMES; i++) {
-        snprintf(sig + used, len - used, "%s%s", i ? ";" : "",
-                 py[i].function);
+        snprintf(sig + used, len - used, "%s%s", i ? ";" : "", py[i].function);
         used = strlen(sig);
     }
     key[0] = eg_hash(sig, 0);
@@ -610,8 +606,7 @@ static void eg_raw_signature(const struct excgroup *g,
             snprintf(sig + used, len - used, "%s%s+0x%" PRIx64, i ? ";" : "",
                      g->files[m->file].name, off);
         else
-            snprintf(sig + used, len - used, "%s0x%" PRIx64, i ? ";" : "",
-                     off);
+            snprintf(sig + used, len - used, "%s0x%" PRIx64, i ? ";" : "", off);
         used = strlen(sig);
     }
 }
@@ -685,8 +680,8 @@ static void eg_describe(struct exception_group *gr, const struct eg_failure *f)
                          : "");
         } else {
             snprintf(gr->title, sizeof gr->title, "%s", sname);
-            int n = snprintf(gr->message, sizeof gr->message, "%s (%s)",
-                             sname, eg_signal_what(f->signo));
+            int n = snprintf(gr->message, sizeof gr->message, "%s (%s)", sname,
+                             eg_signal_what(f->signo));
             if (eg_signal_has_addr(f->signo, f->code))
                 n += snprintf(gr->message + n, sizeof gr->message - (size_t)n,
                               " at address 0x%" PRIx64, f->addr);
@@ -732,8 +727,8 @@ static void eg_describe(struct exception_group *gr, const struct eg_failure *f)
         gr->status = f->status;
         snprintf(gr->title, sizeof gr->title, "exit status %" PRId32,
                  f->status);
-        snprintf(gr->message, sizeof gr->message,
-                 "exited with status %" PRId32, f->status);
+        snprintf(gr->message, sizeof gr->message, "exited with status %" PRId32,
+                 f->status);
         break;
     case EXC_PYTHON: {
         const char *type = f->type && f->type[0] ? f->type : "Exception";
@@ -777,8 +772,8 @@ static struct exception_group *eg_group_new(struct excgroup *g,
         gr->pyframes = calloc(EXC_MAX_PYFRAMES, sizeof *gr->pyframes);
         if (!gr->pyframes)
             abort();
-        gr->npyframes = eg_py_frames(f->traceback, gr->pyframes,
-                                     EXC_MAX_PYFRAMES);
+        gr->npyframes =
+            eg_py_frames(f->traceback, gr->pyframes, EXC_MAX_PYFRAMES);
         gr->traceback = eg_strdup(f->traceback);
     }
     return gr;
@@ -1069,9 +1064,11 @@ static void eg_on_throw(struct excgroup *g, struct eg_thread *t,
     t->pending = th;
 }
 
-/* std::terminate: the pending throw (its type and the stack where it was
- * thrown) was not caught; without one, what terminate itself recorded
- * (the current exception's type, if any, and its own stack). */
+/* std::terminate.  The shim records the exception in flight with it:
+ * when that is the pending throw, the throw was never caught (and its
+ * stack, where it was thrown, is the one to show); otherwise the pending
+ * throw was caught long ago and terminate has a reason of its own (the
+ * exception it names, or none). */
 static void eg_on_terminate(struct excgroup *g, struct eg_thread *t,
                             const struct trace_event *ev)
 {
@@ -1081,9 +1078,10 @@ static void eg_on_terminate(struct excgroup *g, struct eg_thread *t,
     if (!cur)
         abort();
     eg_throw_parse(ev, cur);
+    if (t->pending &&
+        (!cur->type[0] || strcmp(t->pending->type, cur->type) != 0))
+        eg_throw_settle(g, t, ev, false);
     if (t->pending) {
-        if (!t->pending->type[0])
-            memcpy(t->pending->type, cur->type, sizeof cur->type);
         if (!t->pending->what[0])
             memcpy(t->pending->what, cur->what, sizeof cur->what);
         free(cur);
@@ -1095,20 +1093,19 @@ static void eg_on_terminate(struct excgroup *g, struct eg_thread *t,
 }
 
 /* abort(): a failure of its own unless the thread is already dying (an
- * assert or std::terminate calls it). */
+ * assert or std::terminate calls it).  An uncaught exception reaches
+ * std::terminate first, so a pending throw here was caught. */
 static void eg_on_abort(struct excgroup *g, struct eg_thread *t,
                         const struct trace_event *ev)
 {
     if (t->dying)
         return;
-    if (t->pending) { /* abort() straight after a throw: never caught */
-        eg_throw_settle(g, t, ev, true);
-    } else {
-        struct eg_failure f;
-        eg_failure_init(&f, EXC_ABORT, ev);
-        f.pcs = eg_payload_pcs(ev, 0, UINT32_MAX, &f.depth);
-        eg_record(g, &f);
-    }
+    if (t->pending)
+        eg_throw_settle(g, t, ev, false);
+    struct eg_failure f;
+    eg_failure_init(&f, EXC_ABORT, ev);
+    f.pcs = eg_payload_pcs(ev, 0, UINT32_MAX, &f.depth);
+    eg_record(g, &f);
     eg_mark_dying(g, t, SIGABRT);
 }
 
@@ -1140,8 +1137,8 @@ static void eg_on_python(struct excgroup *g, struct eg_thread *t,
     f.pykind = eg_py_string(&s, &room, pi->kind_len, kind, sizeof kind);
     f.type = eg_py_string(&s, &room, pi->type_len, type, sizeof type);
     f.what = eg_py_string(&s, &room, pi->message_len, message, sizeof message);
-    f.traceback = eg_py_string(&s, &room, pi->traceback_len, tb,
-                               TRACE_PAYLOAD_MAX + 1);
+    f.traceback =
+        eg_py_string(&s, &room, pi->traceback_len, tb, TRACE_PAYLOAD_MAX + 1);
     /* only an uncaught exception ends the process (its exit status 1 is
        the same failure) */
     f.fatal = strcmp(kind, "uncaught") == 0 || kind[0] == '\0';
@@ -1194,7 +1191,9 @@ static void eg_track_block(struct excgroup *g, struct eg_thread *t,
                            const struct trace_event *ev)
 {
     uint32_t flags = trace_event_flags(ev->type);
-    if (flags & TF_META || t->sig_depth)
+    /* a handler that runs while the thread waits leaves it waiting */
+    if (flags & TF_META || t->sig_depth || ev->type == TRACE_EV_SIGNAL_ENTER ||
+        ev->type == TRACE_EV_SIGNAL_LEAVE)
         return;
     if (!(flags & TF_BLOCK)) {
         t->blk_event = 0;
@@ -1218,8 +1217,7 @@ static void eg_track_block(struct excgroup *g, struct eg_thread *t,
     (void)g;
 }
 
-/* Events that belong to a failure (and so do not end a pending throw or
- * a dying state). */
+/* Events that belong to a failure (and so do not end a dying state). */
 static bool eg_failure_event(uint32_t type)
 {
     switch (type) {
@@ -1244,11 +1242,8 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
 {
     struct eg_proc *p = eg_proc_touch(g, ev);
     struct eg_thread *t = eg_thread_touch(g, ev);
-    if (!eg_failure_event(ev->type)) {
-        if (t->pending)
-            eg_throw_settle(g, t, ev, false);
+    if (!eg_failure_event(ev->type))
         t->dying = false;
-    }
     eg_track_block(g, t, ev);
     switch (ev->type) {
     case TRACE_EV_MODULE_LOAD:
@@ -1260,6 +1255,8 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
         break;
     case TRACE_EV_THREAD_EXIT:
         t->exited = true;
+        if (t->pending) /* the thread ended normally: it was caught */
+            eg_throw_settle(g, t, ev, false);
         break;
     case TRACE_EV_SIGNAL_ENTER:
         t->sig_depth++;
@@ -1287,6 +1284,8 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
         eg_on_python(g, t, ev);
         break;
     case TRACE_EV_PROCESS_EXIT:
+        if (t->pending)
+            eg_throw_settle(g, t, ev, false);
         eg_on_exit(p, t, ev);
         break;
     case TRACE_EV_PROCESS_REAP:

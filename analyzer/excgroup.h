@@ -74,8 +74,7 @@ size_t excgroup_signature_head(enum exception_kind kind, int32_t signo,
                                size_t len);
 /* Merge group `from` into `into` (counts, times, pids, tids, members);
  * `from` is emptied. */
-void excgroup_merge(struct exception_group *into,
-                    struct exception_group *from);
+void excgroup_merge(struct exception_group *into, struct exception_group *from);
 /* Report order: crashes in order of appearance, then the exit-status
  * branches (non-zero exits, deaths without a stack). */
 void excgroup_sort(struct exception_group *v, size_t n);

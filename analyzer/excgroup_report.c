@@ -18,10 +18,10 @@
 #include "reader.h"
 #include "symbols.h"
 
-#define EXR_SIG_FRAMES 3      /* program frames in a signature */
-#define EXR_TEXT_FRAMES 12    /* frames shown per group in the text */
-#define EXR_TEXT_IDS 8        /* pids listed per group in the text */
-#define EXR_TEXT_MEMBERS 3    /* crashed processes whose threads are shown */
+#define EXR_SIG_FRAMES 3   /* program frames in a signature */
+#define EXR_TEXT_FRAMES 12 /* frames shown per group in the text */
+#define EXR_TEXT_IDS 8     /* pids listed per group in the text */
+#define EXR_TEXT_MEMBERS 3 /* crashed processes whose threads are shown */
 
 /* ---- frames of a group ---- */
 
@@ -51,8 +51,8 @@ static size_t exr_frames(struct symbolizer *sym,
             continue;
         size_t room = max - n;
         int m = room < SYM_MAX_INLINE ? (int)room : SYM_MAX_INLINE;
-        int got = exr_pc_frames(sym, &gr->stack, i, gr->exact_frame, &out[n],
-                                m);
+        int got =
+            exr_pc_frames(sym, &gr->stack, i, gr->exact_frame, &out[n], m);
         if (i == 0 && gr->kind == EXC_EXIT && !out[n].function)
             got = exr_pc_frames(sym, &gr->stack, i, 0, &out[n], m);
         n += (size_t)got;
@@ -67,6 +67,18 @@ static void exr_pyframe(const struct exception_pyframe *p, struct sym_frame *f)
     f->function = p->function[0] ? p->function : NULL;
     f->file = p->file[0] ? p->file : NULL;
     f->line = p->line > 0 ? p->line : 0;
+}
+
+size_t excgroup_stack_frames(struct symbolizer *sym,
+                             const struct exception_group *gr,
+                             struct sym_frame *out, size_t max)
+{
+    if (gr->kind != EXC_PYTHON)
+        return exr_frames(sym, gr, out, max);
+    size_t n = gr->npyframes < max ? gr->npyframes : max;
+    for (size_t i = 0; i < n; i++)
+        exr_pyframe(&gr->pyframes[i], &out[i]);
+    return n;
 }
 
 /* ---- symbolized signatures ---- */
@@ -102,8 +114,8 @@ static void exr_frame_name(const struct sym_frame *f, char *buf, size_t len)
 
 /* Append the names of up to EXR_SIG_FRAMES frames; with `program`, only
  * frames outside system libraries and ctrace.  Returns how many. */
-static size_t exr_sig_frames(const struct sym_frame *f, size_t n,
-                             bool program, char *sig, size_t len)
+static size_t exr_sig_frames(const struct sym_frame *f, size_t n, bool program,
+                             char *sig, size_t len)
 {
     size_t named = 0, used = strlen(sig);
     for (size_t i = 0; i < n && named < EXR_SIG_FRAMES; i++) {
@@ -287,8 +299,8 @@ static size_t exr_pcs_frames(const struct report_input *in, uint32_t proc,
 {
     size_t n = 0;
     for (uint32_t i = 0; i < depth && n + SYM_MAX_INLINE <= max; i++)
-        n += (size_t)report_pc_frames(in, proc, pcs[i], &out[n],
-                                      SYM_MAX_INLINE);
+        n +=
+            (size_t)report_pc_frames(in, proc, pcs[i], &out[n], SYM_MAX_INLINE);
     return n;
 }
 
@@ -335,8 +347,7 @@ static void exr_other_text(const struct report_input *in,
 }
 
 static void exr_text_others(FILE *out, const struct report_input *in,
-                            const char *pipe,
-                            const struct exception_member *m,
+                            const char *pipe, const struct exception_member *m,
                             const struct excgroup_style *st)
 {
     if (!m->nothers)
@@ -358,15 +369,7 @@ static void exr_text_group(FILE *out, const struct report_input *in,
                            const struct excgroup_style *st)
 {
     struct sym_frame f[REPORT_MAX_FRAMES];
-    size_t n;
-    if (gr->kind == EXC_PYTHON) {
-        n = gr->npyframes < REPORT_MAX_FRAMES ? gr->npyframes
-                                              : REPORT_MAX_FRAMES;
-        for (size_t i = 0; i < n; i++)
-            exr_pyframe(&gr->pyframes[i], &f[i]);
-    } else {
-        n = exr_frames(in->sym, gr, f, REPORT_MAX_FRAMES);
-    }
+    size_t n = excgroup_stack_frames(in->sym, gr, f, REPORT_MAX_FRAMES);
     const char *pipe = last ? tr->space : tr->pipe;
     char at[768] = "";
     if (gr->kind != EXC_EXIT)
@@ -381,8 +384,7 @@ static void exr_text_group(FILE *out, const struct report_input *in,
     if (gr->kind == EXC_EXIT && n) {
         char where[768];
         exr_top_text(f, n, where, sizeof where);
-        fprintf(out, "%s%sexited at %s%s\n", pipe, st->dim, where,
-                st->reset);
+        fprintf(out, "%s%sexited at %s%s\n", pipe, st->dim, where, st->reset);
     } else {
         exr_text_frames(out, pipe, f, n, st);
     }
@@ -415,15 +417,7 @@ static void exr_json_stack(struct jsonw *w, const struct report_input *in,
                            const struct exception_group *gr)
 {
     struct sym_frame f[REPORT_MAX_FRAMES];
-    size_t n;
-    if (gr->kind == EXC_PYTHON) {
-        n = gr->npyframes < REPORT_MAX_FRAMES ? gr->npyframes
-                                              : REPORT_MAX_FRAMES;
-        for (size_t i = 0; i < n; i++)
-            exr_pyframe(&gr->pyframes[i], &f[i]);
-    } else {
-        n = exr_frames(in->sym, gr, f, REPORT_MAX_FRAMES);
-    }
+    size_t n = excgroup_stack_frames(in->sym, gr, f, REPORT_MAX_FRAMES);
     jsonw_begin_array(w, "stack");
     for (size_t i = 0; i < n; i++)
         json_frame(w, NULL, &f[i]);

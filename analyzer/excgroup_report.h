@@ -34,6 +34,13 @@ struct symbolizer;
  * analyzer_finish() and before writing (report_run() does). */
 void excgroup_symbolize(struct analysis_result *res, struct symbolizer *sym);
 
+/* The frames of a group's stack, innermost first, inline frames
+ * expanded (Python: the traceback's frames, without pcs).  `sym` may be
+ * NULL (raw pcs).  Returns the count.  Strings belong to `sym` or `gr`. */
+size_t excgroup_stack_frames(struct symbolizer *sym,
+                             const struct exception_group *gr,
+                             struct sym_frame *out, size_t max);
+
 /* Escape sequences of the text report (all "" without colour). */
 struct excgroup_style {
     const char *head, *bold, *dim, *reset;

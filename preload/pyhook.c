@@ -58,10 +58,7 @@ static uint32_t pyhook_put(char *dst, uint32_t room, const char *src,
     return room;
 }
 
-static uint32_t pyhook_min(uint32_t a, uint32_t b)
-{
-    return a < b ? a : b;
-}
+static uint32_t pyhook_min(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 SHIM_EXPORT void ctrace_record_exception(const char *kind, const char *type,
                                          const char *message,

@@ -1,7 +1,8 @@
 // Sample (exception groups): an uncaught C++ exception in a worker
 // thread.  The worker (a pthread) calls load_config(), which throws
-// std::runtime_error("config file missing") from load_config_fail(); nothing catches it, so it
-// ends in std::terminate and SIGABRT.  main waits in pthread_join.
+// std::runtime_error("config file missing") from load_config_fail(); nothing
+// catches it, so it ends in std::terminate and SIGABRT.  main waits in
+// pthread_join.
 //
 // With the argument "caught" the worker catches it and the program exits
 // 0: the twin with no failure (a caught throw, which only
