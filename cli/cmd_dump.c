@@ -23,19 +23,133 @@
 #define DUMP_EXIT_USAGE 2
 #define DUMP_DEFAULT_DIR "ctrace.data"
 
-/* ---- one field writer for both formats ---- */
+/* ---- one field writer for both formats ----
+ * Lines are built in a buffer with hand-made number formatting and
+ * written with fwrite: printf would make dump of a big trace several
+ * times slower than reading it. */
+
+#define DUMP_BUF 65536
 
 struct dump_out {
     FILE *f;
     bool json;
+    size_t len;
+    char buf[DUMP_BUF];
 };
+
+static void out_flush(struct dump_out *o)
+{
+    fwrite(o->buf, 1, o->len, o->f);
+    o->len = 0;
+}
+
+static inline void out_room(struct dump_out *o, size_t n)
+{
+    if (o->len + n > DUMP_BUF)
+        out_flush(o);
+}
+
+static inline void out_char(struct dump_out *o, char c)
+{
+    out_room(o, 1);
+    o->buf[o->len++] = c;
+}
+
+static void out_cstr(struct dump_out *o, const char *s)
+{
+    size_t n = strlen(s);
+    out_room(o, n);
+    if (n > DUMP_BUF) { /* cannot happen with our keys and names */
+        fwrite(s, 1, n, o->f);
+        return;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static void out_u64(struct dump_out *o, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    out_room(o, (size_t)n);
+    while (n)
+        o->buf[o->len++] = tmp[--n];
+}
+
+/* v as exactly `width` digits, zero-padded. */
+static void out_u64_fixed(struct dump_out *o, uint64_t v, int width)
+{
+    out_room(o, (size_t)width);
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        o->buf[o->len + (size_t)i] = (char)('0' + v % 10);
+    o->len += (size_t)width;
+}
+
+static void out_i64(struct dump_out *o, int64_t v)
+{
+    if (v < 0) {
+        out_char(o, '-');
+        out_u64(o, (uint64_t)0 - (uint64_t)v);
+    } else {
+        out_u64(o, (uint64_t)v);
+    }
+}
+
+static void out_hex(struct dump_out *o, uint64_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+    int n = 0;
+    do {
+        tmp[n++] = digits[v & 15];
+        v >>= 4;
+    } while (v);
+    out_room(o, (size_t)n + 2);
+    o->buf[o->len++] = '0';
+    o->buf[o->len++] = 'x';
+    while (n)
+        o->buf[o->len++] = tmp[--n];
+}
 
 static void dump_key(struct dump_out *o, const char *key)
 {
-    if (o->json)
-        fprintf(o->f, ",\"%s\":", key);
-    else
-        fprintf(o->f, " %s=", key);
+    out_cstr(o, o->json ? ",\"" : " ");
+    out_cstr(o, key);
+    out_cstr(o, o->json ? "\":" : "=");
+}
+
+/* One character of a string, escaped for the output's format (bytes
+ * from 0x80 up pass as they are: names and paths are mostly UTF-8). */
+static void out_escaped(struct dump_out *o, unsigned char c)
+{
+    static const char digits[] = "0123456789abcdef";
+    switch (c) {
+    case '"':
+        out_cstr(o, "\\\"");
+        return;
+    case '\\':
+        out_cstr(o, "\\\\");
+        return;
+    case '\n':
+        out_cstr(o, "\\n");
+        return;
+    case '\t':
+        out_cstr(o, "\\t");
+        return;
+    default:
+        break;
+    }
+    if (c >= 0x20 && c != 0x7f) {
+        out_char(o, (char)c);
+        return;
+    }
+    out_cstr(o, o->json ? "\\u00" : "\\x");
+    out_char(o, digits[c >> 4]);
+    out_char(o, digits[c & 15]);
 }
 
 /* A string from the trace: at most `max` bytes, stops at NUL, escaped. */
@@ -43,39 +157,37 @@ static void dump_str(struct dump_out *o, const char *key, const char *s,
                      size_t max)
 {
     dump_key(o, key);
-    putc('"', o->f);
-    for (size_t i = 0; i < max && s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(o->f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", o->f);
-        else if (c == '\t')
-            fputs("\\t", o->f);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(o->f, o->json ? "\\u%04x" : "\\x%02x", c);
-        else
-            putc(c, o->f);
-    }
-    putc('"', o->f);
+    out_char(o, '"');
+    for (size_t i = 0; i < max && s[i]; i++)
+        out_escaped(o, (unsigned char)s[i]);
+    out_char(o, '"');
 }
 
 static void dump_uint(struct dump_out *o, const char *key, uint64_t v)
 {
     dump_key(o, key);
-    fprintf(o->f, "%llu", (unsigned long long)v);
+    out_u64(o, v);
 }
 
 static void dump_int(struct dump_out *o, const char *key, int64_t v)
 {
     dump_key(o, key);
-    fprintf(o->f, "%lld", (long long)v);
+    out_i64(o, v);
+}
+
+static void out_hex_value(struct dump_out *o, uint64_t v)
+{
+    if (o->json)
+        out_char(o, '"');
+    out_hex(o, v);
+    if (o->json)
+        out_char(o, '"');
 }
 
 static void dump_hex(struct dump_out *o, const char *key, uint64_t v)
 {
     dump_key(o, key);
-    fprintf(o->f, o->json ? "\"0x%llx\"" : "0x%llx", (unsigned long long)v);
+    out_hex_value(o, v);
 }
 
 static void dump_frames(struct dump_out *o, const char *key,
@@ -84,16 +196,15 @@ static void dump_frames(struct dump_out *o, const char *key,
     if (!n)
         return;
     dump_key(o, key);
-    if (o->json) {
-        putc('[', o->f);
-        for (size_t i = 0; i < n; i++)
-            fprintf(o->f, "%s\"0x%llx\"", i ? "," : "",
-                    (unsigned long long)pcs[i]);
-        putc(']', o->f);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            fprintf(o->f, "%s0x%llx", i ? "," : "", (unsigned long long)pcs[i]);
+    if (o->json)
+        out_char(o, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            out_char(o, ',');
+        out_hex_value(o, pcs[i]);
     }
+    if (o->json)
+        out_char(o, ']');
 }
 
 /* ---- payloads ---- */
@@ -312,25 +423,42 @@ static void dump_arg_meaning(struct dump_out *o, const struct trace_event *ev)
 
 /* ---- one event ---- */
 
-static void dump_event(struct dump_out *o, const struct trace_event *ev)
+/* `seq` only where the process numbers its TF_SEQ events (flag SEQ);
+ * elsewhere it is always 0 and the fenced clock orders them. */
+static void dump_event(struct dump_out *o, const struct trace_reader *r,
+                       const struct trace_event *ev)
 {
     uint32_t fl = trace_event_flags(ev->type);
     const char *name = trace_event_name(ev->type);
     if ((fl & TF_META) || !name)
         return;
-    if (o->json)
-        fprintf(o->f, "{\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"event\":\"%s\"",
-                (unsigned long long)ev->ts_ns, ev->pid, ev->tid, name);
-    else
-        fprintf(o->f, "%llu.%09llu %u %u %s",
-                (unsigned long long)(ev->ts_ns / 1000000000u),
-                (unsigned long long)(ev->ts_ns % 1000000000u), ev->pid,
-                ev->tid, name);
+    if (o->json) {
+        out_cstr(o, "{\"ts_ns\":");
+        out_u64(o, ev->ts_ns);
+        out_cstr(o, ",\"pid\":");
+        out_u64(o, ev->pid);
+        out_cstr(o, ",\"tid\":");
+        out_u64(o, ev->tid);
+        out_cstr(o, ",\"event\":\"");
+        out_cstr(o, name);
+        out_char(o, '"');
+    } else {
+        out_u64(o, ev->ts_ns / 1000000000u);
+        out_char(o, '.');
+        out_u64_fixed(o, ev->ts_ns % 1000000000u, 9);
+        out_char(o, ' ');
+        out_u64(o, ev->pid);
+        out_char(o, ' ');
+        out_u64(o, ev->tid);
+        out_char(o, ' ');
+        out_cstr(o, name);
+    }
     if (fl & TF_OBJ)
         dump_hex(o, "obj", ev->obj);
     if (!(fl & TF_PAYLOAD))
         dump_uint(o, "arg", ev->arg);
-    if (fl & TF_SEQ)
+    if ((fl & TF_SEQ) &&
+        (trace_reader_process(r, ev->proc)->flags & TRACE_FILE_SEQ))
         dump_uint(o, "seq", ev->seq);
     if (ev->site)
         dump_hex(o, "site", ev->site);
@@ -338,7 +466,7 @@ static void dump_event(struct dump_out *o, const struct trace_event *ev)
     dump_payload(o, ev);
     if (o->json && ev->site_depth)
         dump_frames(o, "site_stack", ev->site_stack, ev->site_depth);
-    fputs(o->json ? "}\n" : "\n", o->f);
+    out_cstr(o, o->json ? "}\n" : "\n");
 }
 
 /* ---- the command ---- */
@@ -401,20 +529,22 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr, "ctrace dump: %s\n", err.msg);
         return DUMP_EXIT_USAGE;
     }
-    static char buf[1 << 16];
-    setvbuf(stdout, buf, _IOFBF, sizeof buf);
-    struct dump_out o = {stdout, json};
+    static struct dump_out o;
+    o.f = stdout;
+    o.json = json;
     struct trace_event ev;
     int status = 0;
     while ((rc = trace_reader_next(r, &ev, &err)) != 0) {
         if (rc < 0) {
+            out_flush(&o);
             fflush(stdout);
             fprintf(stderr, "ctrace dump: %s\n", err.msg);
             status = DUMP_EXIT_CORRUPT;
             continue;
         }
-        dump_event(&o, &ev);
+        dump_event(&o, r, &ev);
     }
+    out_flush(&o);
     fflush(stdout);
     uint64_t lost = trace_reader_lost_events(r);
     if (lost)

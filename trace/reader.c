@@ -21,6 +21,9 @@
  * Memory does not grow with the number of events: a thread being merged
  * owns one slot table (about 90 KiB), rebuilt by replaying its current
  * chunk when it is needed again after being dropped.
+ *
+ * A thread reader (trace_thread_reader_*) is a third cursor on one
+ * thread, outside the merge, for viewers that page through a thread.
  */
 #include "reader.h"
 
@@ -668,9 +671,9 @@ static void known_add(struct rfile *f, uint64_t off, uint32_t size)
     f->nk++;
 }
 
-/* Validate the chunk header at off.  Returns NULL when it is fine, else
- * what is wrong. */
-static const char *chunk_header_problem(const struct rfile *f, uint64_t off,
+/* Validate a chunk header.  Returns NULL when it is fine, else what is
+ * wrong (in buf). */
+static const char *chunk_header_problem(const struct rfile *f,
                                         const struct trace_chunk_header *c,
                                         char *buf, size_t cap)
 {
@@ -691,7 +694,6 @@ static const char *chunk_header_problem(const struct rfile *f, uint64_t off,
                  "bytes", c->chunk_index, (unsigned long long)f->size);
         return buf;
     }
-    (void)off;
     return NULL;
 }
 
@@ -747,7 +749,7 @@ static void file_walk(struct trace_reader *r, uint32_t file)
             const struct trace_chunk_header *c = (const void *)(f->map + off);
             uint32_t magic = load32(&c->magic);
             if (magic == TRACE_CHUNK_MAGIC) {
-                const char *bad = chunk_header_problem(f, off, c, why, sizeof why);
+                const char *bad = chunk_header_problem(f, c, why, sizeof why);
                 if (!bad) {
                     walk_register(r, file, off, c);
                     off += c->size;

@@ -27,10 +27,9 @@ static char *line_at(const char *s, size_t n)
     return strndup(s, e ? (size_t)(e - s) : strlen(s));
 }
 
-static char *sample_trace(void)
+static char *sample_trace_kind(uint32_t kind)
 {
     char *dir = rt_dir();
-    uint32_t kind = rt_kind_best();
     struct trace_proc_writer pw;
     rt_proc_open(&pw, dir, 777, 1, 0, kind);
     struct trace_thread_writer *a = rt_thread(&pw, 777);
@@ -58,6 +57,11 @@ static char *sample_trace(void)
     trace_writer_close_process(&pw, 0);
     trace_writer_drop_process(&pw);
     return dir;
+}
+
+static char *sample_trace(void)
+{
+    return sample_trace_kind(rt_kind_best());
 }
 
 Test(dump, json_lines_in_order)
@@ -89,7 +93,7 @@ Test(dump, json_lines_in_order)
     cr_assert(strstr(l, "\"name\":\"say \\\"hi\\\"\""), "%s", l);
     free(l);
     l = line_at(res.out, 5);
-    cr_assert(strstr(l, "\"obj\":\"0x5550\"") && strstr(l, "\"seq\":") &&
+    cr_assert(strstr(l, "\"obj\":\"0x5550\"") &&
                   strstr(l, "\"site\":\"0x403000\"") && strstr(l, "\"arg\":0"),
               "%s", l);
     free(l);
@@ -224,5 +228,30 @@ Test(dump, failure_payload_fields)
     l = line_at(res.out, 2);
     cr_assert(strstr(l, "\"child_pid\":-1"), "%s", l);
     free(l);
+    e2e_result_free(&res);
+}
+
+/* seq appears exactly where the trace numbers its TF_SEQ events. */
+Test(dump, seq_only_in_numbered_traces)
+{
+    char *dir = sample_trace_kind(TRACE_CLOCK_MONOTONIC);
+    const char *argv[] = {"ctrace", "dump", "--json", dir, NULL};
+    struct e2e_result res;
+    cr_assert_eq(e2e_run(&res, argv), 0);
+    cr_assert_eq(res.status, 0, "stderr: %s", res.err);
+    char *acq = line_at(res.out, 5), *start = line_at(res.out, 1);
+    cr_assert(strstr(acq, "\"seq\":"), "%s", acq);
+    cr_assert(!strstr(start, "\"seq\":"), "%s", start);
+    free(acq);
+    free(start);
+    e2e_result_free(&res);
+    if (rt_kind_best() != TRACE_CLOCK_TSC)
+        return;
+    dir = sample_trace_kind(TRACE_CLOCK_TSC);
+    const char *argv2[] = {"ctrace", "dump", "--json", dir, NULL};
+    cr_assert_eq(e2e_run(&res, argv2), 0);
+    acq = line_at(res.out, 5);
+    cr_assert(!strstr(acq, "\"seq\":"), "fenced-clock trace: %s", acq);
+    free(acq);
     e2e_result_free(&res);
 }
