@@ -881,3 +881,32 @@ Test(reader, live_with_concurrent_writers)
     trace_writer_drop_process(&pw);
     rt_free(&t);
 }
+
+/* NOP records (reserved, never filled) are skipped; PAD ends a chunk's
+ * records even when `used` says more. */
+Test(reader, nop_and_pad_records)
+{
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 65, 1, 0, 0, TRACE_CLOCK_MONOTONIC, 1);
+    struct craft_chunk c;
+    craft_chunk(&f, &c, TRACE_CHUNK_MIN, 65, 0, 0, 10);
+    craft_event(&c, TRACE_EV_MUTEX_FAIL, 0, 0, 0, 1, 11);
+    craft_raw(&c, 0, 0);
+    craft_raw(&c, 0, 0);
+    craft_event(&c, TRACE_EV_MUTEX_FAIL, 0, 0, 0, 2, 12);
+    craft_raw(&c, TRACE_W0(TRACE_EV_PAD, 0, 0, 0), 0);
+    craft_event(&c, 250, 0, 0, 0, 3, 13); /* after the pad: not read */
+    craft_write(&f, dir, "p65.0.ctrace");
+    craft_free(&f);
+
+    struct rt_trace t;
+    rt_load(&t, dir);
+    cr_assert(t.opened, "%s", t.open_err);
+    cr_assert_eq(t.nerr, 0, "%s", t.nerr ? t.err[0] : "");
+    cr_assert_eq(t.n, 2);
+    cr_assert_eq(t.ev[0].arg, 1);
+    cr_assert_eq(t.ev[1].arg, 2);
+    cr_assert_eq(t.threads[0].events, 2);
+    rt_free(&t);
+}
