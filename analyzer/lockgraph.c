@@ -425,6 +425,8 @@ static size_t cycle_key(const struct lg_search *s, size_t len, uint64_t *key)
     return 1 + 2 * n;
 }
 
+#define LG_EDGES_SHOWN 32 /* stacks of at most this many edges per cycle */
+
 static void cycle_message(struct analyzer *a, struct finding *f,
                           const size_t *obj_pos, const uint32_t *who,
                           size_t len)
@@ -437,8 +439,12 @@ static void cycle_message(struct analyzer *a, struct finding *f,
             n += (size_t)snprintf(m + n, cap - n, __VA_ARGS__);             \
     } while (0)
     PUT("lock order cycle ");
-    for (size_t i = 0; i < len; i++)
+    /* objects past the finding's array all share its last position */
+    size_t named = len < LG_EDGES_SHOWN ? len : LG_EDGES_SHOWN - 1;
+    for (size_t i = 0; i < named; i++)
         PUT(AN_O " -> ", obj_pos[i]);
+    if (named < len)
+        PUT("... -> ");
     PUT(AN_O, obj_pos[0]);
     size_t before_detail = n;
     for (size_t i = 0; i < len; i++)
@@ -484,8 +490,6 @@ static bool cycle_deadlocked(const struct lg_search *s, size_t len)
     }
     return false;
 }
-
-#define LG_EDGES_SHOWN 32 /* stacks of at most this many edges per cycle */
 
 static void cycle_report(struct lg_search *s, size_t len)
 {
