@@ -23,7 +23,8 @@
 /* One decoded event.  Pointers stay valid until the next call to
  * trace_reader_next() on the same reader. */
 struct trace_event {
-    uint64_t ts_ns;      /* nanoseconds since the trace's first event */
+    uint64_t ts_ns;      /* ns since the trace's start: its earliest
+                            process start or event */
     uint64_t clock;      /* raw clock value (ticks or ns, see clock_kind) */
     uint32_t type;       /* enum trace_event_type */
     uint32_t arg;
@@ -95,6 +96,7 @@ int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
  * number of new records found, -1 with err on failure. */
 int trace_reader_poll(struct trace_reader *r, struct trace_error *err);
 
+/* The lists; pointers stay valid until the next trace_reader_poll(). */
 size_t trace_reader_process_count(const struct trace_reader *r);
 const struct trace_process *trace_reader_process(const struct trace_reader *r,
                                                  size_t i);
