@@ -1200,13 +1200,15 @@ static void thread_scan(struct trace_reader *r, struct rthread *t)
 }
 
 /* Which thread a thread-name event named: the thread of that process
- * whose thread-start had obj == the named pthread_t (the latest started
- * before the name event, pthread_t values being reused), else the
- * naming thread itself. */
+ * whose thread-start had obj == the named pthread_t, pthread_t values
+ * being reused once a thread is joined.  In order: the one running at the
+ * name event; else the first to start after it (a creator names its new
+ * thread before that thread has recorded its start); else the latest
+ * started before it; else the naming thread itself. */
 static struct rthread *name_target(struct trace_reader *r,
                                    const struct name_rec *n)
 {
-    struct rthread *best = NULL, *any = NULL;
+    struct rthread *before = NULL, *after = NULL;
     const struct rfile *f = &r->files[n->file];
     for (uint32_t s = 0; s < f->nserial; s++) {
         int32_t i = f->serial_thread[s];
@@ -1215,15 +1217,18 @@ static struct rthread *name_target(struct trace_reader *r,
         struct rthread *t = &r->thr[i];
         if (!t->has_self || t->self_obj != n->obj)
             continue;
-        if (!any)
-            any = t;
-        if (t->self_clock <= n->clock &&
-            (!best || t->self_clock > best->self_clock))
-            best = t;
+        if (t->self_clock > n->clock) {
+            if (!after || t->self_clock < after->self_clock)
+                after = t;
+        } else if (!before || t->self_clock > before->self_clock) {
+            before = t;
+        }
     }
-    if (best)
-        return best;
-    return any ? any : &r->thr[n->namer];
+    bool before_running = before && (!before->exited ||
+                                     before->last_clock >= n->clock);
+    if (before_running || (before && !after))
+        return before;
+    return after ? after : &r->thr[n->namer];
 }
 
 static void names_resolve(struct trace_reader *r)
@@ -1794,15 +1799,26 @@ static void pend_remove(struct trace_reader *r, uint32_t i)
     r->pend[i] = r->pend[--r->npend];
 }
 
-static bool file_known(const struct trace_reader *r, const char *path)
+static int cmp_str(const void *a, const void *b)
 {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The paths that need no second look (process files, files that are
+ * bad for good), sorted for bsearch: a live poll of a trace with
+ * thousands of processes stays cheap. */
+static const char **known_paths(const struct trace_reader *r, size_t *n)
+{
+    const char **k = xcalloc(r->nfiles + r->npend + 1, sizeof *k);
+    size_t m = 0;
     for (uint32_t i = 0; i < r->nfiles; i++)
-        if (strcmp(r->files[i].path, path) == 0)
-            return true;
+        k[m++] = r->files[i].path;
     for (uint32_t i = 0; i < r->npend; i++)
-        if (r->pend[i].fatal && strcmp(r->pend[i].path, path) == 0)
-            return true;
-    return false;
+        if (r->pend[i].fatal)
+            k[m++] = r->pend[i].path;
+    qsort(k, m, sizeof *k, cmp_str);
+    *n = m;
+    return k;
 }
 
 /* Try to add a process file.  1 added, 0 pending/invalid (recorded). */
@@ -1835,11 +1851,6 @@ static int file_add(struct trace_reader *r, const char *path)
         r->mixed = true;
     r->files[r->nfiles++] = f;
     return 1;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* List the process files of the directory not known yet, sorted. */
@@ -1892,10 +1903,13 @@ static int dir_scan(struct trace_reader *r, struct trace_error *err)
     char **names = dir_list(r->dir, &n, err);
     if (!names)
         return -1;
+    size_t nk;
+    const char **known = known_paths(r, &nk);
     int added = 0;
     for (size_t i = 0; i < n; i++)
-        if (!file_known(r, names[i]))
+        if (!bsearch(&names[i], known, nk, sizeof *known, cmp_str))
             added += file_add(r, names[i]);
+    free(known);
     dir_list_free(names, n);
     return added;
 }
