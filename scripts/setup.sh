@@ -16,6 +16,7 @@ packages=(
     build-essential g++ clang pkg-config meson ninja-build
     libunwind-dev libdw-dev libelf-dev libncurses-dev libcriterion-dev
     python3 python3-jsonschema tmux procps coreutils
+    python3-dask
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
