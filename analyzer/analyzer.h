@@ -98,7 +98,9 @@ uint64_t analyzer_hb_epoch(const struct analyzer *a, uint32_t thread);
 bool analyzer_hb_ordered(const struct analyzer *a, uint32_t thread_u,
                          uint64_t epoch_u, uint32_t thread_t);
 /* Thread t's whole clock: entry i is the latest epoch of thread i that
- * happens before t's current point.  Valid until the next feed. */
+ * happens before t's current point.  Valid until the next feed.  Once a
+ * finished thread has been joined its own clock is forgotten (n = 0):
+ * what it knew lives on in its joiner's. */
 const uint64_t *analyzer_hb_clock(const struct analyzer *a, uint32_t thread,
                                   uint32_t *n);
 

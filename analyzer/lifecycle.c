@@ -188,6 +188,11 @@ static void thread_join(struct analyzer *a, uint32_t ti,
             misuse_invalid_join(a, ti, target, "was already joined", ev);
         a->threads[target].joined = 1;
         hb_receive(a, ti, &a->threads[target].vc);
+        /* Its clock now lives on in the joiner's (and, through the joiner,
+         * in any later reap or exec of the process): free it, so that
+         * memory follows the live threads, not all threads ever. */
+        if (a->threads[target].state == TS_EXITED && target != ti)
+            hb_vc_free(&a->threads[target].vc);
     } else if (ev->arg != 0 && ev->arg != ETIMEDOUT && ev->arg != EBUSY &&
                !t->join_reported) {
         misuse_invalid_join(a, ti, target, join_error(ev->arg), ev);

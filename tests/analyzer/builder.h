@@ -13,7 +13,7 @@
 
 #include "analyzer.h"
 
-#define TB_MAX_THREADS 4096
+#define TB_MAX_THREADS 32768
 #define TB_MAX_PROCS 64
 
 struct tb {
