@@ -51,6 +51,10 @@ static const struct opt_def run_option_defs[] = {
     {"hang-timeout", 0, OPT_INT, offsetof(struct run_options, hang_timeout), 1,
      7 * 24 * 3600, true, "SECONDS",
      "a process whose threads are all blocked this long hangs (default 10)"},
+    {"exceptions", 0, OPT_STRING, offsetof(struct run_options, exceptions), 0,
+     0, true, "fatal|all",
+     "C++ throws in the exception groups: fatal (ending in std::terminate, "
+     "the default) or all (caught ones too)"},
     {0},
 };
 
@@ -107,6 +111,13 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
         fprintf(stderr,
                 "%s: unknown --on-deadlock choice '%s' (kill, abort or wait)\n",
                 cmd, o->on_deadlock);
+        return OPTIONS_EXIT_USAGE;
+    }
+    if (o->exceptions && strcmp(o->exceptions, "fatal") != 0 &&
+        strcmp(o->exceptions, "all") != 0) {
+        fprintf(stderr,
+                "%s: unknown --exceptions choice '%s' (fatal or all)\n", cmd,
+                o->exceptions);
         return OPTIONS_EXIT_USAGE;
     }
     if (o->stack_depth >= 0)

@@ -20,6 +20,7 @@ struct run_options {
     bool live;          /* --live: the viewer while it runs */
     const char *on_deadlock; /* --on-deadlock=kill|abort|wait */
     int hang_timeout;   /* --hang-timeout=SECONDS; -1: the default (10) */
+    const char *exceptions; /* --exceptions=fatal|all */
 };
 
 /* Print the report of the trace in `dir` to stderr.  Returns the number

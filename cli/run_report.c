@@ -3,6 +3,7 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -12,6 +13,8 @@ int run_report(const char *dir, const struct run_options *opts)
         .format = REPORT_FORMAT_TEXT,
         .color = REPORT_COLOR_AUTO,
         .hang_timeout_s = opts->hang_timeout > 0 ? (unsigned)opts->hang_timeout : 0,
+        .exceptions_all =
+            opts->exceptions && strcmp(opts->exceptions, "all") == 0,
     };
     return report_print_for_run(dir, &ro, stderr);
 }

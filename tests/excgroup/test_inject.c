@@ -347,6 +347,18 @@ Test(inject, caught_cxx_exception_twin)
     cr_assert_eq(r.status, 2, "a bad --exceptions is a usage error");
     cr_assert(strstr(r.err, "fatal or all"), "%s", r.err);
     e2e_result_free(&r);
+    /* ctrace run takes it too, and prints the tree after the run */
+    const char *run[] = {"ctrace",           "run",
+                         "--exceptions=all", "-o",
+                         e2e_trace_dir(),    e2e_sample("cxx/throw_thread"),
+                         "caught",           NULL};
+    const char *const env[] = {"LC_ALL=C", NULL};
+    cr_assert_eq(e2e_run_env(&r, run, env, NULL, E2E_TIMEOUT_S), 0);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.err, "`- [1x] caught std::runtime_error at "
+                            "load_config_fail (throw_thread.cpp:"),
+              "%s", r.err);
+    e2e_result_free(&r);
 }
 
 /* ---- exit statuses: 0, 1, 1 and SIGKILL ---- */
