@@ -139,7 +139,8 @@ static void thread_join_wait(struct analyzer *a, uint32_t ti,
                              const struct trace_event *ev)
 {
     struct an_thread *t = &a->threads[ti];
-    sync_block(t, BLK_JOIN, AN_NONE, ev->ts_ns, an_stack_of(a, ev), false);
+    /* arg 1: a timed join, which ends by itself: not blocked for good */
+    sync_block(t, BLK_JOIN, AN_NONE, ev->ts_ns, an_stack_of(a, ev), ev->arg == 1);
     t->blk_target = ev->obj;
     t->join_reported = 0;
     uint32_t target = self_thread(a, ev->proc, ev->obj);

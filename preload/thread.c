@@ -5,6 +5,7 @@
  * RUNS INSIDE THE TRACED PROGRAM: see shim.h for the rules.  The
  * trampoline's small argument block is malloc'ed by the creator, as
  * pthread_create itself mallocs; nothing here runs in signal context. */
+#include "python.h"
 #include "shim.h"
 
 #include <pthread.h>
@@ -104,12 +105,17 @@ SHIM_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     if (!w)
         return real(thread, attr, fn, arg);
     sigset_t mask;
+    shim_python_frames(w, NULL, SHIM_SITE);
     struct shim_start *st =
         shim_thread_prepare(w, fn, NULL, arg, SHIM_SITE, &mask);
     if (!st)
         return real(thread, attr, fn, arg);
     int rc = real(thread, attr, shim_thread_main, st);
     shim_thread_launched(&mask);
+    int detached = PTHREAD_CREATE_JOINABLE;
+    if (rc == 0 && attr && pthread_attr_getdetachstate(attr, &detached) == 0 &&
+        detached == PTHREAD_CREATE_DETACHED) /* never to be joined: say so */
+        shim_event(w, TRACE_EV_THREAD_DETACH, (void *)*thread, SHIM_SITE, 0);
     if (rc != 0)
         shim_thread_create_failed(w, st, SHIM_SITE, (uint32_t)rc);
     return rc;
@@ -123,25 +129,23 @@ SHIM_EXPORT void pthread_exit(void *retval)
     __builtin_unreachable();
 }
 
-/* Shared body of the join family: `call` performs the real join. */
-#define JOIN_BODY(call, thread)                                             \
+/* Shared body of the join family: `call` performs the real join;
+ * `timed` says whether it can give up by itself. */
+#define JOIN_BODY(call, thread, timed)                                      \
     struct trace_thread_writer *w = shim_writer();                          \
     if (!w)                                                                 \
         return call;                                                        \
-    int saved = errno;                                                      \
-    shim_event(w, TRACE_EV_THREAD_JOIN_WAIT, (void *)(thread), SHIM_SITE, 0); \
-    errno = saved;                                                          \
+    shim_event(w, TRACE_EV_THREAD_JOIN_WAIT, (void *)(thread), SHIM_SITE,   \
+               timed);                                                      \
     int rc = call;                                                          \
-    saved = errno;                                                          \
     shim_event_seq(w, TRACE_EV_THREAD_JOIN, (void *)(thread), SHIM_SITE,    \
                    (uint32_t)rc);                                           \
-    errno = saved;                                                          \
     return rc
 
 SHIM_EXPORT int pthread_join(pthread_t thread, void **retval)
 {
     SHIM_REAL(pthread_join);
-    JOIN_BODY(real(thread, retval), thread);
+    JOIN_BODY(real(thread, retval), thread, 0);
 }
 
 SHIM_EXPORT int pthread_tryjoin_np(pthread_t thread, void **retval)
@@ -162,7 +166,7 @@ SHIM_EXPORT int pthread_timedjoin_np(pthread_t thread, void **retval,
                                      const struct timespec *abstime)
 {
     SHIM_REAL(pthread_timedjoin_np);
-    JOIN_BODY(real(thread, retval, abstime), thread);
+    JOIN_BODY(real(thread, retval, abstime), thread, 1);
 }
 
 SHIM_EXPORT int pthread_clockjoin_np(pthread_t thread, void **retval,
@@ -170,7 +174,7 @@ SHIM_EXPORT int pthread_clockjoin_np(pthread_t thread, void **retval,
                                      const struct timespec *abstime)
 {
     SHIM_REAL(pthread_clockjoin_np);
-    JOIN_BODY(real(thread, retval, clock, abstime), thread);
+    JOIN_BODY(real(thread, retval, clock, abstime), thread, 1);
 }
 
 SHIM_EXPORT int pthread_detach(pthread_t thread)
