@@ -7,6 +7,7 @@
  * RUNS INSIDE THE TRACED PROGRAM: see shim.h.  The uncontended lock is
  * the hot path: one trylock, one record. */
 #include "acquire.h"
+#include "lockwait.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -77,8 +78,9 @@ SHIM_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
     if (!w)
         return real_timedlock(m, abstime);
     resolve_trylock();
-    const struct shim_block_call call = {block_timedlock, abstime, 0, 1};
-    return shim_acquire(w, &mutex_spec, m, SHIM_SITE, &call);
+    const struct shim_block_call call = {block_timedlock, abstime,
+                                         CLOCK_REALTIME, 1};
+    return shim_acquire_checked(w, &mutex_spec, m, SHIM_SITE, &call);
 }
 
 SHIM_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -91,7 +93,7 @@ SHIM_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
         return real_clocklock(m, clock, abstime);
     resolve_trylock();
     const struct shim_block_call call = {block_clocklock, abstime, clock, 1};
-    return shim_acquire(w, &mutex_spec, m, SHIM_SITE, &call);
+    return shim_acquire_checked(w, &mutex_spec, m, SHIM_SITE, &call);
 }
 
 SHIM_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
