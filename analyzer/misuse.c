@@ -24,6 +24,7 @@ static const char *ev_call(uint32_t type)
     switch (type) {
     case TRACE_EV_MUTEX_WAIT:
     case TRACE_EV_MUTEX_ACQUIRE:
+    case TRACE_EV_MUTEX_FAIL:
         return "locks";
     case TRACE_EV_MUTEX_RELEASE:
     case TRACE_EV_RWLOCK_RELEASE:

@@ -332,6 +332,12 @@ static void lock_fail(struct analyzer *a, uint32_t ti,
     uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
     if (oi != AN_NONE && t->blk_obj == oi && t->blk != BLK_NONE)
         sync_unblock(t);
+    /* glibc refuses (EINVAL) to lock a destroyed mutex before it waits:
+     * the failure is the only trace of the use */
+    if (oi != AN_NONE && a->objs[oi].destroyed) {
+        misuse_use_destroyed(a, ti, oi, ev);
+        a->objs[oi].destroyed = 0;
+    }
     if (oi != AN_NONE && ev->arg == EDEADLK && !t->dl_reported)
         misuse_double_lock(a, ti, oi, ev, an_held_find(t, oi));
     t->dl_reported = 0;
