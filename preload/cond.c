@@ -32,11 +32,15 @@ struct cond_frame {
     uint64_t site;
 };
 
+/* EPERM: the thread did not own the (error-checking, recursive or
+ * robust) mutex, and glibc returned before releasing it, so it takes
+ * nothing back either. */
 static void cond_wait_end(const struct cond_frame *f, uint32_t err)
 {
     shim_event_acquire(f->w, TRACE_EV_COND_WAKE, f->cond, f->site, err);
-    shim_event_acquire(f->w, TRACE_EV_MUTEX_ACQUIRE, f->mutex, f->site,
-                       TRACE_ACQ_LOCK);
+    if (err != EPERM)
+        shim_event_acquire(f->w, TRACE_EV_MUTEX_ACQUIRE, f->mutex, f->site,
+                           TRACE_ACQ_LOCK);
 }
 
 /* Cancelled inside the wait: the mutex is held again by now. */
