@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "commands.h"
+#include "pyframes.h"
 #include "reader.h"
 
 #define DUMP_EXIT_CORRUPT 1
@@ -321,6 +322,43 @@ static void dump_pyexc(struct dump_out *o, struct payload *pl)
     payload_string(o, "traceback", pl, pi->traceback_len);
 }
 
+/* py-frames: "function (file:line)" strings, innermost first. */
+static void dump_pyframes(struct dump_out *o, const struct trace_event *ev)
+{
+    struct trace_pyframe_view fr[64];
+    size_t n = trace_pyframes_decode(ev->payload, ev->payload_len, fr, 64);
+    dump_key(o, "frames");
+    out_char(o, o->json ? '[' : '"');
+    for (size_t i = 0; i < n; i++) {
+        char line[16];
+        snprintf(line, sizeof line, ":%u)", fr[i].line);
+        if (o->json)
+            out_cstr(o, i ? ",\"" : "\"");
+        else if (i)
+            out_cstr(o, "; ");
+        for (const char *s = fr[i].func; *s; s++)
+            out_escaped(o, (unsigned char)*s);
+        out_cstr(o, " (");
+        for (const char *s = fr[i].file; *s; s++)
+            out_escaped(o, (unsigned char)*s);
+        out_cstr(o, line);
+        if (o->json)
+            out_char(o, '"');
+    }
+    out_char(o, o->json ? ']' : '"');
+}
+
+static void dump_pyruntime(struct dump_out *o, struct payload *pl)
+{
+    const struct trace_pyruntime_info *ri = payload_take(pl, sizeof *ri);
+    if (!ri)
+        return;
+    dump_hex(o, "lo", ri->lo);
+    dump_hex(o, "hi", ri->hi);
+    dump_hex(o, "version", ri->version);
+    dump_uint(o, "flags", ri->flags);
+}
+
 /* Fields decoded from an event's payload. */
 static void dump_payload(struct dump_out *o, const struct trace_event *ev)
 {
@@ -384,6 +422,12 @@ static void dump_payload(struct dump_out *o, const struct trace_event *ev)
         break;
     case TRACE_EV_PY_EXCEPTION:
         dump_pyexc(o, &pl);
+        break;
+    case TRACE_EV_PY_FRAMES:
+        dump_pyframes(o, ev);
+        break;
+    case TRACE_EV_PY_RUNTIME:
+        dump_pyruntime(o, &pl);
         break;
     case TRACE_EV_MODULE_LOAD:
         dump_module(o, &pl);

@@ -64,6 +64,11 @@ static bool option_value(const char *opts, const char *key, char *out,
     return false;
 }
 
+bool shim_option(const char *key, char *out, size_t cap)
+{
+    return option_value(getenv(TRACE_OPTIONS_ENV), key, out, cap);
+}
+
 static void options_parse(void)
 {
     const char *opts = getenv(TRACE_OPTIONS_ENV);

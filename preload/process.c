@@ -45,6 +45,7 @@
  * the `system`/`popen` event and the reap.
  */
 #include "process.h"
+#include "python.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -129,6 +130,7 @@ static pid_t fork_body(pid_t (*real)(void), uint64_t site)
         if (fork_child_started_pid != (uint32_t)getpid())
             fork_child_start();
     } else if ((w = shim_writer()) != NULL) {
+        shim_python_frames(w, NULL, site);
         shim_event(w, TRACE_EV_FORK, NULL, site, (uint32_t)pid);
     }
     errno = saved;

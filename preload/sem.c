@@ -10,6 +10,7 @@
  * RUNS INSIDE THE TRACED PROGRAM: see shim.h.  Results follow the errno
  * convention; the error numbers recorded are errno values. */
 #include "lockwait.h"
+#include "python.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -71,6 +72,7 @@ static int sem_acquire(sem_t *s, uint64_t site,
      * at the count; the try first must not let a cancelled thread take
      * one. */
     pthread_testcancel();
+    shim_python_frames(w, s, site);
     return shim_acquire_checked(w, &sem_spec, s, site, call);
 }
 
@@ -104,6 +106,7 @@ SHIM_EXPORT int sem_trywait(sem_t *s)
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return rc;
+    shim_python_frames(w, s, SHIM_SITE);
     return shim_try_result(w, &sem_spec, s, SHIM_SITE, rc);
 }
 
@@ -114,6 +117,7 @@ SHIM_EXPORT int sem_post(sem_t *s)
     if (!w)
         return real_post(s);
     uint64_t site = SHIM_SITE;
+    shim_python_frames(w, s, site);
     shim_event_release(w, TRACE_EV_SEM_POST, s, site, 0);
     int rc = real_post(s);
     if (SHIM_UNLIKELY(rc != 0))
@@ -129,8 +133,11 @@ SHIM_EXPORT int sem_init(sem_t *s, int pshared, unsigned int value)
     static int (*real)(sem_t *, int, unsigned int);
     SHIM_RESOLVE(real, "sem_init");
     int rc = real(s, pshared, value);
-    if (rc == 0)
-        shim_record(TRACE_EV_SEM_INIT, s, SHIM_SITE, value);
+    struct trace_thread_writer *w = rc == 0 ? shim_writer() : NULL;
+    if (w) {
+        shim_python_frames(w, s, SHIM_SITE);
+        shim_event(w, TRACE_EV_SEM_INIT, s, SHIM_SITE, value);
+    }
     return rc;
 }
 

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "format.h"
@@ -169,5 +170,8 @@ void shim_signals_install(void);
 void shim_modules_record(struct trace_thread_writer *w);
 /* Options (init.c). */
 uint32_t shim_option_stack_depth(void);
+/* The value of `key` in CTRACE_OPTIONS ("key=value"), cut to cap-1
+ * bytes; false when it is not there. */
+bool shim_option(const char *key, char *out, size_t cap);
 
 #endif

@@ -254,6 +254,34 @@ struct trace_pyexc_info {
        traceback[traceback_len]; */
 };
 
+/* py-frames (preload/python.c): the innermost Python frames of the
+ * calling thread, innermost first; `nframes` of these follow the info,
+ * each a struct trace_pyframe then its function and file names
+ * (NUL-terminated, lengths include the NUL; a long file name keeps its
+ * end).  Read them with memcpy: frames are not aligned. */
+struct trace_pyframes_info {
+    uint16_t nframes;
+    uint16_t reserved;
+    uint32_t reserved2;
+};
+
+struct trace_pyframe {
+    uint32_t line;     /* 0 when unknown */
+    uint16_t func_len; /* includes the NUL */
+    uint16_t file_len; /* includes the NUL */
+    /* char func[func_len], file[file_len]; */
+};
+
+/* python-runtime: the module holding CPython's code (the python
+ * executable, or libpython) spans [lo, hi). */
+struct trace_pyruntime_info {
+    uint64_t lo, hi;
+    uint32_t version; /* Py_Version: 0x030b02f0 is 3.11.2 final */
+    uint32_t flags;   /* TRACE_PYRT_* */
+};
+
+#define TRACE_PYRT_FRAMES (1u << 0) /* py-frames are recorded */
+
 /* module-load: one loaded ELF object. */
 struct trace_module_info {
     uint64_t base;     /* load bias (dlpi_addr) */
