@@ -333,16 +333,20 @@ static void eg_demangle(char *type, size_t cap)
 
 /* ---- tables ---- */
 
-static struct eg_proc *eg_proc_get(struct excgroup *g, uint32_t proc)
+static void eg_proc_grow(struct excgroup *g, uint32_t proc)
 {
-    if (proc >= g->nprocs) {
-        an_grow(&g->procs, &g->procs_cap, (size_t)proc + 1, sizeof *g->procs);
-        for (size_t i = g->nprocs; i <= proc; i++) {
-            g->procs[i].exit_thread = EG_NONE;
-            g->procs[i].exit_status = -1;
-        }
-        g->nprocs = (size_t)proc + 1;
+    an_grow(&g->procs, &g->procs_cap, (size_t)proc + 1, sizeof *g->procs);
+    for (size_t i = g->nprocs; i <= proc; i++) {
+        g->procs[i].exit_thread = EG_NONE;
+        g->procs[i].exit_status = -1;
     }
+    g->nprocs = (size_t)proc + 1;
+}
+
+static inline struct eg_proc *eg_proc_get(struct excgroup *g, uint32_t proc)
+{
+    if (__builtin_expect(proc >= g->nprocs, 0))
+        eg_proc_grow(g, proc);
     return &g->procs[proc];
 }
 
@@ -1187,10 +1191,9 @@ static void eg_on_reap(struct excgroup *g, const struct trace_event *ev)
 
 /* ---- what each thread is doing ---- */
 
-static void eg_track_block(struct excgroup *g, struct eg_thread *t,
-                           const struct trace_event *ev)
+static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
+                           uint32_t flags)
 {
-    uint32_t flags = trace_event_flags(ev->type);
     /* a handler that runs while the thread waits leaves it waiting */
     if (flags & TF_META || t->sig_depth || ev->type == TRACE_EV_SIGNAL_ENTER ||
         ev->type == TRACE_EV_SIGNAL_LEAVE)
@@ -1214,37 +1217,27 @@ static void eg_track_block(struct excgroup *g, struct eg_thread *t,
         t->blk_pcs[n++] = ev->site_stack[i];
     }
     t->blk_depth = n;
-    (void)g;
 }
 
-/* Events that belong to a failure (and so do not end a dying state). */
-static bool eg_failure_event(uint32_t type)
+/* Events after which a thread is not dying any more: it went on with
+ * its work (a program handler caught the fatal signal, say).  The
+ * events a failure brings along (abort after assert, SIGABRT, thread and
+ * process exit, handler bracketing) are not among them. */
+static bool eg_goes_on(uint32_t type)
 {
-    switch (type) {
-    case TRACE_EV_SIGNAL:
-    case TRACE_EV_ABORT:
-    case TRACE_EV_ASSERT:
-    case TRACE_EV_CXX_THROW:
-    case TRACE_EV_CXX_TERMINATE:
-    case TRACE_EV_SIGNAL_ENTER:
-    case TRACE_EV_SIGNAL_LEAVE:
-    case TRACE_EV_THREAD_EXIT:
-    case TRACE_EV_PROCESS_EXIT:
-    case TRACE_EV_LOST:
-    case TRACE_EV_MODULE_LOAD:
-    case TRACE_EV_MODULE_UNLOAD:
-        return true;
-    }
-    return (trace_event_flags(type) & TF_META) != 0;
+    return (type >= TRACE_EV_FORK && type <= TRACE_EV_PROCESS_REAP) ||
+           (type >= TRACE_EV_THREAD_CREATE && type != TRACE_EV_THREAD_EXIT);
 }
 
 void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
 {
     struct eg_proc *p = eg_proc_touch(g, ev);
     struct eg_thread *t = eg_thread_touch(g, ev);
-    if (!eg_failure_event(ev->type))
+    if (eg_goes_on(ev->type))
         t->dying = false;
-    eg_track_block(g, t, ev);
+    eg_track_block(t, ev, trace_event_flags(ev->type));
+    if (ev->type > TRACE_EV_THREAD_EXIT) /* sync events: nothing more */
+        return;
     switch (ev->type) {
     case TRACE_EV_MODULE_LOAD:
         eg_on_module(g, p, ev);

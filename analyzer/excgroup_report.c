@@ -379,7 +379,7 @@ static void exr_text_group(FILE *out, const struct report_input *in,
     char msg[sizeof gr->message];
     snprintf(msg, sizeof msg, "%s", gr->message);
     report_sanitize(msg);
-    if (strcmp(msg, gr->title) != 0)
+    if (strcmp(msg, gr->title) != 0 && gr->kind != EXC_EXIT)
         fprintf(out, "%s%s%s\n", pipe, msg, st->reset);
     if (gr->kind == EXC_EXIT && n) {
         char where[768];

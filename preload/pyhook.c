@@ -10,8 +10,9 @@
  * it is exported with default visibility and its name never changes.
  *
  * `kind` says how the exception ended: "uncaught" (the process dies of
- * it), "thread" (a thread died of it), "pool" (a worker sent it back to
- * its parent) or anything else (shown as is).  Any argument may be NULL.
+ * it; NULL or "" mean the same), "thread" (a thread died of it), "pool"
+ * (a worker sent it back to its parent) or anything else (shown as is).
+ * Any argument may be NULL.
  * The payload is cut to TRACE_PAYLOAD_MAX: the traceback keeps its end,
  * where Python prints the innermost frames.
  *
