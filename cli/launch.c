@@ -441,6 +441,77 @@ static char *shim_preload_list(const char *shim, const char *old)
     return list;
 }
 
+/* ---- Python's startup module (python/ctrace_site, docs/python.md) ---- */
+
+#ifndef CTRACE_BIN_TO_PYSITE
+#define CTRACE_BIN_TO_PYSITE "../share/ctrace/python/ctrace_site"
+#endif
+
+/* The ctrace_site directory: installed layout first, then the build tree
+ * (build/cli/ctrace next to build/python/ctrace_site); CTRACE_PYTHON_SITE
+ * overrides.  false when there is none (Python runs without it). */
+static bool pysite_accept(const char *dir, char *buf, size_t size)
+{
+    char cand[PATH_MAX + 32], real[PATH_MAX];
+    snprintf(cand, sizeof cand, "%s/sitecustomize.py", dir);
+    if (access(cand, R_OK) != 0 || !realpath(cand, real))
+        return false;
+    *strrchr(real, '/') = '\0';
+    snprintf(buf, size, "%s", real);
+    return true;
+}
+
+static bool pysite_find(char *buf, size_t size)
+{
+    const char *env = getenv("CTRACE_PYTHON_SITE");
+    if (env && *env)
+        return pysite_accept(env, buf, size);
+    char self[PATH_MAX], cand[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return false;
+    self[n] = '\0';
+    *strrchr(self, '/') = '\0';
+    const char *const rel[] = {CTRACE_BIN_TO_PYSITE, "../python/ctrace_site"};
+    for (size_t i = 0; i < 2; i++) {
+        if (rel[i][0] == '/')
+            snprintf(cand, sizeof cand, "%s", rel[i]);
+        else
+            snprintf(cand, sizeof cand, "%s/%s", self, rel[i]);
+        if (pysite_accept(cand, buf, size))
+            return true;
+    }
+    return false;
+}
+
+/* PYTHONPATH with the ctrace_site directory first (once), so that every
+ * Python process of the run imports ctrace's sitecustomize, which chains
+ * to the one it hides. */
+static int launch_python_env(void)
+{
+    char site[PATH_MAX];
+    if (!pysite_find(site, sizeof site))
+        return 0;
+    const char *old = getenv("PYTHONPATH");
+    char *list = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&list, &size);
+    if (!f)
+        return -1;
+    fputs(site, f);
+    size_t sl = strlen(site);
+    while (old && *old) {
+        size_t len = strcspn(old, ":");
+        if (!(len == sl && memcmp(old, site, sl) == 0))
+            fprintf(f, ":%.*s", (int)len, old);
+        old += len + (old[len] != '\0');
+    }
+    fclose(f);
+    int rc = setenv("PYTHONPATH", list, 1);
+    free(list);
+    return rc;
+}
+
 int launch_setup_env(const char *trace_dir, const char *shim,
                      const char *shim_options)
 {
@@ -450,6 +521,7 @@ int launch_setup_env(const char *trace_dir, const char *shim,
     int rc = setenv("LD_PRELOAD", preload, 1);
     free(preload);
     rc |= setenv("CTRACE_DIR", trace_dir, 1);
+    rc |= launch_python_env();
     if (shim_options && *shim_options)
         rc |= setenv("CTRACE_OPTIONS", shim_options, 1);
     else
