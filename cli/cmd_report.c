@@ -77,36 +77,17 @@ static void report_usage(FILE *out)
 static int report_parse(struct report_cli_options *o, int argc, char **argv,
                         const char **dir)
 {
-    const char *cmd = "ctrace report";
-    int next;
-    if (options_parse_env(report_option_defs, o, getenv(TRACE_OPTIONS_ENV),
-                          NULL, NULL) != 0)
+    switch (options_parse_operand(report_option_defs, o, "ctrace report", argc,
+                                  argv, dir)) {
+    case OPT_HELP:
+        report_usage(stdout);
+        return 0;
+    case OPT_ERROR:
         return OPTIONS_EXIT_USAGE;
-    for (int base = 0;;) {
-        switch (options_parse_argv(report_option_defs, o, cmd, argc - base,
-                                   argv + base, &next)) {
-        case OPT_HELP:
-            report_usage(stdout);
-            return 0;
-        case OPT_ERROR:
-            return OPTIONS_EXIT_USAGE;
-        case OPT_OK:
-            break;
-        }
-        next += base;
-        if (next >= argc)
-            return -1;
-        if (*dir) {
-            fprintf(stderr,
-                    "%s: more than one trace directory ('%s', '%s')\n"
-                    "Try '%s --help'.\n",
-                    cmd, *dir, argv[next], cmd);
-            return OPTIONS_EXIT_USAGE;
-        }
-        /* DIR, then options again: argv[next] plays argv[0] */
-        *dir = argv[next];
-        base = next;
+    case OPT_OK:
+        break;
     }
+    return -1;
 }
 
 /* Option strings to report_options; returns -1 with a message. */

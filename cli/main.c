@@ -37,13 +37,14 @@ static const struct command commands[] = {
     {"report", "[--format=text|json|sarif] [DIR]", "analyse a recorded trace",
      CMD_REPORT},
     {"view", "[--follow] [DIR]", "explore a trace in the terminal", CMD_VIEW},
-    {"export", "--format=chrome|ctf [-o OUT] [DIR]",
-     "convert a trace for other viewers", NULL},
+    {"export", "--format=chrome [-o FILE] [DIR]",
+     "convert a trace for other viewers (Chrome/Perfetto JSON)", cmd_export},
     {"dump", "[--json] [DIR]", "print every event of a trace, in order",
      cmd_dump},
-    {"cc", "ARGS...", "compile C, recording memory accesses for races", NULL},
+    {"cc", "ARGS...", "compile C, recording memory accesses for races",
+     cmd_cc},
     {"c++", "ARGS...", "compile C++, recording memory accesses for races",
-     NULL},
+     cmd_cxx},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

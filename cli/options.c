@@ -4,6 +4,7 @@
  * --help text, so an option is added in one place.  Values are stored
  * through the table's offsets into the caller's options struct. */
 #include "options.h"
+#include "format.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -296,4 +297,33 @@ void options_print_help(const struct opt_def *defs, FILE *out)
         fprintf(out, "  %-24s %s\n", n > 0 ? left : "", d->help);
     }
     fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
+}
+
+enum opt_result options_parse_operand(const struct opt_def *defs, void *target,
+                                      const char *cmd, int argc, char **argv,
+                                      const char **operand)
+{
+    if (options_parse_env(defs, target, getenv(TRACE_OPTIONS_ENV), NULL,
+                          NULL) != 0)
+        return OPT_ERROR;
+    for (int base = 0;;) {
+        int next;
+        enum opt_result r =
+            options_parse_argv(defs, target, cmd, argc - base, argv + base, &next);
+        if (r != OPT_OK)
+            return r;
+        next += base;
+        if (next >= argc)
+            return OPT_OK;
+        if (*operand) {
+            fprintf(stderr,
+                    "%s: more than one trace directory ('%s', '%s')\n"
+                    "Try '%s --help'.\n",
+                    cmd, *operand, argv[next], cmd);
+            return OPT_ERROR;
+        }
+        /* the operand, then options again: argv[next] plays argv[0] */
+        *operand = argv[next];
+        base = next;
+    }
 }

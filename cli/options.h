@@ -68,6 +68,14 @@ int options_parse_env(const struct opt_def *defs, void *target,
                       const char *value, options_unknown_fn *unknown,
                       void *arg);
 
+/* A command that takes options anywhere around at most one operand (a
+ * trace directory): CTRACE_OPTIONS first (unknown keys ignored), then
+ * argv.  *operand is the operand, or left NULL.  OPT_ERROR means a
+ * message was printed. */
+enum opt_result options_parse_operand(const struct opt_def *defs, void *target,
+                                      const char *cmd, int argc, char **argv,
+                                      const char **operand);
+
 /* The option list, one per line, for --help. */
 void options_print_help(const struct opt_def *defs, FILE *out);
 

@@ -168,8 +168,12 @@ struct trace_chunk_header {
     uint32_t flags;
     uint64_t base_clock;    /* clock when the chunk was opened */
     uint64_t base_mono_ns;  /* CLOCK_MONOTONIC at the same moment */
-    uint8_t reserved[24];
+    uint8_t reserved[16];
 };
+#ifndef __cplusplus
+_Static_assert(sizeof(struct trace_chunk_header) == TRACE_CHUNK_HEADER_SIZE,
+               "records start right after the chunk header");
+#endif
 
 /* The shared sequence file: counters striped by object address. */
 struct trace_seq_header {

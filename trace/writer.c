@@ -449,7 +449,7 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
         }
         r->w1 = TRACE_W1(arg, (uint32_t)now);
         COMPILER_BARRIER();
-        r->w0 = TRACE_W0(type, obj ? os : 0, site ? ss : 0, seq);
+        r->w0 = TRACE_W0(type, os, ss, seq);
         w->last_clock = now;
         return r + 1;
     }

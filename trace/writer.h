@@ -151,9 +151,11 @@ static inline uint64_t trace_clock_fenced(uint32_t kind, enum trace_fence f)
     return trace_clock_now(kind);
 }
 
+/* Slot 0 means "no object / no site": a real value never hashes to it. */
 static inline unsigned trace_slot_of(uint64_t v)
 {
-    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+    unsigned s = (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+    return v ? (s ? s : 1) : 0;
 }
 
 /* Reserve n records: one instruction, so a signal cannot split it. */
@@ -201,7 +203,7 @@ static inline void trace_emit_now(struct trace_thread_writer *w, uint32_t type,
     struct trace_record *r = w->rec + p;
     r->w1 = TRACE_W1(arg, (uint32_t)now);
     __asm__ __volatile__("" ::: "memory");
-    r->w0 = TRACE_W0(type, obj ? os : 0, site ? ss : 0, seq);
+    r->w0 = TRACE_W0(type, os, ss, seq);
     w->last_clock = now;
     __asm__ __volatile__("" ::: "memory");
     __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,

@@ -246,7 +246,7 @@ Test(hb, clock_query)
  * of them kept would be 20,000 clocks of 20,000 entries: 3.2 GB). */
 #include <sys/resource.h>
 
-Test(hb, many_threads_memory, .timeout = 120)
+Test(hb, many_threads_memory)
 {
     struct tb b;
     tb_init(&b, NULL);
