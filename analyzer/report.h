@@ -71,7 +71,8 @@ int report_write(FILE *out, const struct report_input *in,
 
 /* The summary line, without newline:
  * "ctrace: 3 findings (1 deadlock, 2 misuse) in 2 processes, 7 threads;
- *  0 events lost" (one line; "; N suppressed" when some were). */
+ *  0 events lost" (one line; "; N failures (G groups)" when the run had
+ *  exception groups, "; N suppressed" when some were). */
 void report_summary_line(const struct report_input *in, char *buf, size_t len);
 
 /* What report_run() found. */

@@ -207,6 +207,7 @@ Test(inject, pool_of_workers)
     cr_assert(strstr(text, "\n`- [2x] assert `r->len >= 0` failed at "
                            "check_record (crash_pool.c:"),
               "%s", text);
+    cr_assert(strstr(text, "; 5 failures (2 groups)\n"), "%s", text);
     free(text);
     text = report(dir, NULL, NULL, env_utf8);
     cr_assert(strstr(text, "\n\xe2\x94\x9c\xe2\x94\x80 [3x] SIGSEGV at "
