@@ -83,7 +83,9 @@ static void *crasher_main(void *arg)
         if (!in)
             usleep(1000);
     }
-    while (!in_futex(locker_tid)) /* the locker is inside its lock */
+    /* the locker is inside its lock (10 s: only a safety net, for a
+       /proc that cannot be read) */
+    for (int i = 0; i < 10000 && !in_futex(locker_tid); i++)
         usleep(1000);
     if (!ok_run)
         return (void *)(long)crash_now();
