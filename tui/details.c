@@ -133,7 +133,7 @@ void details_pane(struct ui *ui)
     uint64_t col = ui_col_ns(ui), t1 = ui->cursor + col;
     char who[96], when[32], width[32];
     ui_format_thread(ui, t, who, sizeof who);
-    ui_format_time(ui->cursor, col, when, sizeof when);
+    ui_format_time(ui->cursor, col > 16 ? col / 16 : 1, when, sizeof when);
     ui_format_time(col, col, width, sizeof width);
     snprintf(f->details[f->ndetails++], UI_LINE, "%s at %s (+%s) pid %u", who,
              when, width,

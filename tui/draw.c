@@ -62,10 +62,10 @@ static void draw_findings_summary(const struct ui *ui, char *buf, size_t len)
                             ? " (analysing...)"
                             : "";
     if (ne)
-        snprintf(buf, len, "%zu findings, %zu exception groups%s", nf, ne,
-                 state);
+        snprintf(buf, len, "%zu finding%s, %zu exception group%s%s", nf,
+                 nf == 1 ? "" : "s", ne, ne == 1 ? "" : "s", state);
     else
-        snprintf(buf, len, "%zu findings%s", nf, state);
+        snprintf(buf, len, "%zu finding%s%s", nf, nf == 1 ? "" : "s", state);
 }
 
 static void draw_header(const struct ui *ui)
@@ -102,7 +102,7 @@ static void draw_status(const struct ui *ui)
         snprintf(kind, sizeof kind, "%s", alert->kind);
         for (char *p = kind; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        snprintf(line, sizeof line, "%s: %.300s (f: findings)", kind,
+        snprintf(line, sizeof line, "%s: %.300s   (f: list)", kind,
                  alert->message);
         attron(A_BOLD | (ui->color ? COLOR_PAIR(7) : A_REVERSE));
         draw_fill(1, 0, ui->cols, ' ');
