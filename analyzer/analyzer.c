@@ -13,9 +13,11 @@
 #include "contention.h"
 #include "excgroup.h"
 #include "forkhazard.h"
+#include "gil.h"
 #include "lifecycle.h"
 #include "lockgraph.h"
 #include "misuse.h"
+#include "python.h"
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
@@ -54,6 +56,8 @@ void analyzer_free(struct analyzer *a)
     an_state_free(a);
     lockgraph_free(a->graph);
     excgroup_free(a->excg);
+    python_state_free(a->py);
+    gil_state_free(a->gil);
     free(a);
 }
 
@@ -74,6 +78,11 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
     an_thread_touch(a, ev);
     excgroup_feed(a->excg, ev);
     uint32_t ti = ev->thread, type = ev->type;
+    /* Python: runtimes, frames, the GIL and CPython's locks (python.c) */
+    if ((a->py || type == TRACE_EV_PY_RUNTIME) && python_feed(a, ti, ev)) {
+        python_after(a, ti, ev);
+        return;
+    }
     if (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_SPIN_RELEASE)
         sync_lock_event(a, ti, ev);
     else if (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE)
@@ -88,6 +97,8 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         life_thread_event(a, ti, ev);
     else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
         life_process_event(a, ti, ev);
+    if (a->py)
+        python_after(a, ti, ev);
 }
 
 /* ---- results ---- */
@@ -175,6 +186,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     out->nnotes = a->nnotes;
     a->notes = NULL;
     a->nnotes = a->notes_cap = 0;
+    gil_collect(a, out);
     excgroup_finish(a->excg, out);
 }
 

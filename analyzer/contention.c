@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "contention.h"
+#include "python.h"
 #include "state.h"
 
 #define CONTENTION_SITES_MAX 1024 /* sites tracked per lock */
@@ -131,6 +132,7 @@ static void entry_fill(struct analyzer *a, uint32_t oi,
     e->lock.generation = o->gen;
     strncpy(e->lock.kind, an_obj_kind_name(o->kind), sizeof e->lock.kind - 1);
     e->lock.create_pc = o->create_pc;
+    python_object_decorate(a, oi, &e->lock);
     e->acquisitions = ct->acquisitions;
     e->contended = ct->contended;
     e->wait_total_ns = ct->wait_total;

@@ -174,6 +174,17 @@ struct exception_group {
     struct exception_member *members; /* owned */
 };
 
+/* ---- the GIL (analyzer/gil.c, docs/python.md): issue 7 ----
+ * How long each thread of a Python process waited for CPython's global
+ * interpreter lock. */
+struct gil_thread_stats {
+    uint32_t thread, proc; /* reader thread and process indexes */
+    uint64_t wait_ns;      /* waiting for the GIL, in all */
+    uint64_t max_wait_ns;  /* the longest single wait */
+    uint64_t waits;        /* how many times it had to wait */
+    uint64_t life_ns;      /* from its first event to its end */
+};
+
 /* How a process image ended, as far as the trace tells. */
 struct process_outcome {
     bool known;
@@ -205,6 +216,10 @@ struct analysis_result {
     uint64_t exc_processes; /* distinct pids among them */
     struct process_outcome *outcomes;
     size_t noutcomes;
+    /* GIL waits per thread of Python processes (issue 7): by process,
+     * most waiting first; empty without Python. */
+    struct gil_thread_stats *gil;
+    size_t ngil;
 };
 
 void analysis_result_free(struct analysis_result *res);

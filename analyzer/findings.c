@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "excgroup.h"
+#include "python.h"
 #include "state.h"
 
 /* ---- the table ---- */
@@ -153,6 +154,7 @@ void analysis_result_free(struct analysis_result *res)
     for (size_t i = 0; i < res->nnotes; i++)
         free(res->notes[i]);
     free(res->notes);
+    free(res->gil);
     excgroup_result_free(res);
     memset(res, 0, sizeof *res);
 }
@@ -242,6 +244,7 @@ size_t an_finding_object(struct analyzer *a, struct finding *f, uint32_t obj)
     fo->generation = o->gen;
     snprintf(fo->kind, sizeof fo->kind, "%s", an_obj_kind_name(o->kind));
     fo->create_pc = o->create_pc;
+    python_object_decorate(a, obj, fo);
     return f->nobjects++;
 }
 

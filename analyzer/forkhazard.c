@@ -57,7 +57,11 @@ static void snap_warn(struct analyzer *a, uint32_t si)
     key[nkey++] = a->procs[s->parent_proc].root;
     key[nkey++] = an_stack_top(a, s->fork_stack);
     for (size_t i = 0; i < s->nlocks; i++) {
-        if (s->locks[i].forker)
+        /* Python locks held by other threads are not a warning: CPython
+         * and the stdlib re-create theirs in the child (every thread's
+         * tstate lock, logging's); one the child does wait on is the
+         * error (forkhazard_child_waits) */
+        if (s->locks[i].forker || an_obj_is_pylock(&a->objs[s->locks[i].obj]))
             continue;
         others++;
         if (nkey < 12)
@@ -80,7 +84,7 @@ static void snap_warn(struct analyzer *a, uint32_t si)
                          forker);
     for (size_t i = 0; i < s->nlocks; i++) {
         const struct an_snap_lock *l = &s->locks[i];
-        if (l->forker)
+        if (l->forker || an_obj_is_pylock(&a->objs[l->obj]))
             continue;
         an_finding_thread(f, l->holder);
         size_t o = an_finding_object(a, f, l->obj);

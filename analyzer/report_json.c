@@ -9,6 +9,8 @@
 
 #include "ctrace_config.h"
 #include "excgroup_report.h"
+#include "gil_report.h"
+#include "pystack.h"
 #include "report_internal.h"
 
 #define REPORT_JSON_VERSION 1
@@ -37,6 +39,8 @@ void json_frame(struct jsonw *w, const char *key, const struct sym_frame *f)
     jsonw_bool(w, "ctrace", f->in_ctrace);
     if (f->binary_changed)
         jsonw_bool(w, "binary_changed", true);
+    if (pystack_is_token(f->pc))
+        jsonw_bool(w, "python", true);
     jsonw_end_object(w);
 }
 
@@ -237,6 +241,7 @@ int report_write_json(FILE *out, const struct report_input *in)
     for (size_t i = 0; i < res->ncontention; i++)
         json_contention_entry(&w, in, &res->contention[i]);
     jsonw_end_array(&w);
+    gil_write_json(&w, in, "gil");
     jsonw_begin_array(&w, "processes");
     for (size_t i = 0; i < in->nprocs; i++)
         json_process(&w, in, i);

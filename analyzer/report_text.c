@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "excgroup_report.h"
+#include "gil_report.h"
 #include "report_internal.h"
 
 /* Escape sequences, all empty without colour. */
@@ -242,6 +243,7 @@ int report_write_text(FILE *out, const struct report_input *in, bool color)
     text_findings(out, in, st);
     text_exception_groups(out, in, st);
     text_contention(out, in, st);
+    gil_write_text(out, in, st->bold, st->reset);
     text_notes(out, in, st);
     report_summary_line(in, summary, sizeof(summary));
     fprintf(out, "%s%s%s\n", st->bold, summary, st->reset);

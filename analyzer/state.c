@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "python.h"
 #include "state.h"
 
 /* ---- growing arrays ---- */
@@ -509,7 +510,18 @@ static struct an_stackcache *stack_cache(struct analyzer *a,
     return c;
 }
 
+static uint32_t an_stack_of_c(struct analyzer *a,
+                              const struct trace_event *ev);
+
+/* With the thread's Python frames on top when it has some for this
+ * event (python.c). */
 uint32_t an_stack_of(struct analyzer *a, const struct trace_event *ev)
+{
+    uint32_t id = an_stack_of_c(a, ev);
+    return a->py ? python_stack_decorate(a, ev, id) : id;
+}
+
+static uint32_t an_stack_of_c(struct analyzer *a, const struct trace_event *ev)
 {
     if (!ev->site)
         return 0;

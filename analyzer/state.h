@@ -84,6 +84,12 @@ static inline bool an_kind_is_lock(uint8_t k)
     return k == AN_MUTEX || k == AN_RWLOCK || k == AN_SPIN;
 }
 
+/* an_obj.mtype of a mutex that is a CPython lock (a semaphore made by
+ * PyThread_allocate_lock, python.c): any thread may release it, and its
+ * owner waiting on it again is a wait for another thread's release
+ * (Condition.wait), not a double lock. */
+#define AN_MTYPE_PYLOCK 0x10
+
 /* Per lock contention figures (contention.c). */
 struct an_site_count {
     uint64_t pc;
@@ -287,6 +293,9 @@ struct an_findings {
 
 /* ---- lock graph (lockgraph.c) ---- */
 struct lockgraph;
+/* ---- Python (python.c, gil.c) ---- */
+struct python_state;
+struct gil_state;
 
 struct analyzer {
     struct analyzer_options opt;
@@ -318,6 +327,9 @@ struct analyzer {
     struct an_stacks stacks;
     struct lockgraph *graph;
     struct excgroup *excg; /* exception groups (excgroup.c) */
+    struct python_state *py; /* Python runtimes, frames (python.c); NULL
+                                until a python-runtime event */
+    struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
     struct an_findings findings;
 
     uint64_t events, lost_events;
@@ -366,6 +378,10 @@ uint32_t an_obj_new(struct analyzer *a, uint32_t proc, uint64_t addr,
 static inline struct an_obj *an_obj(struct analyzer *a, uint32_t i)
 {
     return &a->objs[i];
+}
+static inline bool an_obj_is_pylock(const struct an_obj *o)
+{
+    return o->kind == AN_MUTEX && o->mtype == AN_MTYPE_PYLOCK;
 }
 const char *an_obj_kind_name(uint8_t kind);
 

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pystack.h"
 #include "reader.h"
 
 /* libstdc++'s demangler (linked in; see analyzer/meson.build). */
@@ -671,14 +672,29 @@ static void sym_fill_module(struct sym_frame *f, const struct sym_file *file,
     f->binary_changed = file->changed;
 }
 
+/* A Python frame (a pystack.h token, issue 7): function, file and line
+ * as Python named them; the standard library's count as system code. */
+static bool sym_python_frame(uint64_t pc, struct sym_frame *f)
+{
+    uint32_t line;
+    if (!pystack_lookup(pc, &f->function, &f->file, &line))
+        return false;
+    f->line = (int)line;
+    f->in_system = pystack_file_is_stdlib(f->file);
+    f->lib = f->in_system ? "python" : NULL;
+    return true;
+}
+
 int sym_lookup(struct symbolizer *s, uint32_t proc, uint64_t pc,
                bool is_return_address, struct sym_frame *out, int max)
 {
     if (max < 1)
         return 0;
-    const struct sym_map *m = sym_map_find(s, proc, pc);
     memset(&out[0], 0, sizeof(out[0]));
     out[0].pc = pc;
+    if (pystack_is_token(pc))
+        return sym_python_frame(pc, &out[0]), 1;
+    const struct sym_map *m = sym_map_find(s, proc, pc);
     if (!m)
         return 1;
     struct sym_file *file = &s->files[m->file];

@@ -234,7 +234,10 @@ static void lock_wait(struct analyzer *a, uint32_t ti,
     lock_note_context(a, ti, oi, stack, ev->ts_ns);
     const struct an_held *h = an_held_find(t, oi);
     t->dl_reported = 0;
-    if (h) {
+    if (h && an_obj_is_pylock(&a->objs[oi])) {
+        /* a Python lock's owner waits for another thread's release (as
+         * Condition.wait does); it hangs only if none comes */
+    } else if (h) {
         misuse_double_lock(a, ti, oi, ev, h);
         t->dl_reported = 1;
     } else {
@@ -356,6 +359,15 @@ static void lock_release_foreign(struct analyzer *a, uint32_t ti, uint32_t oi,
     }
     if (cond)
         a->threads[ti].cond_unheld = 1;
+    if (an_obj_is_pylock(o)) {
+        /* any thread may release a Python lock: it is free now */
+        if (o->owner != AN_NONE)
+            hold_end(a, o->owner, oi, ev->ts_ns);
+        o = &a->objs[oi];
+        o->owner = AN_NONE;
+        hb_lock_release(a, ti, o);
+        return;
+    }
     if (o->owner == AN_NONE && o->nreaders == 0) {
         if (!cond)
             misuse_unlock_unlocked(a, ti, oi, ev);
