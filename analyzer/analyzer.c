@@ -17,6 +17,7 @@
 #include "lifecycle.h"
 #include "lockgraph.h"
 #include "misuse.h"
+#include "race.h"
 #include "python.h"
 #include "state.h"
 #include "sync.h"
@@ -56,6 +57,7 @@ void analyzer_free(struct analyzer *a)
     an_state_free(a);
     lockgraph_free(a->graph);
     excgroup_free(a->excg);
+    race_free(a->race);
     python_state_free(a->py);
     gil_state_free(a->gil);
     free(a);
@@ -97,6 +99,8 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         life_thread_event(a, ti, ev);
     else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
         life_process_event(a, ti, ev);
+    else if (race_handles(type))
+        race_event(a, ti, ev);
     if (a->py)
         python_after(a, ti, ev);
 }
@@ -159,6 +163,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     misuse_finish(a);
     forkhazard_finish(a);
     lockgraph_report_cycles(a);
+    race_finish(a);
     a->finished = true;
 
     uint64_t lost = a->lost_events;

@@ -327,6 +327,7 @@ struct analyzer {
     struct an_stacks stacks;
     struct lockgraph *graph;
     struct excgroup *excg; /* exception groups (excgroup.c) */
+    struct race *race;     /* data races (race.c), made on first use */
     struct python_state *py; /* Python runtimes, frames (python.c); NULL
                                 until a python-runtime event */
     struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
