@@ -180,6 +180,13 @@ void model_thread_label(struct model *m, size_t thread, char *buf, size_t len);
 void model_window(struct model *m, size_t thread, uint64_t t0, unsigned shift,
                   size_t ncols, struct cell *out, uint8_t *hl);
 
+/* What a screen row shows: ncols cells of 2^shift ns from t0 (a
+ * multiple of it), with the highlight layer in hl.  Copied from the
+ * pyramid when a cell is at least a base cell wide, else rebuilt exactly
+ * by model_window(). */
+void model_cells(struct model *m, size_t thread, uint64_t t0, unsigned shift,
+                 size_t ncols, struct cell *out, uint8_t *hl);
+
 /* The one cell of `thread` of width 2^shift holding time t0. */
 void model_window_cell(struct model *m, size_t thread, uint64_t t0,
                        unsigned shift, struct cell *out, uint8_t *hl);

@@ -215,3 +215,27 @@ void model_window_cell(struct model *m, size_t thread, uint64_t t0,
         *hl = m->th[thread].hl[k] ? m->th[thread].hl[k][i] : 0;
     }
 }
+
+void model_cells(struct model *m, size_t thread, uint64_t t0, unsigned shift,
+                 size_t ncols, struct cell *out, uint8_t *hl)
+{
+    if (shift < m->base_shift) {
+        model_window(m, thread, t0, shift, ncols, out, hl);
+        return;
+    }
+    unsigned k = shift - m->base_shift;
+    const struct cell *lv = model_level(m, thread, k);
+    const uint8_t *lhl = k < m->levels ? m->th[thread].hl[k] : NULL;
+    size_t n = lv ? model_level_cells(m, k) : 0;
+    uint64_t first = t0 >> shift;
+    for (size_t c = 0; c < ncols; c++) {
+        uint64_t i = first + c;
+        if (i < n) {
+            out[c] = lv[i];
+            hl[c] = lhl ? lhl[i] : 0;
+        } else {
+            memset(&out[c], 0, sizeof out[c]);
+            hl[c] = 0;
+        }
+    }
+}

@@ -71,32 +71,6 @@ void ui_format_thread(struct ui *ui, size_t thread, char *buf, size_t len)
 
 /* ---- cells ---- */
 
-/* ncols cells of thread t from the frame's t0 at the current zoom. */
-static void prepare_row(struct ui *ui, size_t t, struct cell *out,
-                        uint8_t *hl, size_t ncols)
-{
-    struct model *m = ui->m;
-    if (ui->shift < m->base_shift) {
-        model_window(m, t, ui->t0, ui->shift, ncols, out, hl);
-        return;
-    }
-    unsigned k = ui->shift - m->base_shift;
-    const struct cell *lv = model_level(m, t, k);
-    const uint8_t *lhl = k < m->levels ? m->th[t].hl[k] : NULL;
-    size_t n = lv ? model_level_cells(m, k) : 0;
-    uint64_t first = ui->t0 >> ui->shift;
-    for (size_t c = 0; c < ncols; c++) {
-        uint64_t i = first + c;
-        if (i < n) {
-            out[c] = lv[i];
-            hl[c] = lhl ? lhl[i] : 0;
-        } else {
-            memset(&out[c], 0, sizeof out[c]);
-            hl[c] = 0;
-        }
-    }
-}
-
 static void prepare_cells(struct ui *ui)
 {
     struct ui_frame *f = &ui->frame;
@@ -121,7 +95,8 @@ static void prepare_cells(struct ui *ui)
         struct cell *row = f->cells + i * ncols;
         uint8_t *hl = f->hl + i * ncols;
         if (r < m->nrows && m->rows[r].kind == ROW_THREAD) {
-            prepare_row(ui, m->rows[r].index, row, hl, ncols);
+            model_cells(m, m->rows[r].index, ui->t0, ui->shift, ncols, row,
+                        hl);
         } else {
             memset(row, 0, ncols * sizeof *row);
             memset(hl, 0, ncols);
