@@ -27,16 +27,15 @@ static const struct opt_def view_option_defs[] = {
 
 static void view_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: ctrace view [--follow] [DIR]\n"
-            "\n"
-            "Show the trace in DIR (default " RUN_DEFAULT_DIR ") as one "
-            "timeline row per thread,\ngrouped by process: what each "
-            "thread did (running, waiting for a lock,\nholding one, "
-            "waiting on a condition, semaphore, barrier or join), with\n"
-            "markers where findings and exceptions happened.  Press ? in "
-            "the viewer\nfor its keys.\n"
-            "\nOptions:\n");
+    fprintf(out, "Usage: ctrace view [--follow] [DIR]\n"
+                 "\n"
+                 "Show the trace in DIR (default " RUN_DEFAULT_DIR ") as one "
+                 "timeline row per thread,\ngrouped by process: what each "
+                 "thread did (running, waiting for a lock,\nholding one, "
+                 "waiting on a condition, semaphore, barrier or join), with\n"
+                 "markers where findings and exceptions happened.  Press ? in "
+                 "the viewer\nfor its keys.\n"
+                 "\nOptions:\n");
     options_print_help(view_option_defs, out);
 }
 

@@ -114,9 +114,8 @@ static void activity_lock_change(struct activity *a,
         bool waited = was_waiting && a->wait_obj == ev->obj;
         ch->acquired = ev->obj;
         ch->contended = waited || (ev->arg & TRACE_ACQ_CONTENDED);
-        ch->waited_ns = waited && ev->ts_ns > a->wait_since
-                            ? ev->ts_ns - a->wait_since
-                            : 0;
+        ch->waited_ns =
+            waited && ev->ts_ns > a->wait_since ? ev->ts_ns - a->wait_since : 0;
         activity_push(a, ev->obj, ev->ts_ns);
     } else if (activity_is_release(ev->type)) {
         uint64_t since = activity_pop(a, ev->obj, ev->ts_ns);

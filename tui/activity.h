@@ -42,21 +42,21 @@ struct activity_hold {
 
 struct activity {
     bool alive;
-    bool crashed;         /* a fatal signal arrived */
-    uint8_t wait;         /* ACT_RUN when not waiting, else the wait kind */
-    uint32_t nheld;       /* locks held (may exceed ACTIVITY_HELD) */
-    uint64_t wait_obj;    /* what it waits on (0 for process-wait) */
-    uint64_t wait_since;  /* ts_ns the wait began */
+    bool crashed;        /* a fatal signal arrived */
+    uint8_t wait;        /* ACT_RUN when not waiting, else the wait kind */
+    uint32_t nheld;      /* locks held (may exceed ACTIVITY_HELD) */
+    uint64_t wait_obj;   /* what it waits on (0 for process-wait) */
+    uint64_t wait_since; /* ts_ns the wait began */
     struct activity_hold held[ACTIVITY_HELD];
 };
 
 /* What an event changed, for the lock figures. */
 struct activity_change {
-    uint64_t acquired;     /* lock taken (0: none) */
-    uint64_t waited_ns;    /* how long its wait lasted (contended) */
+    uint64_t acquired;  /* lock taken (0: none) */
+    uint64_t waited_ns; /* how long its wait lasted (contended) */
     bool contended;
-    uint64_t released;     /* lock released (0: none) */
-    uint64_t held_ns;      /* how long it was held */
+    uint64_t released; /* lock released (0: none) */
+    uint64_t held_ns;  /* how long it was held */
 };
 
 /* A thread not started yet. */

@@ -150,6 +150,7 @@ void cell_sink_coarsen(struct cell_sink *k)
     k->cur /= 2;
     /* the merged open cell goes on accumulating from what it shows */
     for (int i = 0; i < ACT_COUNT; i++)
-        k->ns[i] = k->cells ? ((uint64_t)k->cells[k->cur].frac[i] << k->shift) / 255
-                            : 0;
+        k->ns[i] = k->cells
+                       ? ((uint64_t)k->cells[k->cur].frac[i] << k->shift) / 255
+                       : 0;
 }

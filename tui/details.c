@@ -84,9 +84,9 @@ static void details_activity(struct ui *ui, size_t t, const struct activity *a,
     int n = snprintf(buf, len, "%s", activity_name(now));
     if (now >= ACT_PWAIT && now <= ACT_LOCK && a->wait_obj) {
         char obj[112], dur[32];
-        uint32_t type = now == ACT_LOCK   ? TRACE_EV_MUTEX_WAIT
-                        : now == ACT_COND ? TRACE_EV_COND_WAIT
-                        : now == ACT_SEM  ? TRACE_EV_SEM_WAIT
+        uint32_t type = now == ACT_LOCK      ? TRACE_EV_MUTEX_WAIT
+                        : now == ACT_COND    ? TRACE_EV_COND_WAIT
+                        : now == ACT_SEM     ? TRACE_EV_SEM_WAIT
                         : now == ACT_BARRIER ? TRACE_EV_BARRIER_WAIT
                                              : TRACE_EV_THREAD_JOIN_WAIT;
         details_object(ui, proc, type, a->wait_obj, obj, sizeof obj);
@@ -213,8 +213,8 @@ void details_load_events(struct ui *ui)
 
 /* Who holds obj and who waits on it at time ts, over every thread of
  * process proc. */
-static int details_who(struct ui *ui, uint32_t proc, uint64_t obj,
-                       uint64_t ts, char (*out)[UI_LINE], int max)
+static int details_who(struct ui *ui, uint32_t proc, uint64_t obj, uint64_t ts,
+                       char (*out)[UI_LINE], int max)
 {
     char holders[UI_LINE] = "", waiters[UI_LINE] = "";
     size_t nh = 0, nw = 0, lh = 0, lw = 0;
@@ -257,8 +257,8 @@ int details_event_lines(struct ui *ui, size_t i, char (*out)[UI_LINE], int max)
              e->obj ? " on " : "", obj, e->arg);
     for (uint32_t k = 0; k < e->depth && n < max - (e->obj ? 3 : 0); k++) {
         struct sym_frame f[SYM_MAX_INLINE];
-        int nf = sym_lookup(ui->sym, e->proc, e->pcs[k], true, f,
-                            SYM_MAX_INLINE);
+        int nf =
+            sym_lookup(ui->sym, e->proc, e->pcs[k], true, f, SYM_MAX_INLINE);
         for (int j = 0; j < nf && n < max - (e->obj ? 3 : 0); j++) {
             char frame[200];
             sym_frame_format(&f[j], false, frame, sizeof frame);

@@ -102,8 +102,11 @@ static void draw_status(const struct ui *ui)
         snprintf(kind, sizeof kind, "%s", alert->kind);
         for (char *p = kind; *p; p++)
             *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-        snprintf(line, sizeof line, "%s: %.300s   (f: list)", kind,
-                 alert->message);
+        const char *msg = alert->message;
+        size_t kl = strlen(alert->kind); /* "deadlock: ..." says it twice */
+        if (strncmp(msg, alert->kind, kl) == 0 && msg[kl] == ':')
+            msg += kl + (msg[kl + 1] == ' ' ? 2 : 1);
+        snprintf(line, sizeof line, "%s: %.300s   (f: list)", kind, msg);
         attron(A_BOLD | (ui->color ? COLOR_PAIR(7) : A_REVERSE));
         draw_fill(1, 0, ui->cols, ' ');
         draw_text(1, 0, ui->cols, line);
@@ -197,8 +200,8 @@ static void draw_markers(const struct ui *ui)
     int cc = draw_col_of(ui, ui->cursor);
     if (cc >= 0) {
         chtype under = mvinch(3, ui->tl_x + cc) & A_CHARTEXT;
-        mvaddch(3, ui->tl_x + cc, (under == ' ' || under == '|' ? 'v' : under) |
-                                      A_REVERSE);
+        mvaddch(3, ui->tl_x + cc,
+                (under == ' ' || under == '|' ? 'v' : under) | A_REVERSE);
     }
 }
 
@@ -312,8 +315,9 @@ static void draw_bottom(const struct ui *ui)
     int y = ui->lines - 1;
     if (ui->prompt) {
         char line[200];
-        snprintf(line, sizeof line, "/%s_   (thread, function or lock; "
-                                    "Enter: search, Esc: cancel)",
+        snprintf(line, sizeof line,
+                 "/%s_   (thread, function or lock; "
+                 "Enter: search, Esc: cancel)",
                  ui->input);
         draw_text(y, 0, ui->cols, line);
         return;
@@ -367,17 +371,17 @@ static void draw_findings(const struct ui *ui, int y, int x, int h, int w)
 {
     draw_box(ui, y, x, h, w,
              " Findings and exception groups - Enter: go there, Esc: close ");
-    draw_text(y + 1, x + 2, w - 4, "severity kind                   time       "
-                                   "message");
+    draw_text(y + 1, x + 2, w - 4,
+              "severity kind                   time       "
+              "message");
     const struct monitor *mon = ui->mon;
     int rows = ui_list_rows(ui);
     if (!mon || !mon->nitems) {
-        const char *msg = !mon || mon->state == MONITOR_FAILED
-                              ? (mon && mon->error[0] ? mon->error
-                                                      : "the analysis failed")
-                          : mon->state == MONITOR_RUNNING
-                              ? "analysing the trace..."
-                              : "no findings";
+        const char *msg =
+            !mon || mon->state == MONITOR_FAILED
+                ? (mon && mon->error[0] ? mon->error : "the analysis failed")
+            : mon->state == MONITOR_RUNNING ? "analysing the trace..."
+                                            : "no findings";
         draw_text(y + 2, x + 2, w - 4, msg);
         return;
     }

@@ -9,7 +9,7 @@
 #include "ui.h"
 
 #define KEY_ESC 27
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 
 struct key_action {
     int key;
@@ -50,10 +50,7 @@ static uint64_t keys_align(const struct ui *ui, uint64_t t)
     return t & ~(ui_col_ns(ui) - 1);
 }
 
-static void keys_stop_following(struct ui *ui)
-{
-    ui->follow = ui->fit = false;
-}
+static void keys_stop_following(struct ui *ui) { ui->follow = ui->fit = false; }
 
 static void keys_left(struct ui *ui)
 {
@@ -84,15 +81,9 @@ static void keys_pan(struct ui *ui, int dir)
     }
 }
 
-static void keys_pan_left(struct ui *ui)
-{
-    keys_pan(ui, -1);
-}
+static void keys_pan_left(struct ui *ui) { keys_pan(ui, -1); }
 
-static void keys_pan_right(struct ui *ui)
-{
-    keys_pan(ui, 1);
-}
+static void keys_pan_right(struct ui *ui) { keys_pan(ui, 1); }
 
 /* Zoom by one power of two, the cursor staying in its screen column. */
 static void keys_zoom(struct ui *ui, int dir)
@@ -109,20 +100,11 @@ static void keys_zoom(struct ui *ui, int dir)
     ui_scroll_to_cursor(ui);
 }
 
-static void keys_zoom_in(struct ui *ui)
-{
-    keys_zoom(ui, -1);
-}
+static void keys_zoom_in(struct ui *ui) { keys_zoom(ui, -1); }
 
-static void keys_zoom_out(struct ui *ui)
-{
-    keys_zoom(ui, 1);
-}
+static void keys_zoom_out(struct ui *ui) { keys_zoom(ui, 1); }
 
-static void keys_fit(struct ui *ui)
-{
-    ui_zoom_fit(ui);
-}
+static void keys_fit(struct ui *ui) { ui_zoom_fit(ui); }
 
 static void keys_home(struct ui *ui)
 {
@@ -163,15 +145,9 @@ static void keys_select_step(struct ui *ui, int dir, size_t steps)
         ui->top = 0; /* show the process row above the first thread */
 }
 
-static void keys_up(struct ui *ui)
-{
-    keys_select_step(ui, -1, 1);
-}
+static void keys_up(struct ui *ui) { keys_select_step(ui, -1, 1); }
 
-static void keys_down(struct ui *ui)
-{
-    keys_select_step(ui, 1, 1);
-}
+static void keys_down(struct ui *ui) { keys_select_step(ui, 1, 1); }
 
 static void keys_page_up(struct ui *ui)
 {
@@ -198,10 +174,7 @@ static void keys_events(struct ui *ui)
     keys_open(ui, POPUP_EVENTS);
 }
 
-static void keys_findings(struct ui *ui)
-{
-    keys_open(ui, POPUP_FINDINGS);
-}
+static void keys_findings(struct ui *ui) { keys_open(ui, POPUP_FINDINGS); }
 
 static const struct model *keys_sort_model;
 
@@ -222,8 +195,8 @@ static void keys_locks(struct ui *ui)
 {
     free(ui->lock_order);
     ui->nlock_order = ui->m->nlocks;
-    ui->lock_order = calloc(ui->nlock_order ? ui->nlock_order : 1,
-                            sizeof *ui->lock_order);
+    ui->lock_order =
+        calloc(ui->nlock_order ? ui->nlock_order : 1, sizeof *ui->lock_order);
     if (!ui->lock_order) {
         ui->nlock_order = 0;
         return;
@@ -238,10 +211,7 @@ static void keys_locks(struct ui *ui)
     keys_open(ui, POPUP_LOCKS);
 }
 
-static void keys_help(struct ui *ui)
-{
-    keys_open(ui, POPUP_HELP);
-}
+static void keys_help(struct ui *ui) { keys_open(ui, POPUP_HELP); }
 
 static void keys_search(struct ui *ui)
 {
@@ -286,24 +256,42 @@ static void keys_quit(struct ui *ui)
 }
 
 static const struct key_action keys_main[] = {
-    {KEY_LEFT, keys_left},          {KEY_RIGHT, keys_right},
-    {KEY_SLEFT, keys_pan_left},     {KEY_SRIGHT, keys_pan_right},
-    {'<', keys_pan_left},           {'>', keys_pan_right},
-    {'+', keys_zoom_in},            {'=', keys_zoom_in},
-    {'-', keys_zoom_out},           {'_', keys_zoom_out},
-    {'z', keys_fit},                {KEY_HOME, keys_home},
-    {'g', keys_home},               {KEY_END, keys_end},
-    {'G', keys_end},                {KEY_UP, keys_up},
-    {'k', keys_up},                 {KEY_DOWN, keys_down},
-    {'j', keys_down},               {KEY_PPAGE, keys_page_up},
-    {KEY_NPAGE, keys_page_down},    {'\n', keys_events},
-    {'\r', keys_events},            {KEY_ENTER, keys_events},
-    {'f', keys_findings},           {'l', keys_locks},
-    {'/', keys_search},             {'n', keys_next},
-    {'N', keys_prev},               {'?', keys_help},
-    {'h', keys_help},               {'c', keys_clear},
-    {KEY_ESC, keys_clear},          {KEY_CTRL('l'), keys_redraw},
-    {'q', keys_quit},               {KEY_CTRL('c'), keys_quit},
+    {KEY_LEFT, keys_left},
+    {KEY_RIGHT, keys_right},
+    {KEY_SLEFT, keys_pan_left},
+    {KEY_SRIGHT, keys_pan_right},
+    {'<', keys_pan_left},
+    {'>', keys_pan_right},
+    {'+', keys_zoom_in},
+    {'=', keys_zoom_in},
+    {'-', keys_zoom_out},
+    {'_', keys_zoom_out},
+    {'z', keys_fit},
+    {KEY_HOME, keys_home},
+    {'g', keys_home},
+    {KEY_END, keys_end},
+    {'G', keys_end},
+    {KEY_UP, keys_up},
+    {'k', keys_up},
+    {KEY_DOWN, keys_down},
+    {'j', keys_down},
+    {KEY_PPAGE, keys_page_up},
+    {KEY_NPAGE, keys_page_down},
+    {'\n', keys_events},
+    {'\r', keys_events},
+    {KEY_ENTER, keys_events},
+    {'f', keys_findings},
+    {'l', keys_locks},
+    {'/', keys_search},
+    {'n', keys_next},
+    {'N', keys_prev},
+    {'?', keys_help},
+    {'h', keys_help},
+    {'c', keys_clear},
+    {KEY_ESC, keys_clear},
+    {KEY_CTRL('l'), keys_redraw},
+    {'q', keys_quit},
+    {KEY_CTRL('c'), keys_quit},
     {0, NULL},
 };
 

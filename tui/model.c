@@ -78,8 +78,8 @@ static void model_lock_rehash(struct model *m)
     m->lock_hash = model_xcalloc(cap, sizeof *m->lock_hash);
     m->lock_hash_cap = cap;
     for (size_t j = 0; j < m->nlocks; j++) {
-        size_t i = model_lock_hash(m->locks[j].proc, m->locks[j].addr) &
-                   (cap - 1);
+        size_t i =
+            model_lock_hash(m->locks[j].proc, m->locks[j].addr) & (cap - 1);
         while (m->lock_hash[i])
             i = (i + 1) & (cap - 1);
         m->lock_hash[i] = (uint32_t)(j + 1);
@@ -126,7 +126,8 @@ static void model_lock_count(struct model *m, uint32_t proc,
                              const struct trace_event *ev,
                              const struct activity_change *ch)
 {
-    struct model_lock *l = model_lock_get(m, proc, ev->obj, ev->type, ev->ts_ns);
+    struct model_lock *l =
+        model_lock_get(m, proc, ev->obj, ev->type, ev->ts_ns);
     if (ch->acquired) {
         l->acquisitions++;
         if (ch->contended)
@@ -314,8 +315,8 @@ static void model_note_exception(struct model *m, size_t thread,
     if (ev->type == TRACE_EV_SIGNAL && ev->payload &&
         ev->payload_len >= sizeof(struct trace_signal_info))
         detail = ((const struct trace_signal_info *)ev->payload)->signo;
-    m->exc[m->nexc++] = (struct model_exc){ev->ts_ns, (uint32_t)thread,
-                                           ev->type, detail};
+    m->exc[m->nexc++] =
+        (struct model_exc){ev->ts_ns, (uint32_t)thread, ev->type, detail};
 }
 
 uint8_t model_hl_bits(const struct model *m, size_t thread,
@@ -522,8 +523,8 @@ static void model_pick_base(struct model *m, size_t nthreads, uint64_t end)
     if (m->live) {
         cells = MODEL_BASE_LIVE;
     } else {
-        while (cells > MODEL_BASE_MIN && cells * (nthreads ? nthreads : 1) >
-                                             MODEL_CELL_BUDGET)
+        while (cells > MODEL_BASE_MIN &&
+               cells * (nthreads ? nthreads : 1) > MODEL_CELL_BUDGET)
             cells /= 2;
     }
     unsigned shift = m->live ? MODEL_LIVE_SHIFT : 0;

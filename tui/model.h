@@ -37,8 +37,8 @@
 #include "reader.h"
 
 #define MODEL_LEVELS_MAX 24
-#define MODEL_TOP_CELLS 16      /* cells of the coarsest level */
-#define MODEL_CKPT_EVERY 4096   /* events between checkpoints */
+#define MODEL_TOP_CELLS 16    /* cells of the coarsest level */
+#define MODEL_CKPT_EVERY 4096 /* events between checkpoints */
 
 struct symbolizer;
 
@@ -49,14 +49,14 @@ struct model_ckpt {
 
 struct model_thread {
     uint32_t tid, proc, serial;
-    char name[64];                 /* recorded name, "" if none */
-    uint64_t start_pc;             /* start routine (thread-start site) */
+    char name[64];     /* recorded name, "" if none */
+    uint64_t start_pc; /* start routine (thread-start site) */
     uint64_t events;
-    uint64_t first_ns;             /* first event */
-    uint64_t stop_ns;              /* where its row ends */
+    uint64_t first_ns; /* first event */
+    uint64_t stop_ns;  /* where its row ends */
     bool started;
-    struct activity act;           /* after the latest event read */
-    uint64_t cur_ns;               /* cells are filled up to here */
+    struct activity act; /* after the latest event read */
+    uint64_t cur_ns;     /* cells are filled up to here */
     struct cell *lv[MODEL_LEVELS_MAX];
     uint8_t *hl[MODEL_LEVELS_MAX]; /* highlight layer, NULL when off */
     struct cell_sink sink;         /* the base level */
@@ -64,7 +64,7 @@ struct model_thread {
     size_t dirty;                  /* base cells from here need the pyramid */
     struct model_ckpt *ck;
     size_t nck, capck;
-    uint64_t since_ck;             /* events since the last checkpoint */
+    uint64_t since_ck; /* events since the last checkpoint */
     uint64_t last_ts;
     struct trace_thread_reader *tr; /* live: kept open */
 };
@@ -94,7 +94,7 @@ struct model_lock {
 struct model_exc {
     uint64_t ts;
     uint32_t thread;
-    uint32_t type; /* trace event type */
+    uint32_t type;  /* trace event type */
     int32_t detail; /* signal number or exit status */
 };
 
@@ -115,7 +115,7 @@ struct model {
     unsigned levels;     /* level k: base_cells >> k cells, k < levels */
     uint64_t end_ns;     /* the trace's end (live: now) */
     uint64_t events, lost_events;
-    uint64_t version;    /* bumped whenever cells change */
+    uint64_t version; /* bumped whenever cells change */
     /* locks: open addressing on (proc, addr) */
     struct model_lock *locks;
     size_t nlocks, caplocks;

@@ -202,8 +202,7 @@ void model_window_cell(struct model *m, size_t thread, uint64_t t0,
                        unsigned shift, struct cell *out, uint8_t *hl)
 {
     if (shift < m->base_shift || shift - m->base_shift >= m->levels) {
-        model_window(m, thread, t0 & ~((1ull << shift) - 1), shift, 1, out,
-                     hl);
+        model_window(m, thread, t0 & ~((1ull << shift) - 1), shift, 1, out, hl);
         return;
     }
     unsigned k = shift - m->base_shift;

@@ -88,8 +88,8 @@ static void monitor_add_group(struct monitor *mon,
     it->severity = SEV_ERROR;
     snprintf(it->kind, sizeof it->kind, "exception");
     if (g->count > 1)
-        snprintf(it->message, sizeof it->message, "%.200s (x%u): %.280s", g->title,
-                 g->count, g->message);
+        snprintf(it->message, sizeof it->message, "%.200s (x%u): %.280s",
+                 g->title, g->count, g->message);
     else
         snprintf(it->message, sizeof it->message, "%.200s: %.290s", g->title,
                  g->message);
@@ -124,8 +124,7 @@ static void monitor_add_result(struct monitor *mon, struct model *m,
     for (size_t i = 0; i < res->nfindings; i++) {
         size_t before = mon->nitems;
         monitor_add_finding(mon, m, &res->findings[i], live);
-        if (mon->nitems > before &&
-            monitor_has_dup(mon, mon->nitems - 1))
+        if (mon->nitems > before && monitor_has_dup(mon, mon->nitems - 1))
             mon->nitems--;
     }
     for (size_t i = 0; i < res->nexc_groups; i++)

@@ -29,15 +29,15 @@
 #define MONITOR_ITEM_TIMES 64
 
 struct monitor_item {
-    bool exception;       /* an exception group, not a finding */
-    bool live;            /* found while the program ran */
+    bool exception; /* an exception group, not a finding */
+    bool live;      /* found while the program ran */
     enum finding_severity severity;
-    char kind[32];        /* "deadlock", "exception" */
+    char kind[32]; /* "deadlock", "exception" */
     char message[512];
-    uint64_t ts_ns;       /* when (the first occurrence) */
-    size_t ntimes;        /* every occurrence's time (markers), capped */
+    uint64_t ts_ns; /* when (the first occurrence) */
+    size_t ntimes;  /* every occurrence's time (markers), capped */
     uint64_t times[MONITOR_ITEM_TIMES];
-    size_t nthreads;      /* reader thread indexes */
+    size_t nthreads; /* reader thread indexes */
     uint32_t threads[MONITOR_ITEM_THREADS];
     size_t nobjects;
     struct {

@@ -20,7 +20,9 @@ void ui_format_time(uint64_t ns, uint64_t step, char *buf, size_t len)
     static const struct {
         uint64_t ns;
         const char *name;
-    } units[] = {{1000000000ull, "s"}, {1000000ull, "ms"}, {1000ull, "us"},
+    } units[] = {{1000000000ull, "s"},
+                 {1000000ull, "ms"},
+                 {1000ull, "us"},
                  {1ull, "ns"}};
     if (ns == 0) {
         snprintf(buf, len, "0");
@@ -95,8 +97,7 @@ static void prepare_cells(struct ui *ui)
         struct cell *row = f->cells + i * ncols;
         uint8_t *hl = f->hl + i * ncols;
         if (r < m->nrows && m->rows[r].kind == ROW_THREAD) {
-            model_cells(m, m->rows[r].index, ui->t0, ui->shift, ncols, row,
-                        hl);
+            model_cells(m, m->rows[r].index, ui->t0, ui->shift, ncols, row, hl);
         } else {
             memset(row, 0, ncols * sizeof *row);
             memset(hl, 0, ncols);
@@ -138,7 +139,8 @@ static void prepare_labels(struct ui *ui)
         if (row->kind == ROW_THREAD) {
             ui_format_thread(ui, row->index, f->labels[r], sizeof f->labels[r]);
         } else {
-            const struct trace_process *p = trace_reader_process(m->r, row->index);
+            const struct trace_process *p =
+                trace_reader_process(m->r, row->index);
             const char *cmd = p->cmdline && p->cmdline[0] ? p->cmdline : p->exe;
             char shortcmd[80];
             prepare_short_cmd(cmd ? cmd : "", shortcmd, sizeof shortcmd);
@@ -147,11 +149,11 @@ static void prepare_labels(struct ui *ui)
         }
     }
     f->labels_version = m->version;
-    const struct trace_process *root = m->nrows
-        ? trace_reader_process(m->r, m->rows[0].index) : NULL;
+    const struct trace_process *root =
+        m->nrows ? trace_reader_process(m->r, m->rows[0].index) : NULL;
     prepare_short_cmd(root && root->cmdline && root->cmdline[0] ? root->cmdline
-                      : root && root->exe                   ? root->exe
-                                                            : m->dir,
+                      : root && root->exe                       ? root->exe
+                                                                : m->dir,
                       f->program, sizeof f->program);
 }
 

@@ -75,7 +75,8 @@ static bool search_site(struct search *s, uint32_t proc, uint64_t pc)
         }
         for (size_t i = 0; i < t->cap; i++)
             if (t->key[i]) {
-                size_t j = (t->key[i] * 0x9e3779b97f4a7c15ull) >> 40 & (cap - 1);
+                size_t j =
+                    (t->key[i] * 0x9e3779b97f4a7c15ull) >> 40 & (cap - 1);
                 while (key[j])
                     j = (j + 1) & (cap - 1);
                 key[j] = t->key[i];
@@ -130,8 +131,7 @@ static void search_thread(struct search *s, size_t t)
         long lock = ev.obj ? model_lock_find(m, proc, ev.obj) : -1;
         char what[96];
         if (lock >= 0 && s->lock_hit[lock]) {
-            snprintf(what, sizeof what, "lock %s",
-                     model_lock_name(m, lock));
+            snprintf(what, sizeof what, "lock %s", model_lock_name(m, lock));
         } else if (ev.site && search_site(s, proc, ev.site)) {
             char at[80];
             ui_format_pc(s->ui, proc, ev.site, true, at, sizeof at);

@@ -96,9 +96,9 @@ struct ui {
     pid_t child;     /* --live: the program (0 otherwise) */
     /* layout (ui_layout) */
     int lines, cols;
-    int label_w;     /* row labels */
-    int tl_x, tl_w;  /* timeline columns */
-    int tl_y, tl_h;  /* timeline rows on screen */
+    int label_w;    /* row labels */
+    int tl_x, tl_w; /* timeline columns */
+    int tl_y, tl_h; /* timeline rows on screen */
     int det_y, det_h;
     bool color;
     /* time */
@@ -109,7 +109,7 @@ struct ui {
     /* rows */
     size_t sel_thread; /* the selected thread (reader index) */
     size_t top;        /* first row shown (index into m->rows) */
-    uint8_t *marked; /* per thread: involved in the finding jumped to */
+    uint8_t *marked;   /* per thread: involved in the finding jumped to */
     size_t nmarked;
     /* popups */
     enum ui_popup popup;
@@ -193,8 +193,7 @@ void search_step(struct ui *ui, int dir);
 void details_load_events(struct ui *ui);
 /* Lines about event i of the events list: its stack, and for a lock who
  * holds it and who waits for it at that moment. */
-int details_event_lines(struct ui *ui, size_t i, char (*out)[UI_LINE],
-                        int max);
+int details_event_lines(struct ui *ui, size_t i, char (*out)[UI_LINE], int max);
 /* The details pane for the cursor. */
 void details_pane(struct ui *ui);
 

@@ -29,10 +29,7 @@
 
 /* ---- geometry and moving around ---- */
 
-uint64_t ui_col_ns(const struct ui *ui)
-{
-    return 1ull << ui->shift;
-}
+uint64_t ui_col_ns(const struct ui *ui) { return 1ull << ui->shift; }
 
 static uint64_t ui_align(const struct ui *ui, uint64_t t)
 {
@@ -294,12 +291,12 @@ static void view_curses_start(struct ui *ui)
     if (ui->color) {
         start_color();
         use_default_colors();
-        init_pair(1, COLOR_GREEN, -1);   /* running */
-        init_pair(2, COLOR_YELLOW, -1);  /* holding */
-        init_pair(3, COLOR_RED, -1);     /* lock wait */
-        init_pair(4, COLOR_BLUE, -1);    /* cond */
-        init_pair(5, COLOR_MAGENTA, -1); /* sem */
-        init_pair(6, COLOR_CYAN, -1);    /* barrier, join, wait */
+        init_pair(1, COLOR_GREEN, -1);        /* running */
+        init_pair(2, COLOR_YELLOW, -1);       /* holding */
+        init_pair(3, COLOR_RED, -1);          /* lock wait */
+        init_pair(4, COLOR_BLUE, -1);         /* cond */
+        init_pair(5, COLOR_MAGENTA, -1);      /* sem */
+        init_pair(6, COLOR_CYAN, -1);         /* barrier, join, wait */
         init_pair(7, COLOR_WHITE, COLOR_RED); /* crash, alerts */
     }
 }
@@ -366,6 +363,7 @@ static int view_run(const char *dir, bool live, pid_t child)
         kill(child, SIGKILL);
     free(ui.frame.cells);
     free(ui.frame.hl);
+    free(ui.frame.labels);
     free(ui.events);
     free(ui.matches);
     free(ui.lock_order);

@@ -39,8 +39,7 @@ static void craft_short_threads(struct craft_file *f)
     craft_objdef(&t, 3, 0x7100);
     craft_event(&t, TRACE_EV_THREAD_START, 3, 0, 0, 0, 1000);
     craft_event(&t, TRACE_EV_MUTEX_WAIT, 1, 0, 0, 0, 2000);
-    craft_event(&t, TRACE_EV_MUTEX_ACQUIRE, 1, 0, 0, TRACE_ACQ_CONTENDED,
-                5000);
+    craft_event(&t, TRACE_EV_MUTEX_ACQUIRE, 1, 0, 0, TRACE_ACQ_CONTENDED, 5000);
     craft_event(&t, TRACE_EV_MUTEX_RELEASE, 1, 0, 0, 0, 9000);
     craft_event(&t, TRACE_EV_COND_WAIT, 2, 0, 0, 0, 10000);
     craft_event(&t, TRACE_EV_COND_WAKE, 2, 0, 0, 0, 20000);
@@ -113,9 +112,9 @@ Test(model, cells_show_what_the_thread_did)
         uint64_t ts;
         enum act act;
     } want[] = {
-        {500, ACT_DEAD},   {1500, ACT_RUN},   {3000, ACT_LOCK},
-        {7000, ACT_HOLD},  {9500, ACT_RUN},   {15000, ACT_COND},
-        {25000, ACT_RUN},  {30500, ACT_DEAD}, {99999, ACT_DEAD},
+        {500, ACT_DEAD},  {1500, ACT_RUN},   {3000, ACT_LOCK},
+        {7000, ACT_HOLD}, {9500, ACT_RUN},   {15000, ACT_COND},
+        {25000, ACT_RUN}, {30500, ACT_DEAD}, {99999, ACT_DEAD},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_expect_eq(cell_activity(base_cell(m, 1, want[i].ts)), want[i].act,
@@ -137,8 +136,8 @@ Test(model, coarse_levels_keep_the_shares)
     static const struct {
         enum act act;
         uint64_t ns;
-    } want[] = {{ACT_LOCK, 3000}, {ACT_HOLD, 4000}, {ACT_RUN, 2000},
-                {ACT_COND, 6384}};
+    } want[] = {
+        {ACT_LOCK, 3000}, {ACT_HOLD, 4000}, {ACT_RUN, 2000}, {ACT_COND, 6384}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int expect = (int)(want[i].ns * 255 / 16384);
         cr_expect(abs(c->frac[want[i].act] - expect) <= 2,
@@ -282,8 +281,8 @@ Test(model, cells_sink_and_combine)
     memset(cells, 0, sizeof cells);
     struct cell_sink k;
     cell_sink_init(&k, cells, NULL, 8, 1000, 4); /* 16 ns cells from 1000 */
-    cell_sink_add(&k, 1004, 1012, ACT_RUN, 0);     /* half of cell 0 */
-    cell_sink_add(&k, 1012, 1056, ACT_LOCK, 0);    /* to the middle of 3 */
+    cell_sink_add(&k, 1004, 1012, ACT_RUN, 0);   /* half of cell 0 */
+    cell_sink_add(&k, 1012, 1056, ACT_LOCK, 0);  /* to the middle of 3 */
     cell_sink_event(&k, 1020, CELL_CRASH);
     cell_sink_flush(&k);
     cr_expect_eq(cells[0].frac[ACT_RUN], 128);
@@ -308,8 +307,8 @@ Test(model, activity_nested_locks)
     struct activity a;
     activity_init(&a);
     cr_expect_eq(activity_now(&a), ACT_DEAD);
-    struct trace_event ev = {.type = TRACE_EV_MUTEX_ACQUIRE, .obj = 1,
-                             .ts_ns = 10};
+    struct trace_event ev = {
+        .type = TRACE_EV_MUTEX_ACQUIRE, .obj = 1, .ts_ns = 10};
     struct activity_change ch;
     activity_apply(&a, &ev, &ch);
     ev.obj = 2;

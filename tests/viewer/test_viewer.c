@@ -55,8 +55,8 @@ TestSuite(view, .fini = viewer_fini, .timeout = 300);
 static const char *viewer_record(const char *sample)
 {
     const char *dir = e2e_trace_dir();
-    const char *argv[] = {"ctrace", "run",         "--no-report", "-o",
-                          dir,      e2e_sample(sample), NULL};
+    const char *argv[] = {"ctrace",           "run", "--no-report", "-o", dir,
+                          e2e_sample(sample), NULL};
     struct e2e_result res;
     cr_assert_eq(e2e_run(&res, argv), 0);
     cr_assert_eq(res.status, 0, "recording %s failed: %s", sample, res.err);
@@ -74,8 +74,8 @@ static void viewer_start(const char *dir, int width, int height)
 }
 
 /* The row label of a thread as the viewer writes it: "tid name". */
-static void viewer_label(const struct e2e_trace *t, const char *name,
-                         char *buf, size_t len)
+static void viewer_label(const struct e2e_trace *t, const char *name, char *buf,
+                         size_t len)
 {
     for (size_t i = 0; i < t->nthreads; i++)
         if (strcmp(t->threads[i].name, name) == 0) {
@@ -114,8 +114,7 @@ static const char *viewer_row_cells(const char *screen_text, const char *label,
                                     char *buf, int len)
 {
     char line[512];
-    for (int i = 0; tmux_line(screen_text, i, line, sizeof line)[0] ||
-                    i < 100;
+    for (int i = 0; tmux_line(screen_text, i, line, sizeof line)[0] || i < 100;
          i++) {
         const char *p = strstr(line, label);
         if (!p)
@@ -198,8 +197,7 @@ Test(view, small_terminal_resize_and_ctrl_c)
     char label[128];
     for (size_t i = 0; view_locks_threads[i]; i++) {
         viewer_label(&t, view_locks_threads[i], label, sizeof label);
-        cr_expect(strstr(s, label), "row '%s' missing at 80x24:\n%s", label,
-                  s);
+        cr_expect(strstr(s, label), "row '%s' missing at 80x24:\n%s", label, s);
     }
     free(s);
     cr_assert(tmux_alternate_on(&screen), "the viewer uses the full screen");

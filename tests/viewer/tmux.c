@@ -44,8 +44,8 @@ void tmux_start(struct tmux *t, int width, int height, const char *command)
     /* The pane outlives the command so that its end can be seen. */
     if (asprintf(&wrapped, "%s; echo \"[exit $?]\"; sleep 600", command) < 0)
         abort();
-    const char *args[] = {"new-session", "-d",    "-x", w, "-y",
-                          h,             "-s",    "main", wrapped, NULL};
+    const char *args[] = {"new-session", "-d",   "-x",    w,   "-y", h,
+                          "-s",          "main", wrapped, NULL};
     free(tmux_run(t, args, true));
     free(wrapped);
     t->running = true;
@@ -140,8 +140,8 @@ void tmux_resize(struct tmux *t, int width, int height)
     char w[16], h[16];
     snprintf(w, sizeof w, "%d", width);
     snprintf(h, sizeof h, "%d", height);
-    const char *args[] = {"resize-window", "-t", "main", "-x", w, "-y", h,
-                          NULL};
+    const char *args[] = {
+        "resize-window", "-t", "main", "-x", w, "-y", h, NULL};
     free(tmux_run(t, args, true));
 }
 

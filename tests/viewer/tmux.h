@@ -25,7 +25,7 @@ struct tmux {
 void tmux_start(struct tmux *t, int width, int height, const char *command);
 /* Send keys, as tmux names them ("Down", "Enter", "C-c", "q"). */
 void tmux_keys(struct tmux *t, const char *const keys[]);
-#define TMUX_KEYS(t, ...)                                                    \
+#define TMUX_KEYS(t, ...)                                                      \
     tmux_keys((t), (const char *const[]){__VA_ARGS__, NULL})
 /* The screen now (malloc'ed, one line per row). */
 char *tmux_screen(struct tmux *t);
