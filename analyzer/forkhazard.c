@@ -241,7 +241,7 @@ void forkhazard_child_waits(struct analyzer *a, uint32_t ti, uint32_t oi,
                       key, 5);
     }
     s->error_reported = 1;
-    a->procs[a->threads[ti].proc].serious = 1;
+    a->procs[a->threads[ti].proc].serious = AN_SERIOUS_FORK;
     if (f)
         child_error_fill(a, f, si, ti, oi, ev);
 }

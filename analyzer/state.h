@@ -229,6 +229,11 @@ struct an_thread {
 
 /* ---- process images ---- */
 
+/* Why an image needs no hang finding: a deadlock already says why its
+ * threads wait; so does a fork error offline, but live the child's hang
+ * is still reported, since it is what lets the monitor end the run. */
+enum { AN_SERIOUS_DEADLOCK = 1, AN_SERIOUS_FORK = 2 };
+
 struct an_proc {
     uint8_t seen, info;
     uint8_t started;    /* process-start seen */
@@ -237,7 +242,8 @@ struct an_proc {
     uint8_t execd;      /* replaced by a successful exec */
     uint8_t reaped;     /* its parent reaped it */
     uint8_t hang_reported;
-    uint8_t serious;    /* a deadlock or fork error was found in it */
+    uint8_t serious;    /* AN_SERIOUS_*: a deadlock or fork error was found
+                           in it */
     uint32_t pid, ppid, flags;
     int parent;         /* parent image index, -1 */
     uint32_t root;      /* first image of its fork family (dedup keys) */

@@ -278,7 +278,7 @@ static void deadlock_report(struct analyzer *a, const struct wf_graph *g,
     for (size_t i = 0; i < len; i++) {
         const struct wf_edge *e = &g->e[cyc[i]];
         an_finding_thread(f, e->from);
-        a->procs[a->threads[e->from].proc].serious = 1;
+        a->procs[a->threads[e->from].proc].serious = AN_SERIOUS_DEADLOCK;
     }
     deadlock_message(a, f, g, cyc, len);
     for (size_t i = 0; i < len; i++) {
@@ -494,7 +494,9 @@ static size_t hangs_find(struct analyzer *a, uint64_t now, bool live)
     }
     for (uint32_t pi = 0; pi < np; pi++) {
         struct an_proc *p = &a->procs[pi];
-        if (!ps[pi].all_blocked || p->serious || p->hang_reported)
+        if (!ps[pi].all_blocked || p->hang_reported)
+            continue;
+        if (p->serious && (!live || p->serious != AN_SERIOUS_FORK))
             continue;
         if (ps[pi].external && !all_hung)
             continue;
