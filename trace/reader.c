@@ -2237,6 +2237,10 @@ int trace_thread_reader_next(struct trace_thread_reader *tr,
     struct trace_reader *r = tr->r;
     struct rthread *t = &r->thr[tr->thread];
     struct rawev raw;
+    if (!tr->tab) { /* parked: rebuild the slots of the current chunk */
+        tr->tab = xcalloc(1, sizeof *tr->tab);
+        cursor_replay(r, t, &tr->c, tr->tab);
+    }
     if (!cursor_next_in_chunk(&tr->c, tr->tab, &raw)) {
         if (t->nchunks == 0)
             return 0;
@@ -2247,6 +2251,12 @@ int trace_thread_reader_next(struct trace_thread_reader *tr,
     event_fill(r, t, &tr->c, tr->tab, &raw, ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     return 1;
+}
+
+void trace_thread_reader_park(struct trace_thread_reader *tr)
+{
+    free(tr->tab);
+    tr->tab = NULL;
 }
 
 void trace_thread_reader_close(struct trace_thread_reader *tr)

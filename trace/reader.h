@@ -139,6 +139,10 @@ struct trace_thread_reader *trace_thread_reader_open(struct trace_reader *r,
 int trace_thread_reader_next(struct trace_thread_reader *tr,
                              struct trace_event *ev, struct trace_error *err);
 void trace_thread_reader_close(struct trace_thread_reader *tr);
+/* Free its slot tables (about 90 KiB) until the next read, which
+ * rebuilds them from the current chunk: for live viewers that keep a
+ * reader per thread. */
+void trace_thread_reader_park(struct trace_thread_reader *tr);
 
 /* This moment in the trace's ts_ns time base (live mode: how long ago
  * the latest event happened is now - its ts_ns). */
