@@ -119,9 +119,10 @@ static void draw_status(const struct ui *ui)
         snprintf(line, sizeof line, "trace damaged: %.300s", ui->m->error);
     else if (ui->live)
         snprintf(line, sizeof line, "live: %s",
-                 ui->mon && ui->mon->state == MONITOR_DONE
-                     ? "the program has ended"
-                     : "following the program");
+                 !model_running(ui->m) ? "the program has ended"
+                 : ui->child > 0
+                     ? "following the program (q asks whether to stop it)"
+                     : "following the program (q leaves it running)");
     else
         line[0] = '\0';
     draw_text(1, 0, ui->cols, line);

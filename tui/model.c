@@ -9,6 +9,8 @@
  */
 #include "model.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@
 #define MODEL_BASE_MAX 65536u
 #define MODEL_BASE_MIN 1024u
 #define MODEL_BASE_LIVE 16384u
-#define MODEL_LIVE_SHIFT 14u /* 16 us cells to begin with */
+#define MODEL_LIVE_SHIFT 14u  /* 16 us cells to begin with */
+#define MODEL_PARK_THREADS 32 /* live: more threads park their readers */
 
 static void *model_xrealloc(void *p, size_t n)
 {
@@ -257,10 +260,20 @@ static void model_rows_add(struct model *m, size_t p, uint32_t depth,
     if (depth > 64)
         return; /* a corrupt tree never loops us */
     m->rows[m->nrows++] = (struct model_row){ROW_PROCESS, (uint32_t)p, depth};
-    for (size_t i = 0; i < m->nth; i++) /* reader order: serial order */
+    size_t first = m->nrows;
+    for (size_t i = 0; i < m->nth; i++)
         if (m->th[i].proc == p)
             m->rows[m->nrows++] =
                 (struct model_row){ROW_THREAD, (uint32_t)i, depth};
+    /* serial order (a live reader numbers threads as it finds them) */
+    for (size_t i = first + 1; i < m->nrows; i++)
+        for (size_t j = i; j > first && m->th[m->rows[j].index].serial <
+                                            m->th[m->rows[j - 1].index].serial;
+             j--) {
+            struct model_row tmp = m->rows[j];
+            m->rows[j] = m->rows[j - 1];
+            m->rows[j - 1] = tmp;
+        }
     for (size_t j = 0; j < np; j++)
         if (model_proc_parent(m->r, order[j]) == (int)p)
             model_rows_add(m, order[j], depth + 1, order, np);
@@ -426,6 +439,8 @@ static void model_mark_dirty(struct model_thread *t)
 static bool model_thread_read(struct model *m, size_t i)
 {
     struct model_thread *t = &m->th[i];
+    if (t->tr && trace_reader_thread(m->r, i)->events == t->events)
+        return false; /* live: nothing new (the scan counts every event) */
     if (!t->tr)
         t->tr = trace_thread_reader_open(m->r, i, 0);
     if (!t->tr)
@@ -442,6 +457,8 @@ static bool model_thread_read(struct model *m, size_t i)
     if (!m->live || rc < 0) {
         trace_thread_reader_close(t->tr);
         t->tr = NULL;
+    } else if (m->nth > MODEL_PARK_THREADS) {
+        trace_thread_reader_park(t->tr); /* memory: threads x tables */
     }
     return t->events != before;
 }
@@ -562,13 +579,25 @@ struct model *model_open(const char *dir, bool live, struct symbolizer *sym,
     model_pick_base(m, trace_reader_thread_count(r), model_trace_end(r));
     m->end_ns = live ? trace_reader_now_ns(r) : model_trace_end(r);
     model_read_new(m);
-    if (live) {
+    if (live && model_running(m)) {
         uint64_t now = trace_reader_now_ns(r);
         if (now > m->end_ns)
             m->end_ns = now;
     }
     model_settle(m);
     return m;
+}
+
+bool model_running(const struct model *m)
+{
+    size_t n = trace_reader_process_count(m->r);
+    for (size_t i = 0; i < n; i++) {
+        const struct trace_process *p = trace_reader_process(m->r, i);
+        /* killed processes never record an exit: ask the kernel */
+        if (!p->exited && !(kill((pid_t)p->pid, 0) != 0 && errno == ESRCH))
+            return true;
+    }
+    return n == 0;
 }
 
 bool model_update(struct model *m)
@@ -580,9 +609,11 @@ bool model_update(struct model *m)
     if (rc < 0)
         model_note_error(m, err.msg);
     model_read_new(m);
-    uint64_t now = trace_reader_now_ns(m->r);
-    if (now > m->end_ns)
-        m->end_ns = now;
+    if (model_running(m)) { /* else the trace ends with its last event */
+        uint64_t now = trace_reader_now_ns(m->r);
+        if (now > m->end_ns)
+            m->end_ns = now;
+    }
     model_settle(m);
     return true; /* time moved on: running threads grew */
 }

@@ -143,6 +143,10 @@ void model_free(struct model *m);
  * to now.  Returns true when something changed. */
 bool model_update(struct model *m);
 
+/* Live: whether a traced process may still run (one has neither
+ * recorded its exit nor disappeared from the system). */
+bool model_running(const struct model *m);
+
 /* The cells of a level (NULL when the level does not exist). */
 static inline const struct cell *model_level(const struct model *m,
                                              size_t thread, unsigned level)

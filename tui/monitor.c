@@ -192,15 +192,6 @@ struct monitor *monitor_start_live(struct model *m)
     return mon;
 }
 
-static bool monitor_all_ended(const struct model *m)
-{
-    size_t n = trace_reader_process_count(m->r);
-    for (size_t i = 0; i < n; i++)
-        if (!trace_reader_process(m->r, i)->exited)
-            return false;
-    return n > 0;
-}
-
 static bool monitor_poll_live(struct monitor *mon, struct model *m)
 {
     struct trace_event ev;
@@ -217,7 +208,7 @@ static bool monitor_poll_live(struct monitor *mon, struct model *m)
     if (analyzer_check_live(mon->a, trace_reader_now_ns(m->r), &res) > 0)
         monitor_add_result(mon, m, &res, true);
     analysis_result_free(&res);
-    if (monitor_all_ended(m)) {
+    if (!model_running(m)) {
         memset(&res, 0, sizeof res);
         analyzer_finish(mon->a, &res);
         monitor_add_result(mon, m, &res, false);

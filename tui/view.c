@@ -25,7 +25,8 @@
 #include "ui.h"
 
 #define LIVE_POLL_MS 200
-#define OPEN_WAIT_MS 10000 /* a live trace may not exist yet */
+#define LIVE_REPAINT_MS 1000 /* --live: the program may write over us */
+#define OPEN_WAIT_MS 10000   /* a live trace may not exist yet */
 
 /* ---- geometry and moving around ---- */
 
@@ -247,7 +248,7 @@ static void view_poll_live(struct ui *ui)
 
 static void view_loop(struct ui *ui)
 {
-    uint64_t last_poll = view_now_ms();
+    uint64_t last_poll = view_now_ms(), last_repaint = last_poll;
     bool dirty = true;
     while (!ui->quit && !view_signalled) {
         if (dirty) {
@@ -269,6 +270,12 @@ static void view_loop(struct ui *ui)
             view_poll_live(ui);
             last_poll = view_now_ms();
             dirty = true;
+            /* The program shares the terminal: what it prints (and the
+             * scrolling it causes) is wiped by a full repaint. */
+            if (ui->child > 0 && last_poll - last_repaint >= LIVE_REPAINT_MS) {
+                clearok(curscr, TRUE);
+                last_repaint = last_poll;
+            }
         } else if (!ui->live && ui->mon && monitor_poll(ui->mon, ui->m)) {
             dirty = true;
         }
@@ -325,16 +332,15 @@ static struct model *view_open(const char *dir, bool live, pid_t child,
 
 static int view_run(const char *dir, bool live, pid_t child)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "ctrace view: needs a terminal (stdin and stdout); "
-                        "use 'ctrace report' or 'ctrace dump' for text\n");
-        return 1;
-    }
     struct ui ui;
     memset(&ui, 0, sizeof ui);
     ui.sym = sym_new();
-    ui.m = view_open(dir, live, child, ui.sym);
-    if (!ui.m) {
+    ui.m = view_open(dir, live, child, ui.sym); /* a bad trace first */
+    if (!ui.m || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        if (ui.m)
+            fprintf(stderr, "ctrace view: needs a terminal (stdin and stdout); "
+                            "use 'ctrace report' or 'ctrace dump' for text\n");
+        model_free(ui.m);
         sym_free(ui.sym);
         return 1;
     }
@@ -352,10 +358,6 @@ static int view_run(const char *dir, bool live, pid_t child)
             ui.sel_thread = ui.m->rows[r].index;
             break;
         }
-    if (live)
-        ui_set_status(&ui, child > 0 ? "live: q asks whether to stop the "
-                                       "program"
-                                     : "live: q leaves the program running");
     view_loop(&ui);
     endwin();
     view_signals_restore();
