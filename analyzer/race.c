@@ -321,14 +321,18 @@ static size_t race_locks_text(struct analyzer *a, struct finding *f,
     size_t at = (size_t)snprintf(buf, cap, "%s", n ? "holding " : "holding no lock");
     for (uint32_t i = 0; i < n && at < cap; i++) {
         size_t o = an_finding_object(a, f, objs[i]);
-        at += (size_t)snprintf(buf + at, cap - at, "%s" AN_O, i ? ", " : "", o);
+        at += (size_t)snprintf(buf + at, cap - at, "%s%s " AN_O, i ? ", " : "",
+                               an_obj_kind_name(a->objs[objs[i]].kind), o);
     }
     return at;
 }
 
-/* The memory a finding is about: object 0. */
-static void race_location(struct analyzer *a, struct race *r, struct finding *f,
-                          uint32_t proc, uint64_t addr, char *extra, size_t cap)
+/* The memory a finding is about: object 0, and words for the message.
+ * Returns its heap block or stack, if any. */
+static const struct race_block *race_location(struct analyzer *a,
+                                              struct race *r, struct finding *f,
+                                              uint32_t proc, uint64_t addr,
+                                              char *extra, size_t cap)
 {
     struct finding_object *o = &f->objects[f->nobjects++];
     memset(o, 0, sizeof *o);
@@ -345,16 +349,12 @@ static void race_location(struct analyzer *a, struct race *r, struct finding *f,
         o->create_pc = an_stack_top(a, b->stack);
         an_finding_thread(f, b->thread);
         snprintf(extra, cap,
-                 " (heap block of %" PRIu64 " bytes, offset %" PRIu64
-                 ", allocated by " AN_T ")",
+                 " (%" PRIu64 " bytes, offset %" PRIu64 ", allocated by " AN_T ")",
                  b->size, addr - b->addr, b->thread);
-        if (b->stack)
-            an_finding_stack(a, f, b->stack, b->thread,
-                             "heap block of %" PRIu64 " bytes allocated by " AN_T,
-                             b->size, b->thread);
     } else {
         snprintf(o->kind, sizeof o->kind, "memory");
     }
+    return b;
 }
 
 static void race_creation_stack(struct analyzer *a, struct finding *f,
@@ -363,10 +363,6 @@ static void race_creation_stack(struct analyzer *a, struct finding *f,
     const struct an_thread *th = &a->threads[t];
     if (th->creator == AN_NONE || !th->create_stack)
         return;
-    for (size_t i = 0; i < f->nstacks; i++)
-        if (f->stacks[i].thread == th->creator &&
-            strstr(f->stacks[i].label, "created"))
-            return;
     an_finding_thread(f, th->creator);
     an_finding_stack(a, f, th->create_stack, th->creator,
                      AN_T " created by " AN_T " here", t, th->creator);
@@ -405,7 +401,8 @@ static void race_report(struct analyzer *a, struct race *r,
     an_finding_thread(f, x->thread);
     an_finding_thread(f, c->thread);
     char where[200];
-    race_location(a, r, f, x->proc, ax, where, sizeof where);
+    const struct race_block *blk =
+        race_location(a, r, f, x->proc, ax, where, sizeof where);
     char lx[200], lc[200];
     uint32_t heldx[8], nx = 0;
     const struct an_thread *tx = &a->threads[x->thread];
@@ -429,6 +426,10 @@ static void race_report(struct analyzer *a, struct race *r,
     an_finding_stack(a, f, pi->stack, c->thread,
                      "earlier, " AN_T " %s%s %u bytes at 0x%" PRIx64, c->thread,
                      atc, race_verb(pi->flags, true), pi->size, ac);
+    if (blk && !blk->stackblock && blk->stack)
+        an_finding_stack(a, f, blk->stack, blk->thread,
+                         "heap block of %" PRIu64 " bytes allocated by " AN_T,
+                         blk->size, blk->thread);
     for (size_t i = 0; i < tx->nheld; i++) {
         size_t o = an_finding_object(a, f, tx->held[i].obj);
         if (tx->held[i].stack)

@@ -183,6 +183,8 @@ static int cmd_cc_main(int argc, char **argv, bool cxx)
     out[n++] = "-fsanitize=thread";
     if (fam == CC_GCC) /* ctrace does handle atomic_thread_fence */
         out[n++] = "-Wno-tsan";
+    else /* with -g: an address index, which libdw needs to find lines */
+        out[n++] = "-gdwarf-aranges";
     if (link && fam == CC_GCC) /* first: -ltsan must find ours */
         out[n++] = stubdir;
     for (int i = 1; i < argc; i++)

@@ -29,12 +29,28 @@ static char trace_dir[512];
 
 uint32_t shim_option_stack_depth(void) { return opt_stack_depth; }
 
+/* libctrace.so may also be an ordinary dependency that comes after libc
+ * in the search order (a library built with `ctrace cc`, used by a plain
+ * program run without ctrace): nothing of libc's comes "next" then, and
+ * the default definition, if it is not ours, is the real one. */
+static void *shim_dlsym_default(const char *name)
+{
+    void *p = dlsym(RTLD_DEFAULT, name);
+    Dl_info self, found;
+    if (p && dladdr((void *)shim_dlsym_default, &self) && dladdr(p, &found) &&
+        found.dli_fbase == self.dli_fbase)
+        return NULL;
+    return p;
+}
+
 void *shim_dlsym(const char *name, const char *version)
 {
     shim_enter();
     void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
     if (!p)
         p = dlsym(RTLD_NEXT, name);
+    if (!p)
+        p = shim_dlsym_default(name);
     shim_leave();
     if (!p) /* the program cannot work without it: fail loudly, like ld.so */
         abort();
