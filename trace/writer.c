@@ -112,6 +112,34 @@ static int file_reserve(int fd, uint64_t off, uint64_t len)
     return 0;
 }
 
+/* Map [off, off+len) of the file open as fd, shared and writable, after
+ * making sure those bytes exist (`reserve`: written for real, see
+ * file_reserve; otherwise only a size the file must have).  Closes fd:
+ * the shim keeps no descriptor (rule 4).  Returns the mapping or NULL,
+ * with -errno in *err. */
+static void *file_map_closing(int fd, uint64_t off, uint64_t len, bool reserve,
+                              int *err)
+{
+    int rc = 0;
+    struct stat st;
+    if (reserve)
+        rc = file_reserve(fd, off, len);
+    else if (fstat(fd, &st) != 0)
+        rc = -errno;
+    else if ((uint64_t)st.st_size < off + len &&
+             ftruncate(fd, (off_t)(off + len)) != 0)
+        rc = -errno;
+    void *m = MAP_FAILED;
+    if (rc == 0) {
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+        if (m == MAP_FAILED)
+            rc = -errno;
+    }
+    close(fd);
+    *err = rc;
+    return m == MAP_FAILED ? NULL : m;
+}
+
 static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
 {
     char path[600];
@@ -120,22 +148,10 @@ static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
-    struct stat st;
-    int rc = 0;
-    if (fstat(fd, &st) != 0)
-        rc = -errno;
-    else if ((uint64_t)st.st_size < TRACE_SEQ_FILE_SIZE &&
-             ftruncate(fd, (off_t)TRACE_SEQ_FILE_SIZE) != 0)
-        rc = -errno;
-    void *m = MAP_FAILED;
-    if (rc == 0)
-        m = mmap(NULL, TRACE_SEQ_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd, 0);
-    close(fd);
-    if (rc != 0)
+    int rc;
+    void *m = file_map_closing(fd, 0, TRACE_SEQ_FILE_SIZE, false, &rc);
+    if (!m)
         return rc;
-    if (m == MAP_FAILED)
-        return -errno;
     struct trace_seq_header *h = m;
     if (h->version == 0) { /* same bytes from every writer: races are benign */
         memcpy(h->magic, TRACE_SEQ_MAGIC, 8);
@@ -186,17 +202,11 @@ int trace_writer_open_process(struct trace_proc_writer *pw, const char *dir,
     int fd = create_process_file(pw, dir, pid, &image);
     if (fd < 0)
         return fd;
-    int rc = file_reserve(fd, 0, TRACE_HEADER_SIZE);
-    void *m = MAP_FAILED;
-    if (rc == 0)
-        m = mmap(NULL, TRACE_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd, 0);
-    close(fd);
-    if (rc != 0)
+    int rc;
+    struct trace_file_header *h =
+        file_map_closing(fd, 0, TRACE_HEADER_SIZE, true, &rc);
+    if (!h)
         return rc;
-    if (m == MAP_FAILED)
-        return -errno;
-    struct trace_file_header *h = m;
     h->header_size = TRACE_HEADER_SIZE;
     h->pid = pid;
     h->ppid = ppid;
@@ -324,13 +334,10 @@ static bool chunk_open(struct trace_thread_writer *w)
     int fd = open(pw->path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return false;
-    void *m = MAP_FAILED;
-    if (file_reserve(fd, off, size) == 0)
-        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
-    close(fd);
-    if (m == MAP_FAILED)
+    int rc;
+    struct trace_chunk_header *c = file_map_closing(fd, off, size, true, &rc);
+    if (!c)
         return false; /* the hole stays; the reader skips chunkless space */
-    struct trace_chunk_header *c = m;
     w->chunk_file_off = off;
     c->size = size;
     c->tid = w->tid;
@@ -341,7 +348,7 @@ static bool chunk_open(struct trace_thread_writer *w)
     c->base_mono_ns = trace_clock_mono_ns();
     __atomic_store_n(&c->magic, TRACE_CHUNK_MAGIC, __ATOMIC_RELEASE);
     w->chunk = c;
-    w->rec = (struct trace_record *)((char *)m + TRACE_CHUNK_HEADER_SIZE);
+    w->rec = (struct trace_record *)((char *)c + TRACE_CHUNK_HEADER_SIZE);
     w->cap = (uint32_t)CHUNK_RECORDS(size);
     w->last_clock = c->base_clock;
     w->lost = 0;
