@@ -35,6 +35,9 @@ int finding_kind_from_name(const char *name); /* -1 if unknown */
 const char *finding_severity_name(enum finding_severity s); /* "error" */
 
 #define STACK_MAX_FRAMES 64
+/* As many threads as objects: a lock-order cycle through N locks has up
+ * to N threads, and the finding must name them all. */
+#define FINDING_MAX_THREADS 32
 
 /* A stack as recorded: pcs, innermost first, in process image `proc`
  * (reader process index).  `label` says what the stack shows ("lock B
@@ -72,7 +75,7 @@ struct finding {
     uint64_t ts_ns;      /* when it happened or was detected */
     uint32_t count;      /* occurrences merged into this finding */
     size_t nthreads;
-    uint32_t threads[16]; /* reader thread indexes */
+    uint32_t threads[FINDING_MAX_THREADS]; /* reader thread indexes */
     size_t nobjects;
     struct finding_object objects[32];
     size_t nstacks;

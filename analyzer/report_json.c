@@ -127,7 +127,7 @@ static void json_finding(struct jsonw *w, const struct report_input *in,
     jsonw_uint(w, "ts_ns", f->ts_ns);
     jsonw_uint(w, "count", f->count ? f->count : 1);
     jsonw_begin_array(w, "threads");
-    for (size_t i = 0; i < f->nthreads && i < 16; i++)
+    for (size_t i = 0; i < f->nthreads && i < FINDING_MAX_THREADS; i++)
         json_thread_ref(w, in, NULL, f->threads[i]);
     jsonw_end_array(w);
     jsonw_begin_array(w, "objects");

@@ -80,7 +80,7 @@ static void text_threads(FILE *out, const struct report_input *in,
     if (f->nthreads == 0)
         return;
     fputs("  threads: ", out);
-    for (size_t i = 0; i < f->nthreads && i < 16; i++) {
+    for (size_t i = 0; i < f->nthreads && i < FINDING_MAX_THREADS; i++) {
         report_thread_label(in, f->threads[i], who, sizeof(who));
         fprintf(out, "%s%s", i ? ", " : "", who);
     }
