@@ -779,6 +779,11 @@ void sym_frame_format(const struct sym_frame *f, bool short_file, char *buf,
 
 struct symbolizer *sym_new(void)
 {
+    /* Symbolization is offline: with DEBUGINFOD_URLS set, elfutils would
+     * try the network for every module without local debug info.  Only
+     * ctrace's own environment changes (a traced program was spawned
+     * before any symbolizer exists). */
+    unsetenv("DEBUGINFOD_URLS");
     struct symbolizer *s = calloc(1, sizeof(*s));
     if (!s)
         abort();
