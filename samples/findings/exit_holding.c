@@ -17,7 +17,7 @@ static void *loader_thread(void *arg)
     if (loaded == 0) { /* the error path */
         if (fixed)
             pthread_mutex_unlock(&cache_lock);
-        return NULL; /* LINE:leave */
+        return NULL;
     }
     loaded++;
     pthread_mutex_unlock(&cache_lock);

@@ -3,7 +3,8 @@
  *   double   (default) main joins thread "worker" twice: the second join
  *            names a thread that no longer exists (glibc: ESRCH)
  *   detached main detaches "worker", then joins it while it still runs
- *            (glibc: EINVAL); a semaphore keeps the worker alive until
+ *            (glibc: EINVAL); semaphores make main wait until the worker
+ *            runs (so the report can name it) and keep it alive until
  *            then
  *   fixed    one join, no detach: the twin */
 #include <pthread.h>
@@ -11,12 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static sem_t go, finished;
+static sem_t started, go, finished;
 
 static void *worker_thread(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "worker");
+    sem_post(&started);
     sem_wait(&go);
     sem_post(&finished);
     return NULL;
@@ -25,10 +27,12 @@ static void *worker_thread(void *arg)
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "double";
+    sem_init(&started, 0, 0);
     sem_init(&go, 0, 0);
     sem_init(&finished, 0, 0);
     pthread_t t;
     pthread_create(&t, NULL, worker_thread, NULL);
+    sem_wait(&started);
     if (strcmp(mode, "detached") == 0) {
         pthread_detach(t); /* LINE:detach */
         int rc = pthread_join(t, NULL); /* LINE:join_detached */

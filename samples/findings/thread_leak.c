@@ -21,7 +21,7 @@ static void flusher_done(void *unused)
 }
 
 static void *flusher_thread(void *arg)
-{
+{ /* LINE:routine (where the report shows a start routine) */
     (void)arg;
     pthread_setname_np(pthread_self(), "flusher");
     pthread_setspecific(done_key, &done_key);
