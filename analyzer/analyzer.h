@@ -46,6 +46,9 @@ struct analyzer_options {
     uint32_t max_lock_cycles;
     /* exception groups: caught C++ throws count too (--exceptions=all) */
     bool exceptions_all;
+    /* skip the data-race analysis (mem-* and atomic-* events): the live
+     * monitor, which looks for deadlocks and hangs only */
+    bool no_races;
 };
 
 void analyzer_options_default(struct analyzer_options *o);

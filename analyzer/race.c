@@ -41,8 +41,11 @@
 #include "state.h"
 
 #define RACE_MAX_CELLS 16u
-#define RACE_GC_FIRST (1u << 20)  /* granules before the first collection */
-#define RACE_SHADOW_CAP (1u << 22) /* granules kept at most */
+/* Shadow budget, in bytes of shadow blocks (race_shadow.h): a first
+ * collection at 64 MiB, at most 512 MiB (about 100 MiB of the program's
+ * memory accessed by threads that are not yet ordered). */
+#define RACE_GC_FIRST ((64u << 20) / RACE_SBLOCK_BYTES)
+#define RACE_SHADOW_CAP ((512u << 20) / RACE_SBLOCK_BYTES)
 #define RACE_RECENT 8u             /* relaxed atomic reads an acquire fence
                                       may join */
 #define RACE_STACK_CACHE 64u
@@ -376,11 +379,12 @@ static uint64_t race_unit_addr(uint64_t gran, unsigned mask, uint32_t size)
 }
 
 static void race_report(struct analyzer *a, struct race *r,
-                        struct race_access *x, struct race_gran *e,
-                        const struct race_cell *c, unsigned overlap)
+                        struct race_access *x, uint64_t gran,
+                        struct race_gran *e, const struct race_cell *c,
+                        unsigned overlap)
 {
-    if (e->finding != AN_NONE && e->finding < a->findings.n) {
-        a->findings.v[e->finding].count++;
+    if (e->finding1 && e->finding1 - 1 < a->findings.n) {
+        a->findings.v[e->finding1 - 1].count++;
         return;
     }
     const struct race_info *xi = &r->infos[race_info_of(a, r, x)];
@@ -392,12 +396,12 @@ static void race_report(struct analyzer *a, struct race *r,
                                   key, 3);
     if (!f) {
         f = an_report_find(a, FINDING_DATA_RACE, key, 3);
-        e->finding = f ? (uint32_t)(f - a->findings.v) : AN_NONE;
+        e->finding1 = f ? (uint32_t)(f - a->findings.v) + 1 : 0;
         return;
     }
-    e->finding = (uint32_t)(f - a->findings.v);
-    uint64_t ax = race_unit_addr(e->gran, overlap, xi->size);
-    uint64_t ac = race_unit_addr(e->gran, rc_mask(c) & overlap, pi->size);
+    e->finding1 = (uint32_t)(f - a->findings.v) + 1;
+    uint64_t ax = race_unit_addr(gran, overlap, xi->size);
+    uint64_t ac = race_unit_addr(gran, rc_mask(c) & overlap, pi->size);
     an_finding_thread(f, x->thread);
     an_finding_thread(f, c->thread);
     char where[200];
@@ -467,14 +471,14 @@ static void race_granule(struct analyzer *a, struct race *r,
                          struct race_access *x, uint64_t gran, unsigned mask)
 {
     const struct vclock *vc = &a->threads[x->thread].vc;
-    struct race_gran *e = shadow_get(&r->shadow, x->proc, gran);
+    struct race_gran *e = shadow_get(&r->shadow, x->proc, gran << 3);
     struct race_cell *c = shadow_cells(e);
     for (unsigned i = 0; i < e->n; i++) {
         unsigned overlap = rc_mask(&c[i]) & mask;
         if (overlap && cells_conflict(rc_flags(&c[i]), x->flags) &&
             !cell_ordered(vc, x->thread, &c[i])) {
             struct race_cell copy = c[i];
-            race_report(a, r, x, e, &copy, overlap);
+            race_report(a, r, x, gran, e, &copy, overlap);
         }
     }
     /* Cells this access makes redundant lose the bytes it touched. */
@@ -764,9 +768,9 @@ static void race_stats_event(struct race *r, const struct trace_event *ev)
 void race_event(struct analyzer *a, uint32_t thread,
                 const struct trace_event *ev)
 {
-    struct race *r = race_get(a);
-    if (thread >= a->nthreads)
+    if (a->opt.no_races || thread >= a->nthreads)
         return;
+    struct race *r = race_get(a);
     r->stats.mem_events++;
     switch (ev->type) {
     case TRACE_EV_ATOMIC_ACQUIRE:
@@ -799,9 +803,11 @@ void race_finish(struct analyzer *a)
         return;
     if (r->stats.evicted)
         an_note(a,
-                "data races: shadow memory was capped at %u granules; %" PRIu64
-                " were evicted, and races on them may be missing",
-                RACE_SHADOW_CAP, r->stats.evicted);
+                "data races: shadow memory was capped at %zu MiB; the past "
+                "accesses of %" PRIu64 " KiB of memory were forgotten, and "
+                "races on them may be missing",
+                (size_t)RACE_SHADOW_CAP * RACE_SBLOCK_BYTES >> 20,
+                r->stats.evicted << RACE_BLOCK_SHIFT >> 10);
     if (r->stats.dropped)
         an_note(a,
                 "data races: %" PRIu64 " accesses made by signal handlers "
@@ -815,7 +821,7 @@ void race_get_stats(const struct analyzer *a, struct race_stats *out)
     if (!a->race)
         return;
     *out = a->race->stats;
-    out->granules_max = a->race->shadow.peak;
+    out->shadow_bytes_max = a->race->shadow.peak * RACE_SBLOCK_BYTES;
 }
 
 void race_free(struct race *r)

@@ -4,11 +4,15 @@
  * A granule holds cells; a cell is one access (or several of one thread
  * in one epoch): its thread, the epoch it ran in, the bytes of the
  * granule it touched (a mask), whether it wrote and whether it was
- * atomic, and an access-info id for reports.  Granules live in one
- * open-addressing table keyed by (process, address / 8); a side map
- * counts granules per 4 KiB page so that forgetting a range (a block
- * handed out again, a new thread's stack) only visits pages that have
- * any.  Pointers to granules stay valid until the next insert or delete.
+ * atomic, and an access-info id for reports.
+ *
+ * Granules come in blocks of RACE_BLOCK_GRANS (512 bytes of the program's
+ * memory), allocated when first touched and kept in one hash table keyed
+ * by (process, address / 512): a scan over an array finds its granules
+ * next to each other, one hash lookup per block, and forgetting a range
+ * (a block handed out again, a new thread's stack) frees whole blocks.
+ * Granule pointers stay valid until their block is freed (clear, sweep,
+ * evict).
  */
 #ifndef CTRACE_ANALYZER_RACE_SHADOW_H
 #define CTRACE_ANALYZER_RACE_SHADOW_H
@@ -48,24 +52,31 @@ static inline void rc_set_mask(struct race_cell *c, unsigned mask)
 }
 
 #define RACE_INLINE 2
+#define RACE_BLOCK_SHIFT 9 /* 512 bytes of memory per block */
+#define RACE_BLOCK_GRANS (1u << (RACE_BLOCK_SHIFT - 3))
 
+/* One granule: its cells (cap > RACE_INLINE: they are in ext). */
 struct race_gran {
-    uint64_t gran;    /* address >> 3 */
-    uint32_t proc1;   /* reader process index + 1; 0: empty slot */
-    uint32_t finding; /* finding of the granule's first race, or AN_NONE */
-    uint16_t n, cap;  /* cells; cap > RACE_INLINE: they are in ext */
-    uint32_t pad;
+    uint32_t finding1; /* 1 + the finding of its first race; 0: none */
+    uint16_t n, cap;
     union {
         struct race_cell in[RACE_INLINE];
         struct race_cell *ext;
     } u;
 };
 
+struct race_sblock {
+    uint64_t block;  /* address >> RACE_BLOCK_SHIFT */
+    uint32_t proc1;  /* reader process index + 1 */
+    uint32_t pad;
+    struct race_gran g[RACE_BLOCK_GRANS];
+};
+
 struct race_shadow {
-    struct race_gran *v;
-    size_t cap, n; /* cap: power of two, or 0 */
-    size_t peak;
-    struct an_map pages; /* (proc1, address >> 12) -> granules in it */
+    struct race_sblock **slots; /* open addressing; NULL: empty */
+    size_t cap, n;              /* cap: power of two, or 0 */
+    size_t peak;                /* most blocks at once */
+    struct race_sblock *last;   /* the latest block looked up */
 };
 
 static inline struct race_cell *shadow_cells(struct race_gran *e)
@@ -73,12 +84,15 @@ static inline struct race_cell *shadow_cells(struct race_gran *e)
     return e->cap > RACE_INLINE ? e->u.ext : e->u.in;
 }
 
+/* Bytes of shadow one block costs (for budgets and notes). */
+#define RACE_SBLOCK_BYTES sizeof(struct race_sblock)
+
+/* The granule of `addr`, or NULL when its block was never touched. */
 struct race_gran *shadow_find(struct race_shadow *s, uint32_t proc,
-                              uint64_t gran);
-/* The granule, made empty when it was not there. */
+                              uint64_t addr);
+/* The granule of `addr`, its block made when needed. */
 struct race_gran *shadow_get(struct race_shadow *s, uint32_t proc,
-                             uint64_t gran);
-void shadow_delete(struct race_shadow *s, struct race_gran *e);
+                             uint64_t addr);
 
 /* Append a cell; false (nothing added) when `max` cells are there. */
 bool shadow_cell_add(struct race_gran *e, const struct race_cell *c,
@@ -89,13 +103,13 @@ void shadow_cell_remove(struct race_gran *e, unsigned i);
 void shadow_clear_range(struct race_shadow *s, uint32_t proc, uint64_t lo,
                         uint64_t hi);
 
-/* Keep the cells `keep` says yes to, drop granules left without cells.
- * Returns the granules dropped. */
+/* Keep the cells `keep` says yes to, free blocks left without any.
+ * Returns the blocks freed. */
 typedef bool shadow_keep_fn(void *ctx, uint32_t proc,
                             const struct race_cell *c);
 size_t shadow_sweep(struct race_shadow *s, shadow_keep_fn *keep, void *ctx);
 
-/* Drop granules until at most `target` are left; returns how many. */
+/* Free blocks until at most `target` are left; returns how many. */
 size_t shadow_evict(struct race_shadow *s, size_t target);
 
 void shadow_free(struct race_shadow *s);

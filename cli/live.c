@@ -81,6 +81,7 @@ static bool live_open(struct live_monitor *m)
         return false; /* not there yet */
     struct analyzer_options ao;
     analyzer_options_default(&ao);
+    ao.no_races = true; /* races are the report's, after the run */
     if (m->opt.hang_timeout_ns)
         ao.hang_timeout_ns = m->opt.hang_timeout_ns;
     m->analyzer = analyzer_new(&ao, m->reader);

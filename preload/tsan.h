@@ -64,16 +64,20 @@ struct tsan_thread {
     uint32_t busy;  /* inside the record path (a signal handler's
                        access meanwhile is dropped) */
     uint64_t accesses;
-    /* the latest mem record, which an adjacent access may extend */
+    /* the latest mem record, which an adjacent access may extend; it was
+     * made at last_pc with shadow-stack hash last_ctx */
     struct trace_record *last;
-    uint64_t last_addr, last_site;
+    uint64_t last_addr, last_site, last_pc, last_ctx;
     uint32_t last_type, last_size_log, last_count;
     /* the latest atomic-acquire, which an identical one may restamp */
     struct trace_record *acq;
     uint32_t acq_pos;
     uint32_t fence_release; /* a release fence since the last release */
     uint32_t in_alloc;      /* inside operator new: malloc not recorded */
-    uint32_t ignore;        /* __tsan_ignore_thread_begin depth */
+    uint32_t ignore;        /* __tsan_ignore_thread_begin depth; while
+                               it is not 0, w is NULL and w_bound holds
+                               the writer (the fast check fails) */
+    struct trace_thread_writer *w_bound;
     const struct trace_chunk_header *sites_chunk; /* `sites` are for it */
     struct trace_mem_stats stats;
     uint64_t ctx[TSAN_STACK_MAX + 1]; /* context hash of frames [0, d) */
@@ -91,20 +95,19 @@ extern int tsan_enabled;
 extern int tsan_off;
 
 /* The calling thread's state, made current (new writer after fork, new
- * epoch after another record); NULL when nothing is to be recorded. */
-struct tsan_thread *tsan_thread_sync(struct trace_thread_writer **wp);
+ * epoch after another record); NULL when nothing is to be recorded.
+ * Then t->w is the thread's writer. */
+struct tsan_thread *tsan_thread_sync(void);
 
-/* The fast check every entry point makes. */
-static inline struct tsan_thread *tsan_current(struct trace_thread_writer **wp)
+/* The fast check every entry point makes: same writer, and nothing
+ * recorded since our latest record (same epoch). */
+static inline struct tsan_thread *tsan_current(void)
 {
     struct tsan_thread *t = tsan_self;
-    struct trace_thread_writer *w = shim_tls.w;
-    if (SHIM_LIKELY(t && t->w == w && w->pos == t->pos &&
-                    w->chunk == t->chunk && !t->ignore)) {
-        *wp = w;
+    const struct trace_thread_writer *w = shim_tls.w;
+    if (SHIM_LIKELY(t && t->w == w && w->pos == t->pos && w->chunk == t->chunk))
         return t;
-    }
-    return tsan_thread_sync(wp);
+    return tsan_thread_sync();
 }
 
 static inline uint64_t tsan_mix(uint64_t h, uint64_t pc)
@@ -132,9 +135,10 @@ static inline uint64_t tsan_site_of(uint64_t pc, uint64_t key)
 void tsan_site_define(struct tsan_thread *t, struct trace_thread_writer *w,
                       uint64_t site, uint64_t key, uint64_t pc);
 
-/* Record an access of `count` units of 2^size_log bytes (mem-* types) or
- * a range of `len` bytes (mem-range-*), by the code at `pc`. */
-void tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
+/* Record an access of 2^size_log bytes (mem-* types) or a range of `len`
+ * bytes (mem-range-*), by the code at `pc`.  tsan_record returns true
+ * when it wrote a new record, false when the latest one covers it now. */
+bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
                  uint32_t type, uint64_t addr, uint32_t size_log, uint64_t pc);
 void tsan_record_range(struct tsan_thread *t, struct trace_thread_writer *w,
                        uint32_t type, uint64_t addr, uint64_t len,

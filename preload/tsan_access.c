@@ -109,16 +109,17 @@ static bool tsan_merge(struct tsan_thread *t, uint32_t type, uint64_t addr,
     return true;
 }
 
-void tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
+bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
                  uint32_t type, uint64_t addr, uint32_t size_log, uint64_t pc)
 {
     if (t->busy) {
         t->stats.dropped++;
-        return;
+        return false;
     }
     t->busy = 1;
     uint64_t key = tsan_context_key(t, pc), site = tsan_site_of(pc, key);
-    if (tsan_merge(t, type, addr, size_log, site)) {
+    bool fresh = !tsan_merge(t, type, addr, size_log, site);
+    if (!fresh) {
         t->stats.merged++;
     } else {
         tsan_site_define(t, w, site, key, pc);
@@ -133,10 +134,14 @@ void tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
         t->last_site = site;
         t->last_addr = addr;
         t->last_count = 1;
+        t->last_pc = pc;
+        t->last_ctx = t->ctx[t->depth < TSAN_STACK_MAX ? t->depth
+                                                       : TSAN_STACK_MAX];
     }
     t->pos = w->pos;
     t->chunk = w->chunk;
     t->busy = 0;
+    return fresh;
 }
 
 /* One piece of a range (at most TRACE_MEM_RANGE_MAX bytes): extend the
@@ -192,17 +197,41 @@ void tsan_record_range(struct tsan_thread *t, struct trace_thread_writer *w,
 
 /* ---- the access path ---- */
 
-/* Filter miss (or an access across granules): record, then remember. */
-static __attribute__((noinline)) void
-tsan_access_miss(struct tsan_thread *t, struct trace_thread_writer *w,
-                 uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
+/* The next access of a run (same code, context, kind and size, at the
+ * next address): raise the latest record's count.  The common case of a
+ * loop over an array, checked before anything else is computed. */
+static inline bool tsan_extend(struct tsan_thread *t, uint32_t type,
+                               uint64_t addr, uint32_t size_log, uint64_t pc)
 {
+    uint32_t d = t->depth < TSAN_STACK_MAX ? t->depth : TSAN_STACK_MAX;
+    if (!t->last || t->last_pc != pc || t->last_type != type ||
+        t->last_size_log != size_log || t->last_ctx != t->ctx[d] ||
+        addr != t->last_addr + ((uint64_t)t->last_count << size_log) ||
+        t->last_count >= TRACE_MEM_COUNT_MAX || t->busy)
+        return false;
+    t->last_count++;
+    uint32_t arg = TRACE_MEM_ARG(t->last_addr - TRACE_MEM_REGION(t->last_addr),
+                                 size_log, t->last_count);
+    t->last->w1 = (t->last->w1 & ~0xffffffffull) | arg;
+    t->stats.merged++;
+    return true;
+}
+
+/* Filter miss (or an access across granules): record, then remember in
+ * the filter, unless the access only extended the latest record: a scan
+ * over an array then leaves the filter to the accesses that repeat. */
+static __attribute__((noinline)) void
+tsan_access_miss(struct tsan_thread *t, uint64_t addr, uint32_t size_log,
+                 bool write, uint64_t pc)
+{
+    uint32_t type = write ? TRACE_EV_MEM_WRITE : TRACE_EV_MEM_READ;
     if (t->busy) { /* a signal handler interrupted our record path */
         t->stats.dropped++;
         return;
     }
-    tsan_record(t, w, write ? TRACE_EV_MEM_WRITE : TRACE_EV_MEM_READ, addr,
-                size_log, pc);
+    if (tsan_extend(t, type, addr, size_log, pc) ||
+        !tsan_record(t, t->w, type, addr, size_log, pc))
+        return;
     uint32_t off = (uint32_t)(addr & 7), size = 1u << size_log;
     if (off + size > 8)
         return;
@@ -220,24 +249,47 @@ tsan_access_miss(struct tsan_thread *t, struct trace_thread_writer *w,
         f->rmask |= m;
 }
 
-static inline __attribute__((always_inline)) void
-tsan_access(uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
+/* Whether the filter says this epoch already recorded these bytes. */
+static inline bool tsan_filtered(const struct tsan_thread *t, uint64_t addr,
+                                 uint32_t size_log, bool write)
 {
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = tsan_current(&w);
+    uint32_t off = (uint32_t)(addr & 7), size = 1u << size_log;
+    if (off + size > 8)
+        return false;
+    uint32_t m = ((1u << size) - 1) << off;
+    const struct tsan_filter *f =
+        &t->filter[(addr >> 3) & (TSAN_FILTER_SIZE - 1)];
+    uint32_t seen = write ? f->wmask : (uint32_t)(f->rmask | f->wmask);
+    return f->gran == addr >> 3 && f->epoch == t->epoch && (seen & m) == m;
+}
+
+/* The access after a new epoch (or the thread's first): out of line. */
+static __attribute__((noinline)) void
+tsan_access_synced(uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
+{
+    struct tsan_thread *t = tsan_thread_sync();
     if (!t)
         return;
     t->accesses++;
-    uint32_t off = (uint32_t)(addr & 7), size = 1u << size_log;
-    if (SHIM_LIKELY(off + size <= 8)) {
-        uint32_t m = ((1u << size) - 1) << off;
-        const struct tsan_filter *f =
-            &t->filter[(addr >> 3) & (TSAN_FILTER_SIZE - 1)];
-        uint32_t seen = write ? f->wmask : (uint32_t)(f->rmask | f->wmask);
-        if (f->gran == addr >> 3 && f->epoch == t->epoch && (seen & m) == m)
-            return;
+    if (!tsan_filtered(t, addr, size_log, write))
+        tsan_access_miss(t, addr, size_log, write, pc);
+}
+
+/* The hot path: no frame, no call unless something is to be written. */
+static inline __attribute__((always_inline)) void
+tsan_access(uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
+{
+    struct tsan_thread *t = tsan_self;
+    const struct trace_thread_writer *w = shim_tls.w;
+    if (SHIM_UNLIKELY(!t || t->w != w || w->pos != t->pos ||
+                      w->chunk != t->chunk)) {
+        tsan_access_synced(addr, size_log, write, pc);
+        return;
     }
-    tsan_access_miss(t, w, addr, size_log, write, pc);
+    t->accesses++;
+    if (SHIM_LIKELY(tsan_filtered(t, addr, size_log, write)))
+        return;
+    tsan_access_miss(t, addr, size_log, write, pc);
 }
 
 void tsan_access_slow(uint64_t addr, uint32_t size_log, bool write,
@@ -308,12 +360,11 @@ static void tsan_range(const void *addr, uint64_t len, bool write,
         tsan_access(a, (uint32_t)__builtin_ctzll(len), write, pc);
         return;
     }
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = tsan_current(&w);
+    struct tsan_thread *t = tsan_current();
     if (!t)
         return;
     t->accesses++;
-    tsan_record_range(t, w,
+    tsan_record_range(t, t->w,
                       write ? TRACE_EV_MEM_RANGE_WRITE : TRACE_EV_MEM_RANGE_READ,
                       a, len, pc);
 }

@@ -70,10 +70,10 @@ static bool tsan_acquire_restamp(struct tsan_thread *t,
 static void tsan_sync(uint32_t type, const volatile void *a, uint32_t op,
                       int mo, uint32_t size_log, uint64_t pc)
 {
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = tsan_current(&w);
+    struct tsan_thread *t = tsan_current();
     if (!t)
         return;
+    struct trace_thread_writer *w = t->w;
     if (op != TRACE_ATOMIC_ANNOTATE)
         t->accesses++;
     if (t->busy) {
@@ -107,12 +107,11 @@ static void tsan_sync(uint32_t type, const volatile void *a, uint32_t op,
 static void tsan_relaxed(const volatile void *a, uint32_t size_log,
                          bool write, uint64_t pc)
 {
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = tsan_current(&w);
+    struct tsan_thread *t = tsan_current();
     if (!t)
         return;
     t->accesses++;
-    tsan_record(t, w, write ? TRACE_EV_MEM_ATOMIC_WRITE
+    tsan_record(t, t->w, write ? TRACE_EV_MEM_ATOMIC_WRITE
                             : TRACE_EV_MEM_ATOMIC_READ,
                 (uint64_t)(uintptr_t)a, size_log, pc);
 }
@@ -317,10 +316,10 @@ SHIM_EXPORT void __tsan_atomic_thread_fence(int mo)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (mo == MO_RELAXED)
         return;
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = tsan_current(&w);
+    struct tsan_thread *t = tsan_current();
     if (!t)
         return;
+    struct trace_thread_writer *w = t->w;
     if (mo_releases(mo))
         t->fence_release = 1; /* from now on relaxed stores publish it */
     if (t->busy)

@@ -132,7 +132,7 @@ static struct tsan_thread *tsan_thread_new(struct trace_thread_writer *w)
     return t;
 }
 
-struct tsan_thread *tsan_thread_sync(struct trace_thread_writer **wp)
+struct tsan_thread *tsan_thread_sync(void)
 {
     if (tsan_off || tsan_dead)
         return NULL;
@@ -157,7 +157,6 @@ struct tsan_thread *tsan_thread_sync(struct trace_thread_writer **wp)
     t->last = NULL;
     t->pos = w->pos;
     t->chunk = w->chunk;
-    *wp = w;
     return t;
 }
 
@@ -167,8 +166,7 @@ static inline struct tsan_thread *tsan_stack_owner(void)
     struct tsan_thread *t = tsan_self;
     if (SHIM_LIKELY(t))
         return t;
-    struct trace_thread_writer *w;
-    return tsan_off ? NULL : tsan_thread_sync(&w);
+    return tsan_off ? NULL : tsan_thread_sync();
 }
 
 /* ---- entry points ---- */
@@ -204,15 +202,17 @@ SHIM_EXPORT void __tsan_func_exit(void)
 SHIM_EXPORT void __tsan_ignore_thread_begin(void)
 {
     struct tsan_thread *t = tsan_stack_owner();
-    if (t)
-        t->ignore++;
+    if (t && t->ignore++ == 0) {
+        t->w_bound = t->w;
+        t->w = NULL; /* the fast check fails, the slow one says no */
+    }
 }
 
 SHIM_EXPORT void __tsan_ignore_thread_end(void)
 {
     struct tsan_thread *t = tsan_self;
-    if (t && t->ignore)
-        t->ignore--;
+    if (t && t->ignore && --t->ignore == 0)
+        t->w = t->w_bound;
 }
 
 /* Whole-program hooks the ABI has and ctrace needs no work for. */

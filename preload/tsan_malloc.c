@@ -121,23 +121,23 @@ static bool heap_ready(void)
 /* ---- recording ---- */
 
 /* The thread's state when a heap event may be recorded now. */
-static struct tsan_thread *heap_recorder(struct trace_thread_writer **wp)
+static struct tsan_thread *heap_recorder(void)
 {
     /* Never the thread's first event: the shim's thread trampoline
      * frees its start block before the thread is adopted. */
     if (!__atomic_load_n(&tsan_enabled, __ATOMIC_RELAXED) || tsan_off ||
         shim_tls.busy || !shim_tls.w)
         return NULL;
-    struct tsan_thread *t = tsan_current(wp);
+    struct tsan_thread *t = tsan_current();
     return t && !t->busy ? t : NULL;
 }
 
 static void heap_record(uint32_t type, const void *p, size_t n, uint64_t pc)
 {
-    struct trace_thread_writer *w;
-    struct tsan_thread *t = heap_recorder(&w);
+    struct tsan_thread *t = heap_recorder();
     if (!t)
         return;
+    struct trace_thread_writer *w = t->w;
     t->busy = 1;
     uint64_t site = tsan_site_here(t, w, pc);
     struct trace_mem_block b = {(uint64_t)(uintptr_t)p, n};
