@@ -44,6 +44,17 @@ static const char *blk_call(uint8_t blk)
     return "?";
 }
 
+/* The call a thread is blocked in, as its program wrote it: a Python
+ * lock's wait is Lock.acquire (python.c), not the semaphore below it. */
+static const char *blk_call_of(const struct analyzer *a,
+                               const struct an_thread *t)
+{
+    if (t->blk_obj != AN_NONE && t->blk_obj < a->nobjs &&
+        an_obj_is_pylock(&a->objs[t->blk_obj]))
+        return "Lock.acquire";
+    return blk_call(t->blk);
+}
+
 static bool thread_live(const struct analyzer *a, uint32_t t)
 {
     return t < a->nthreads && a->threads[t].state == TS_RUNNING;
@@ -293,7 +304,7 @@ static void deadlock_report(struct analyzer *a, const struct wf_graph *g,
         size_t o = an_finding_object(a, f, e->obj);
         an_finding_stack(a, f, t->blk_stack, e->from,
                          AN_T " blocked in %s, waiting for " AN_O, e->from,
-                         blk_call(t->blk), o);
+                         blk_call_of(a, t), o);
         const struct an_held *h = an_held_find(&a->threads[e->to], e->obj);
         if (h)
             an_finding_stack(a, f, h->stack, e->to,
@@ -398,7 +409,7 @@ static void hang_describe(struct analyzer *a, struct finding *f,
                           const struct an_thread *t, uint32_t ti, char *buf,
                           size_t len)
 {
-    const char *call = blk_call(t->blk);
+    const char *call = blk_call_of(a, t);
     if (t->blk == BLK_JOIN) {
         uint32_t u = an_map_get(&a->self_map, t->proc, t->blk_target);
         if (u != AN_NONE && u < a->nthreads) {
@@ -419,11 +430,27 @@ static void hang_describe(struct analyzer *a, struct finding *f,
         snprintf(buf, len, AN_T " in %s on " AN_O " (held by " AN_T "%s)", ti,
                  call, o, ob->owner,
                  thread_live(a, ob->owner) ? "" : ", which has exited");
+    else if (an_kind_is_lock(ob->kind) && ob->owner == ti)
+        snprintf(buf, len, AN_T " in %s on " AN_O " (which it holds itself)",
+                 ti, call, o);
     else if (an_kind_is_lock(ob->kind) && ob->ghost != AN_NONE)
         snprintf(buf, len, AN_T " in %s on " AN_O " (locked since the fork)",
                  ti, call, o);
     else
         snprintf(buf, len, AN_T " in %s on " AN_O, ti, call, o);
+}
+
+/* A thread waiting for a lock it holds itself (a Python Lock taken
+ * twice): where it took it the first time. */
+static void hang_self_held(struct analyzer *a, struct finding *f, uint32_t ti)
+{
+    struct an_thread *t = &a->threads[ti];
+    if (t->blk_obj == AN_NONE || a->objs[t->blk_obj].owner != ti)
+        return;
+    const struct an_held *h = an_held_find(t, t->blk_obj);
+    if (h)
+        an_finding_stack(a, f, h->stack, ti, AN_T " took " AN_O " here first",
+                         ti, an_finding_object(a, f, t->blk_obj));
 }
 
 static void hang_report(struct analyzer *a, uint32_t pi,
@@ -459,9 +486,11 @@ static void hang_report(struct analyzer *a, uint32_t pi,
         hang_describe(a, f, t, ti, d, sizeof d);
         if (n < cap)
             n += (size_t)snprintf(m + n, cap - n, "%s%s", shown ? "; " : "", d);
-        if (shown++ < 16)
+        if (shown++ < 16) {
             an_finding_stack(a, f, t->blk_stack, ti, AN_T " blocked in %s",
-                             ti, blk_call(t->blk));
+                             ti, blk_call_of(a, t));
+            hang_self_held(a, f, ti);
+        }
     }
     if (n >= cap && cap > 4)
         strcpy(m + cap - 4, "...");

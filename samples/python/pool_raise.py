@@ -1,0 +1,37 @@
+"""pool_raise.py [bug|fixed]: a multiprocessing Pool whose tasks raise.
+
+  bug    3 of the 8 records are bad: parse() raises ValueError for each in
+         a worker process, and the Pool carries the exceptions back to the
+         parent, which reports them.  ctrace records each where it was
+         raised: one python-exception group, 3 failures, the workers' pids.
+  fixed  the bad records are skipped before they are parsed.
+"""
+import multiprocessing
+import sys
+
+MODE = sys.argv[1] if len(sys.argv) > 1 else "bug"
+RECORDS = ["1", "2", "x", "4", "y", "6", "z", "8"]
+
+
+def parse(record):
+    return int(record)  # LINE:raise
+
+
+def main():
+    records = RECORDS if MODE == "bug" else [r for r in RECORDS if r.isdigit()]
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(2)
+    results = [pool.apply_async(parse, (r,)) for r in records]
+    for r, res in zip(records, results):
+        try:
+            print(r, "->", res.get())
+        except ValueError as e:
+            print(r, "-> failed:", e)
+    # close and join, not terminate (as `with Pool()` does): workers
+    # killed by SIGTERM count as failures too (docs/python.md)
+    pool.close()
+    pool.join()
+
+
+if __name__ == "__main__":
+    main()
