@@ -745,21 +745,26 @@ static pid_t spawn_piped(const char *const argv[], int *err_fd)
     return pid;
 }
 
-/* Read fd until `until` has been seen (or EOF): everything read so far.
- * A safety net alarm ends a run that never says it. */
-static char *read_until(int fd, const char *until, char **buf, size_t *len)
+static void on_alarm(int signo) { (void)signo; }
+
+/* Read fd into *buf until `until` has been seen (true) or EOF (false).
+ * A safety net alarm interrupts the read of a run that never says it
+ * (the caller then kills it). */
+static bool read_until(int fd, const char *until, char **buf, size_t *len)
 {
     FILE *m = open_memstream(buf, len);
     char chunk[4096];
     ssize_t k;
-    size_t total = 0;
-    char *found = NULL;
+    bool found = false;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART: read() returns EINTR */
+    sigaction(SIGALRM, &sa, NULL);
     alarm(E2E_TIMEOUT_S);
     while (!found && (k = read(fd, chunk, sizeof chunk)) > 0) {
         fwrite(chunk, 1, (size_t)k, m);
         fflush(m);
-        total += (size_t)k;
-        found = strstr(*buf, until);
+        found = strstr(*buf, until) != NULL;
     }
     alarm(0);
     fclose(m);
@@ -778,7 +783,7 @@ Test(deadlock, killed_from_outside)
     pid_t ctrace = spawn_piped(argv, &fd);
     char *err = NULL;
     size_t len = 0;
-    char *said = read_until(fd, "stop it yourself\n", &err, &len);
+    bool said = read_until(fd, "stop it yourself\n", &err, &len);
     int program = 0;
     const char *at = said ? strstr(err, "error: deadlock in pid ") : NULL;
     if (at)
