@@ -206,8 +206,12 @@ static void thread_detach(struct analyzer *a, const struct trace_event *ev)
     if (ev->arg != 0)
         return;
     uint32_t target = self_thread(a, ev->proc, ev->obj);
+    /* an exited thread that was joined or detached is gone: its pthread_t
+     * now names a thread not started yet (CPython detaches each thread
+     * right after creating it, often reusing the last one's) */
     if (target != AN_NONE && !(a->threads[target].state == TS_EXITED &&
-                               a->threads[target].joined))
+                               (a->threads[target].joined ||
+                                a->threads[target].detached)))
         a->threads[target].detached = 1;
     else /* a thread not started yet */
         an_map_put(&a->detach_map, ev->proc, ev->obj, 1);
