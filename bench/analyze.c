@@ -293,11 +293,14 @@ static void print_run(const struct run *r)
 static void print_summary(const struct run *small, const struct run *big)
 {
     const struct figures *s = &small->fig, *b = &big->fig;
-    double rate = (double)b->events / ((double)b->wall_ns / 1e9);
+    /* one core: per CPU second, since other processes may share it */
+    double rate = (double)b->events / ((double)b->cpu_ns / 1e9);
+    double wall_rate = (double)b->events / ((double)b->wall_ns / 1e9);
     double ratio = (double)b->wall_ns / (double)big->record_ns;
     printf("\nsummary (%s trace):\n", big->label);
-    printf("  throughput %.1fM events/s on one core (target >= 20M): %s\n",
-           rate / 1e6, rate >= 20e6 ? "met" : "NOT met");
+    printf("  throughput %.1fM events/s on one core (per CPU second; %.1fM "
+           "per wall second) (target >= 20M): %s\n",
+           rate / 1e6, wall_rate / 1e6, rate >= 20e6 ? "met" : "NOT met");
     printf("  peak RSS %.1f MB vs %.1f MB for %.1fx the events (%+.1f%%); "
            "anonymous %.1f MB vs %.1f MB (%+.1f%%): %s\n",
            mb(b->maxrss_kb), mb(s->maxrss_kb),
