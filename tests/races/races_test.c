@@ -25,14 +25,39 @@ void races_run(struct races_run *r, const char *const argv[])
     cr_assert_not_null(r->report, "ctrace report --format=json %s gave no "
                        "JSON (status %d): %s", r->trace_dir, rep.status,
                        rep.err);
+    r->report_text = strdup(rep.out);
     e2e_result_free(&rep);
+}
+
+void races_check_schema(const struct races_run *r)
+{
+    char *path = NULL, *cmd = NULL, *out = NULL;
+    cr_assert_geq(asprintf(&path, "%s.json", r->trace_dir), 0);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(r->report_text, f);
+    fclose(f);
+    cr_assert_geq(asprintf(&cmd, "python3 %s schema %s %s",
+                           races_source("tests/analyzer/report_check.py"),
+                           races_source("docs/report-schema.json"), path),
+                  0);
+    int st = races_sh(cmd, &out);
+    if (st == 2)
+        cr_log_warn("schema not checked: %s", out);
+    else
+        cr_assert_eq(st, 0, "the report does not match the schema: %s", out);
+    free(out);
+    free(cmd);
+    free(path);
 }
 
 void races_run_free(struct races_run *r)
 {
     e2e_result_free(&r->run);
     json_free(r->report);
+    free(r->report_text);
     r->report = NULL;
+    r->report_text = NULL;
 }
 
 const struct json *races_findings(const struct races_run *r)

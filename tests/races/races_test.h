@@ -19,6 +19,7 @@
 struct races_run {
     struct e2e_result run;  /* the traced program (ctrace run) */
     struct json *report;    /* the JSON report, NULL if it did not parse */
+    char *report_text;      /* as written by ctrace report */
     const char *trace_dir;
 };
 
@@ -26,6 +27,10 @@ struct races_run {
  * --format=json DIR`; fails the test when the report is no JSON. */
 void races_run(struct races_run *r, const char *const argv[]);
 void races_run_free(struct races_run *r);
+
+/* Validate the report against docs/report-schema.json (skipped when
+ * python3-jsonschema is missing). */
+void races_check_schema(const struct races_run *r);
 
 /* Findings of a report, and those of one kind. */
 const struct json *races_findings(const struct races_run *r);

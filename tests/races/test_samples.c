@@ -5,7 +5,8 @@
  * (both stacks' first frames, in the sample's own file); a twin gives no
  * finding at all.  A few samples check more of the finding: the heap
  * block and its allocation line, the global's name, the lock held, the
- * process it happened in. */
+ * process it happened in; and every racy report matches
+ * docs/report-schema.json. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,7 @@ static void check_sample(const char *name,
                          "data race; first: %s", bin, json_len(fs),
                          json_str(json_at(fs, 0), "message"));
             check_race(&e, json_at(fs, 0), bin);
+            races_check_schema(&r);
             if (extra)
                 extra(&r, json_at(fs, 0), bin);
         }
