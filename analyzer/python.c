@@ -276,28 +276,77 @@ static uint32_t py_lock_translate(const struct trace_event *ev, uint32_t *arg)
     }
 }
 
+static bool py_str_ends(const char *s, const char *end)
+{
+    size_t n = strlen(s), m = strlen(end);
+    return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+/* Is the lock this sem-init makes threading's sentinel of a thread (the
+ * lock held for the thread's whole life, which join() waits for)?  It is
+ * made by Thread._set_tstate_lock, or anew in a forked child by
+ * Thread._reset_internal_locks: the innermost Python frame says. */
+static bool py_makes_sentinel(struct analyzer *a, uint32_t ti,
+                              const struct trace_event *ev)
+{
+    if (ti >= a->py->nthreads || !py_frames_apply(&a->py->threads[ti], ev))
+        return false;
+    uint32_t n;
+    const uint64_t *t = an_stack_pcs(a, a->py->threads[ti].stack, &n);
+    const char *func, *file;
+    uint32_t line;
+    if (!n || !pystack_lookup(t[0], &func, &file, &line))
+        return false;
+    return py_str_ends(file, "/threading.py") &&
+           (strcmp(func, "Thread._set_tstate_lock") == 0 ||
+            strcmp(func, "Thread._reset_internal_locks") == 0);
+}
+
+/* A sentinel is never in its holder's held set: holding it for life is
+ * no lock order (every lock the thread takes would come after it), while
+ * a join still waits for its owner (waitfor.c reads the owner). */
+static void py_sentinel_unhold(struct analyzer *a, uint32_t ti, uint32_t oi)
+{
+    struct an_thread *t = &a->threads[ti];
+    struct an_held *h = an_held_find(t, oi);
+    if (h)
+        an_held_remove(t, h);
+}
+
+static bool py_lock_init(struct analyzer *a, uint32_t ti,
+                         const struct trace_event *ev)
+{
+    /* PyThread_allocate_lock: sem_init(lock, 0, 1) */
+    if (ev->arg != 1 || !python_in_runtime(a, ev->proc, ev->site))
+        return false;
+    struct trace_event e = *ev;
+    e.type = TRACE_EV_MUTEX_INIT;
+    e.arg = 0; /* PTHREAD_MUTEX_NORMAL */
+    sync_lock_event(a, ti, &e);
+    uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
+    if (oi != AN_NONE)
+        a->objs[oi].mtype = py_makes_sentinel(a, ti, ev) ? AN_MTYPE_PYSENTINEL
+                                                         : AN_MTYPE_PYLOCK;
+    return true;
+}
+
 static bool py_lock_event(struct analyzer *a, uint32_t ti,
                           const struct trace_event *ev)
 {
-    struct trace_event e = *ev;
-    if (ev->type == TRACE_EV_SEM_INIT) {
-        /* PyThread_allocate_lock: sem_init(lock, 0, 1) */
-        if (ev->arg != 1 || !python_in_runtime(a, ev->proc, ev->site))
-            return false;
-        e.type = TRACE_EV_MUTEX_INIT;
-        e.arg = 0; /* PTHREAD_MUTEX_NORMAL */
-        sync_lock_event(a, ti, &e);
-        uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
-        if (oi != AN_NONE)
-            a->objs[oi].mtype = AN_MTYPE_PYLOCK;
-        return true;
-    }
-    if (ev->type < TRACE_EV_SEM_INIT || ev->type > TRACE_EV_SEM_POST_FAIL ||
-        py_lock_of(a, ev) == AN_NONE)
+    if (ev->type == TRACE_EV_SEM_INIT)
+        return py_lock_init(a, ti, ev);
+    uint32_t oi;
+    if (ev->type > TRACE_EV_SEM_POST_FAIL ||
+        (oi = py_lock_of(a, ev)) == AN_NONE)
         return false;
+    struct trace_event e = *ev;
     e.type = py_lock_translate(ev, &e.arg);
-    if (e.type)
-        sync_lock_event(a, ti, &e);
+    if (!e.type)
+        return true;
+    sync_lock_event(a, ti, &e);
+    if (e.type == TRACE_EV_MUTEX_ACQUIRE &&
+        a->objs[oi].mtype == AN_MTYPE_PYSENTINEL)
+        py_sentinel_unhold(a, ti, oi);
     return true;
 }
 

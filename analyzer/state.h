@@ -87,8 +87,11 @@ static inline bool an_kind_is_lock(uint8_t k)
 /* an_obj.mtype of a mutex that is a CPython lock (a semaphore made by
  * PyThread_allocate_lock, python.c): any thread may release it, and its
  * owner waiting on it again is a wait for another thread's release
- * (Condition.wait), not a double lock. */
+ * (Condition.wait), not a double lock.  A thread's own sentinel (the
+ * lock threading holds for the thread's whole life, which join() waits
+ * for) is one too, kept out of its holder's held set (python.c). */
 #define AN_MTYPE_PYLOCK 0x10
+#define AN_MTYPE_PYSENTINEL 0x11
 
 /* Per lock contention figures (contention.c). */
 struct an_site_count {
@@ -388,7 +391,7 @@ static inline struct an_obj *an_obj(struct analyzer *a, uint32_t i)
 }
 static inline bool an_obj_is_pylock(const struct an_obj *o)
 {
-    return o->kind == AN_MUTEX && o->mtype == AN_MTYPE_PYLOCK;
+    return o->kind == AN_MUTEX && (o->mtype & ~1u) == AN_MTYPE_PYLOCK;
 }
 const char *an_obj_kind_name(uint8_t kind);
 

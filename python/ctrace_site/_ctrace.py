@@ -70,9 +70,15 @@ def _message(value):
 
 
 def _format(exc_type, value, tb):
+    """The traceback as Python prints it; for an ExceptionGroup, its own
+    part only, in the plain layout (its leaves are recorded apart)."""
     try:
         import traceback
-        return "".join(traceback.format_exception(exc_type, value, tb))
+        if not isinstance(value, BaseExceptionGroup):
+            return "".join(traceback.format_exception(exc_type, value, tb))
+        text = traceback.format_list(traceback.extract_tb(tb))
+        return "".join(["Traceback (most recent call last):\n"] + text +
+                       traceback.format_exception_only(exc_type, value))
     except Exception:
         return ""
 
