@@ -926,6 +926,23 @@ static void chunk_refresh(const struct trace_reader *r, const struct rthread *t,
     ch->used = load32(&h->used);
 }
 
+/* Live mode: the records of a chunk the file now holds (the file is
+ * mapped again at each poll).  Returns true when there are more. */
+static bool chunk_grow(const struct trace_reader *r, const struct rthread *t,
+                       struct rchunk *ch)
+{
+    uint64_t size = r->files[t->file].size;
+    if (size <= ch->off + TRACE_CHUNK_HEADER_SIZE)
+        return false;
+    uint64_t avail = (size - ch->off - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE;
+    if (avail > ch->cap)
+        avail = ch->cap;
+    if (avail <= ch->avail)
+        return false;
+    ch->avail = (uint32_t)avail;
+    return true;
+}
+
 /* Checks made when a cursor is about to read a chunk's records. */
 static int chunk_check(const struct trace_reader *r, const struct rthread *t,
                        const struct rchunk *ch, struct trace_error *err)
@@ -980,6 +997,10 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
             record_error(r, t, ch, c->pos, why, err);
             return -1;
         }
+        if (ch->used > ch->avail && r->live && chunk_grow(r, t, ch))
+            continue; /* the file grew since the chunk was first seen */
+        if (ch->used > ch->avail && r->live)
+            return 0; /* growing while we look: the next poll maps more */
         if (ch->used > ch->avail) {
             err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u is cut "
                     "short: it says %u records are used, the file holds %u "
