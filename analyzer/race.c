@@ -98,6 +98,8 @@ struct race {
     struct vclock *syncs; /* atomics' clocks */
     size_t nsyncs, syncs_cap;
     struct an_map sync_map; /* (proc + 1, addr) -> sync */
+    uint32_t *free_syncs;   /* slots of atomics whose memory was freed */
+    size_t nfree_syncs, free_syncs_cap;
     struct race_block *blocks;
     size_t nblocks, blocks_cap;
     struct an_map block_map; /* (proc + 1, addr) -> block */
@@ -606,11 +608,36 @@ static struct vclock *race_sync(struct race *r, uint32_t proc, uint64_t addr,
         return &r->syncs[i];
     if (!create)
         return NULL;
-    an_grow(&r->syncs, &r->syncs_cap, r->nsyncs + 1, sizeof *r->syncs);
-    i = (uint32_t)r->nsyncs++;
-    memset(&r->syncs[i], 0, sizeof r->syncs[i]);
+    if (r->nfree_syncs) {
+        i = r->free_syncs[--r->nfree_syncs];
+    } else {
+        an_grow(&r->syncs, &r->syncs_cap, r->nsyncs + 1, sizeof *r->syncs);
+        i = (uint32_t)r->nsyncs++;
+        memset(&r->syncs[i], 0, sizeof r->syncs[i]);
+    }
     an_map_put(&r->sync_map, proc + 1, addr, i);
     return &r->syncs[i];
+}
+
+/* The atomics of a heap block that ends or starts a new life (naturally
+ * aligned ones of 4 bytes and more; small blocks only, where atomics
+ * such as reference counts churn): their clocks go. */
+#define RACE_SYNC_SCAN_MAX 4096u
+static void race_sync_forget(struct race *r, uint32_t proc, uint64_t addr,
+                             uint64_t size)
+{
+    if (r->sync_map.n == 0 || size > RACE_SYNC_SCAN_MAX)
+        return;
+    for (uint64_t a = (addr + 3) & ~3ull; a + 4 <= addr + size; a += 4) {
+        uint32_t i = an_map_get(&r->sync_map, proc + 1, a);
+        if (i == AN_NONE)
+            continue;
+        an_map_del(&r->sync_map, proc + 1, a);
+        hb_vc_clear(&r->syncs[i]);
+        an_grow(&r->free_syncs, &r->free_syncs_cap, r->nfree_syncs + 1,
+                sizeof *r->free_syncs);
+        r->free_syncs[r->nfree_syncs++] = i;
+    }
 }
 
 static void race_recent_add(struct race_thread *rt, uint64_t addr)
@@ -739,6 +766,7 @@ static void race_block_event(struct analyzer *a, struct race *r, uint32_t t,
             x.flags = RC_WRITE | RC_FREE;
             race_access_range(a, r, &x);
             shadow_clear_range(&r->shadow, proc, b.addr, b.addr + size);
+            race_sync_forget(r, proc, b.addr, size);
         }
         if (blk)
             block_remove(r, blk);
@@ -747,6 +775,7 @@ static void race_block_event(struct analyzer *a, struct race *r, uint32_t t,
     if (b.addr + b.size < b.addr)
         return;
     shadow_clear_range(&r->shadow, proc, b.addr, b.addr + b.size);
+    race_sync_forget(r, proc, b.addr, b.size);
     bool stack = ev->type == TRACE_EV_MEM_STACK;
     block_add(r, proc, b.addr, b.size, t, stack ? 0 : race_stack(a, r, ev),
               stack);
@@ -839,6 +868,7 @@ void race_free(struct race *r)
     for (size_t i = 0; i < r->nsyncs; i++)
         hb_vc_free(&r->syncs[i]);
     free(r->syncs);
+    free(r->free_syncs);
     an_map_free(&r->sync_map);
     free(r->blocks);
     an_map_free(&r->block_map);

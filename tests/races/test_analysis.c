@@ -384,3 +384,23 @@ Test(analysis, atomic_does_not_hide_plain)
     cr_assert(tb_has_site(tb_find(&r, FINDING_DATA_RACE, 0), 0x401000));
     analysis_result_free(&r);
 }
+
+/* An atomic in a freed block forgets its clock: a new atomic at the same
+ * address orders nothing with the old one's releases. */
+Test(analysis, freed_atomic_forgets_its_clock)
+{
+    struct tb b;
+    struct analysis_result r;
+    setup(&b, 2);
+    block(&b, 1, TRACE_EV_MEM_ALLOC, FLAG, 32, 0x401000);
+    wr(&b, 1, DATA, 3, 0x401100);
+    atomic(&b, 1, TRACE_EV_ATOMIC_RELEASE, FLAG, TRACE_ATOMIC_STORE, 3,
+           0x401200);
+    block(&b, 1, TRACE_EV_MEM_FREE, FLAG, 32, 0x401300);
+    block(&b, 2, TRACE_EV_MEM_ALLOC, FLAG, 32, 0x402000);
+    atomic(&b, 2, TRACE_EV_ATOMIC_ACQUIRE, FLAG, TRACE_ATOMIC_LOAD, 2,
+           0x402100);
+    rd(&b, 2, DATA, 3, 0x402200);
+    cr_assert_eq(races(&b, &r), 1);
+    analysis_result_free(&r);
+}
