@@ -943,6 +943,19 @@ static bool chunk_grow(const struct trace_reader *r, const struct rthread *t,
     return true;
 }
 
+/* The merge is done with a chunk: let its pages go from our resident
+ * set (they stay in the page cache, and come back on a later look, e.g.
+ * a viewer's seek), so reading a trace takes memory by threads, not by
+ * its size. */
+static void chunk_release(const struct trace_reader *r, const struct rthread *t,
+                          const struct rchunk *ch)
+{
+    const struct rfile *f = &r->files[t->file];
+    uint64_t len = TRACE_CHUNK_HEADER_SIZE + (uint64_t)ch->cap * TRACE_RECORD_SIZE;
+    if (ch->off % 4096 == 0 && ch->off + len <= f->size)
+        madvise((void *)(f->map + ch->off), len, MADV_DONTNEED);
+}
+
 /* Checks made when a cursor is about to read a chunk's records. */
 static int chunk_check(const struct trace_reader *r, const struct rthread *t,
                        const struct rchunk *ch, struct trace_error *err)
@@ -1017,6 +1030,7 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
             if (ch->used > c->pos && c->pos < ch->avail)
                 continue;
         }
+        chunk_release(r, t, ch); /* the other cursor faults it back in */
         c->ci++;
         c->next_index++;
         c->entered = false;
