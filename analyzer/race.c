@@ -719,9 +719,13 @@ static void race_mem(struct analyzer *a, struct race *r, uint32_t t,
 static void race_atomic(struct analyzer *a, struct race *r, uint32_t t,
                         const struct trace_event *ev)
 {
-    unsigned op = TRACE_ATOMIC_OP(ev->arg);
+    unsigned op = TRACE_ATOMIC_OP(ev->arg), mo = TRACE_ATOMIC_ORDER(ev->arg);
     bool release = ev->type == TRACE_EV_ATOMIC_RELEASE;
-    if (op != TRACE_ATOMIC_ANNOTATE) {
+    /* The access itself, once: a read-modify-write that also releases
+     * (acq_rel, seq_cst) was an access at its release, before the epoch
+     * moved on; its acquire half must not count it again later. */
+    bool counted = !release && op == TRACE_ATOMIC_RMW && mo >= 4;
+    if (op != TRACE_ATOMIC_ANNOTATE && !counted) {
         struct race_access x;
         access_init(&x, a, t, ev);
         x.addr = ev->obj;

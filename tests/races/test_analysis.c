@@ -404,3 +404,26 @@ Test(analysis, freed_atomic_forgets_its_clock)
     cr_assert_eq(races(&b, &r), 1);
     analysis_result_free(&r);
 }
+
+/* Reference counting: acq_rel decrements order a thread's use before
+ * the last owner's free (the acquire half of an acq_rel RMW is not a
+ * second access after the release). */
+Test(analysis, acq_rel_refcount)
+{
+    struct tb b;
+    struct analysis_result r;
+    setup(&b, 2);
+    block(&b, 0, TRACE_EV_MEM_ALLOC, DATA, 32, 0x400000);
+    wr(&b, 2, DATA + 16, 3, 0x402000);
+    atomic(&b, 2, TRACE_EV_ATOMIC_RELEASE, DATA + 8, TRACE_ATOMIC_RMW, 4,
+           0x402100);
+    atomic(&b, 2, TRACE_EV_ATOMIC_ACQUIRE, DATA + 8, TRACE_ATOMIC_RMW, 4,
+           0x402100);
+    atomic(&b, 0, TRACE_EV_ATOMIC_RELEASE, DATA + 8, TRACE_ATOMIC_RMW, 4,
+           0x400100);
+    atomic(&b, 0, TRACE_EV_ATOMIC_ACQUIRE, DATA + 8, TRACE_ATOMIC_RMW, 4,
+           0x400100);
+    block(&b, 0, TRACE_EV_MEM_FREE, DATA, 32, 0x400200);
+    cr_assert_eq(races(&b, &r), 0);
+    analysis_result_free(&r);
+}
