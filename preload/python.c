@@ -377,31 +377,15 @@ void shim_python_frames_slow(struct trace_thread_writer *w, const void *obj,
 
 /* ---- thread names ---- */
 
-static void py_name_thread(unsigned long thread, const char *name,
-                           uint64_t site)
-{
-    struct trace_thread_writer *w = shim_writer();
-    if (!w || !name)
-        return;
-    int saved = errno;
-    char buf[64];
-    size_t n = strnlen(name, sizeof buf - 1);
-    memcpy(buf, name, n);
-    buf[n] = '\0';
-    shim_event_payload(w, TRACE_EV_THREAD_NAME, (void *)thread, site, buf,
-                       (uint32_t)n + 1);
-    errno = saved;
-}
-
 /* The calling thread is called `name` (recorded only; the OS name stays). */
 SHIM_EXPORT void ctrace_set_thread_name(const char *name)
 {
-    py_name_thread((unsigned long)pthread_self(), name, SHIM_SITE);
+    shim_thread_name(pthread_self(), name, SHIM_SITE);
 }
 
 /* Thread `thread` (a pthread_t: Python's Thread.ident) is called `name`. */
 SHIM_EXPORT void ctrace_set_thread_name_of(unsigned long thread,
                                            const char *name)
 {
-    py_name_thread(thread, name, SHIM_SITE);
+    shim_thread_name((pthread_t)thread, name, SHIM_SITE);
 }

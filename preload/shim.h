@@ -27,6 +27,7 @@
 #define CTRACE_PRELOAD_SHIM_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -156,6 +157,8 @@ struct shim_start *shim_thread_prepare(struct trace_thread_writer *w,
                                        int (*c11_fn)(void *), void *arg,
                                        uint64_t site, sigset_t *saved_mask);
 void shim_thread_launched(const sigset_t *saved_mask);
+/* Record a thread's name (thread-name; cut to 63 bytes). */
+void shim_thread_name(pthread_t thread, const char *name, uint64_t site);
 void shim_thread_create_failed(struct trace_thread_writer *w,
                                struct shim_start *st, uint64_t site,
                                uint32_t err);

@@ -191,7 +191,7 @@ SHIM_EXPORT int pthread_detach(pthread_t thread)
     return rc;
 }
 
-static void record_name(pthread_t thread, const char *name, uint64_t site)
+void shim_thread_name(pthread_t thread, const char *name, uint64_t site)
 {
     struct trace_thread_writer *w = shim_writer();
     if (!w || !name)
@@ -211,7 +211,7 @@ SHIM_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
     SHIM_REAL(pthread_setname_np);
     int rc = real(thread, name);
     if (rc == 0)
-        record_name(thread, name, SHIM_SITE);
+        shim_thread_name(thread, name, SHIM_SITE);
     return rc;
 }
 
@@ -227,6 +227,6 @@ SHIM_EXPORT int prctl(int option, ...)
     va_end(ap);
     int rc = real(option, a2, a3, a4, a5);
     if (rc == 0 && option == PR_SET_NAME)
-        record_name(pthread_self(), (const char *)a2, SHIM_SITE);
+        shim_thread_name(pthread_self(), (const char *)a2, SHIM_SITE);
     return rc;
 }
