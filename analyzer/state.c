@@ -401,7 +401,13 @@ static uint32_t obj_inherit(struct analyzer *a, uint32_t proc, uint64_t addr)
     struct an_obj *c = &a->objs[ci], *po = &a->objs[pi];
     c->mtype = po->mtype;
     c->inited = po->inited;
-    c->destroyed = po->destroyed;
+    /* the copy is as the parent's object was at the fork: a destroy the
+     * parent made since is its own (the child may begin to record well
+     * after the parent's fork event) */
+    uint64_t forked = p->snap != AN_NONE && p->snap < a->nsnaps
+                          ? a->snaps[p->snap].ts
+                          : p->first_ts;
+    c->destroyed = po->destroyed && po->destroy_ts <= forked;
     c->recursive = po->recursive;
     c->create_pc = po->create_pc;
     c->create_stack = po->create_stack;

@@ -147,6 +147,8 @@ struct an_obj {
     uint64_t create_pc;
     uint32_t create_stack, create_thread;
     uint32_t destroy_stack, destroy_thread;
+    uint64_t destroy_ts; /* when (a forked child's copy is destroyed only
+                            if this was before the child began) */
     struct vclock vr;    /* rwlock read releases since the last writer */
     /* cond and sem */
     uint32_t cond_mutex; /* mutex bound by current waiters, or AN_NONE */

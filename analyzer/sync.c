@@ -104,6 +104,7 @@ static void obj_destroyed(struct analyzer *a, uint32_t ti, uint32_t oi,
     o->ghost = AN_NONE;
     o->destroy_stack = an_stack_of(a, ev);
     o->destroy_thread = ti;
+    o->destroy_ts = ev->ts_ns;
 }
 
 /* ---- held locks ---- */

@@ -62,7 +62,7 @@ def holder():
             holding.set()
             may_release.wait()
     else:
-        log.info("slow record", extra={"hold": True})
+        log.info("slow record", extra={"hold": True})  # LINE:holder_log
     released.set()
 
 
@@ -85,9 +85,12 @@ def main():
     pid = os.fork()  # LINE:fork
     if pid == 0:
         child()
+    if MODE == "fixed":  # the child's output first, always
+        _, status = os.waitpid(pid, 0)
     may_release.set()
     t.join()
-    _, status = os.waitpid(pid, 0)
+    if MODE == "bug":
+        _, status = os.waitpid(pid, 0)
     print("child exited with", os.waitstatus_to_exitcode(status), flush=True)
 
 
