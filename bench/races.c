@@ -298,11 +298,13 @@ int main(int argc, char **argv)
                "mem-* records (target <= 2)\n",
                (double)bytes / (double)f.accesses,
                (double)f.mem_records * TRACE_RECORD_SIZE / (double)f.accesses);
-    if (have_tsan)
+    if (have_tsan) {
+        struct sample mts = median_of(ts, reps);
         printf("  ctrace vs ThreadSanitizer: %.2fx the parallel time, %.2fx "
-               "the process time (target <= 1)\n",
-               mt.section_ns / median_of(ts, reps).section_ns,
-               mt.wall_ns / median_of(ts, reps).wall_ns);
+               "the process time, %.2fx the cpu time (target <= 1)\n",
+               mt.section_ns / mts.section_ns, mt.wall_ns / mts.wall_ns,
+               mt.cpu_ns / mts.cpu_ns);
+    }
     if (!keep) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", p.tmp);

@@ -109,6 +109,30 @@ static bool tsan_merge(struct tsan_thread *t, uint32_t type, uint64_t addr,
     return true;
 }
 
+/* A write of exactly what the latest record read (x++, x += y): the
+ * read becomes the write, in place, when the write's site and its stack
+ * are already in the chunk (a record may only name slots defined before
+ * it).  A thread that wrote bytes in an epoch races with whatever its
+ * read of them would have raced with, so nothing is lost but the read's
+ * own line. */
+static bool tsan_upgrade(struct tsan_thread *t, struct trace_thread_writer *w,
+                         uint32_t type, uint64_t addr, uint32_t size_log,
+                         uint64_t site, uint64_t key)
+{
+    unsigned ss = trace_slot_of(site);
+    if (type != TRACE_EV_MEM_WRITE || !t->last ||
+        t->last_type != TRACE_EV_MEM_READ || t->last_size_log != size_log ||
+        t->last_addr != addr || t->last_count != 1 ||
+        t->sites_chunk != w->chunk || w->site_cache[ss] != site ||
+        t->sites[ss].site != site || t->sites[ss].key != key)
+        return false;
+    uint64_t w0 = t->last->w0 & ~(0xffull | 0xfffull << 20);
+    t->last->w0 = w0 | TRACE_EV_MEM_WRITE | (uint64_t)ss << 20;
+    t->last_type = type;
+    t->last_site = site;
+    return true;
+}
+
 bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
                  uint32_t type, uint64_t addr, uint32_t size_log, uint64_t pc)
 {
@@ -121,6 +145,9 @@ bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
     bool fresh = !tsan_merge(t, type, addr, size_log, site);
     if (!fresh) {
         t->stats.merged++;
+    } else if (tsan_upgrade(t, w, type, addr, size_log, site, key)) {
+        t->stats.merged++;
+        t->last_pc = pc;
     } else {
         tsan_site_define(t, w, site, key, pc);
         uint64_t region = TRACE_MEM_REGION(addr);

@@ -3,7 +3,8 @@
  *  - within one epoch, repeated and neighbouring accesses cost almost
  *    nothing: ten scans of a 4096-int array are a handful of records;
  *  - every synchronization ends an epoch: a counter bumped under a mutex
- *    a hundred times is recorded a hundred times;
+ *    a hundred times is recorded a hundred times (one record each: the
+ *    read of counter++ becomes its write);
  *  - mem-stats counts what the instrumentation called;
  *  - the shadow stack gives a race its whole call chain. */
 #include <criterion/criterion.h>
@@ -94,8 +95,10 @@ Test(runtime, one_epoch_is_cheap)
 Test(runtime, sync_ends_the_epoch)
 {
     uint32_t locker = thread_of(2);
+    /* counter++ each epoch: its read becomes its write in place once the
+     * write's site is known, so at least one write record per epoch */
     cr_assert_geq(count(locker, TRACE_EV_MEM_WRITE), 100);
-    cr_assert_geq(count(locker, TRACE_EV_MEM_READ), 100);
+    cr_assert_lt(count(locker, TRACE_EV_MEM_READ), 10);
     struct trace_mem_stats s = stats_of(locker);
     cr_assert_geq(s.accesses, 200);
 }
