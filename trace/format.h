@@ -173,61 +173,6 @@ struct trace_chunk_header {
 #ifndef __cplusplus
 _Static_assert(sizeof(struct trace_chunk_header) == TRACE_CHUNK_HEADER_SIZE,
                "records start right after the chunk header");
-/* ---- memory accesses of instrumented builds (docs/races.md) ---- */
-
-/* mem-read, mem-write, mem-atomic-read, mem-atomic-write: obj is the
- * 1 MiB region holding the first byte; arg packs the offset in it, the
- * log2 of the access size (0..4: 1 to 16 bytes) and a repeat count
- * (1..512 accesses of that size at consecutive addresses). */
-#define TRACE_MEM_REGION_BITS 20u
-#define TRACE_MEM_REGION(addr)                                              \
-    ((uint64_t)(addr) & ~((1ull << TRACE_MEM_REGION_BITS) - 1))
-#define TRACE_MEM_COUNT_MAX 512u
-#define TRACE_MEM_ARG(off, size_log, count)                                 \
-    ((uint32_t)(off) | ((uint32_t)(size_log) << 20) |                       \
-     ((uint32_t)((count) - 1) << 23))
-#define TRACE_MEM_OFF(arg) ((uint32_t)(arg) & 0xfffffu)
-#define TRACE_MEM_SIZE_LOG(arg) (((uint32_t)(arg) >> 20) & 7u)
-#define TRACE_MEM_COUNT(arg) (((uint32_t)(arg) >> 23) + 1u)
-
-/* mem-range-read, mem-range-write: offset in the region and a length of
- * 1..4096 bytes. */
-#define TRACE_MEM_RANGE_MAX 4096u
-#define TRACE_MEM_RANGE_ARG(off, len)                                       \
-    ((uint32_t)(off) | ((uint32_t)((len) - 1) << 20))
-#define TRACE_MEM_RANGE_LEN(arg) (((uint32_t)(arg) >> 20) + 1u)
-
-/* atomic-acquire / atomic-release: what the operation was. */
-enum trace_atomic_op {
-    TRACE_ATOMIC_LOAD = 0,
-    TRACE_ATOMIC_STORE = 1,
-    TRACE_ATOMIC_RMW = 2,      /* exchange, fetch-op, successful CAS */
-    TRACE_ATOMIC_CAS_FAIL = 3, /* failed compare-exchange: a load */
-    TRACE_ATOMIC_FENCED = 4,   /* relaxed store after a release fence */
-    TRACE_ATOMIC_ANNOTATE = 5  /* __tsan_acquire/__tsan_release: no access */
-};
-/* order: the C11 memory order (0 relaxed .. 5 seq_cst, as __ATOMIC_*). */
-#define TRACE_ATOMIC_ARG(op, order, size_log)                               \
-    ((uint32_t)(op) | ((uint32_t)(order) << 4) | ((uint32_t)(size_log) << 8))
-#define TRACE_ATOMIC_OP(arg) ((uint32_t)(arg) & 0xfu)
-#define TRACE_ATOMIC_ORDER(arg) (((uint32_t)(arg) >> 4) & 0xfu)
-#define TRACE_ATOMIC_SIZE_LOG(arg) (((uint32_t)(arg) >> 8) & 7u)
-
-/* mem-alloc, mem-free, mem-stack: a block of memory. */
-struct trace_mem_block {
-    uint64_t addr;
-    uint64_t size;
-};
-
-/* mem-stats: a thread's instrumented accesses (counters since its start). */
-struct trace_mem_stats {
-    uint64_t accesses; /* __tsan_read*, __tsan_write*, atomics, ranges */
-    uint64_t filtered; /* not recorded: already seen in the same epoch */
-    uint64_t merged;   /* recorded by raising an earlier record's count */
-    uint64_t records;  /* mem-* records written */
-    uint64_t dropped;  /* lost: a signal handler's access inside ours */
-    uint64_t reserved;
-};
 #endif
 
 /* The shared sequence file: counters striped by object address. */
@@ -352,4 +297,59 @@ struct trace_module_info {
     /* char path[path_len]; */
 };
 
+/* ---- memory accesses of instrumented builds (docs/races.md) ---- */
+
+/* mem-read, mem-write, mem-atomic-read, mem-atomic-write: obj is the
+ * 1 MiB region holding the first byte; arg packs the offset in it, the
+ * log2 of the access size (0..4: 1 to 16 bytes) and a repeat count
+ * (1..512 accesses of that size at consecutive addresses). */
+#define TRACE_MEM_REGION_BITS 20u
+#define TRACE_MEM_REGION(addr)                                              \
+    ((uint64_t)(addr) & ~((1ull << TRACE_MEM_REGION_BITS) - 1))
+#define TRACE_MEM_COUNT_MAX 512u
+#define TRACE_MEM_ARG(off, size_log, count)                                 \
+    ((uint32_t)(off) | ((uint32_t)(size_log) << 20) |                       \
+     ((uint32_t)((count) - 1) << 23))
+#define TRACE_MEM_OFF(arg) ((uint32_t)(arg) & 0xfffffu)
+#define TRACE_MEM_SIZE_LOG(arg) (((uint32_t)(arg) >> 20) & 7u)
+#define TRACE_MEM_COUNT(arg) (((uint32_t)(arg) >> 23) + 1u)
+
+/* mem-range-read, mem-range-write: offset in the region and a length of
+ * 1..4096 bytes. */
+#define TRACE_MEM_RANGE_MAX 4096u
+#define TRACE_MEM_RANGE_ARG(off, len)                                       \
+    ((uint32_t)(off) | ((uint32_t)((len) - 1) << 20))
+#define TRACE_MEM_RANGE_LEN(arg) (((uint32_t)(arg) >> 20) + 1u)
+
+/* atomic-acquire / atomic-release: what the operation was. */
+enum trace_atomic_op {
+    TRACE_ATOMIC_LOAD = 0,
+    TRACE_ATOMIC_STORE = 1,
+    TRACE_ATOMIC_RMW = 2,      /* exchange, fetch-op, successful CAS */
+    TRACE_ATOMIC_CAS_FAIL = 3, /* failed compare-exchange: a load */
+    TRACE_ATOMIC_FENCED = 4,   /* relaxed store after a release fence */
+    TRACE_ATOMIC_ANNOTATE = 5  /* __tsan_acquire/__tsan_release: no access */
+};
+/* order: the C11 memory order (0 relaxed .. 5 seq_cst, as __ATOMIC_*). */
+#define TRACE_ATOMIC_ARG(op, order, size_log)                               \
+    ((uint32_t)(op) | ((uint32_t)(order) << 4) | ((uint32_t)(size_log) << 8))
+#define TRACE_ATOMIC_OP(arg) ((uint32_t)(arg) & 0xfu)
+#define TRACE_ATOMIC_ORDER(arg) (((uint32_t)(arg) >> 4) & 0xfu)
+#define TRACE_ATOMIC_SIZE_LOG(arg) (((uint32_t)(arg) >> 8) & 7u)
+
+/* mem-alloc, mem-free, mem-stack: a block of memory. */
+struct trace_mem_block {
+    uint64_t addr;
+    uint64_t size;
+};
+
+/* mem-stats: a thread's instrumented accesses (counters since its start). */
+struct trace_mem_stats {
+    uint64_t accesses; /* __tsan_read*, __tsan_write*, atomics, ranges */
+    uint64_t filtered; /* not recorded: already seen in the same epoch */
+    uint64_t merged;   /* recorded by raising an earlier record's count */
+    uint64_t records;  /* mem-* records written */
+    uint64_t dropped;  /* lost: a signal handler's access inside ours */
+    uint64_t reserved;
+};
 #endif
