@@ -132,6 +132,7 @@ void activity_apply(struct activity *a, const struct trace_event *ev,
         ch = &scratch;
     memset(ch, 0, sizeof *ch);
     a->alive = true;
+    a->ended = false;
     bool was_waiting = a->wait == ACT_LOCK;
     enum act w = activity_wait_of(ev->type);
     if (w != ACT_RUN) {
@@ -149,6 +150,7 @@ void activity_apply(struct activity *a, const struct trace_event *ev,
     case TRACE_EV_THREAD_EXIT:
     case TRACE_EV_PROCESS_EXIT:
         a->alive = false;
+        a->ended = true;
         a->wait = ACT_RUN;
         break;
     default:
@@ -159,7 +161,7 @@ void activity_apply(struct activity *a, const struct trace_event *ev,
 enum act activity_now(const struct activity *a)
 {
     if (!a->alive)
-        return ACT_DEAD;
+        return a->ended ? ACT_END : ACT_DEAD;
     if (a->wait != ACT_RUN)
         return (enum act)a->wait;
     return a->nheld ? ACT_HOLD : ACT_RUN;
@@ -177,7 +179,7 @@ bool activity_holds(const struct activity *a, uint64_t obj)
 static const struct {
     char glyph;
     const char *name;
-} activity_table[ACT_COUNT + 1] = {
+} activity_table[ACT_END + 1] = {
     [ACT_RUN] = {'-', "running"},
     [ACT_HOLD] = {'#', "holding a lock"},
     [ACT_PWAIT] = {'p', "waiting for a child process"},
@@ -186,15 +188,16 @@ static const struct {
     [ACT_SEM] = {'s', "waiting on a semaphore"},
     [ACT_COND] = {'c', "waiting on a condition"},
     [ACT_LOCK] = {'w', "waiting for a lock"},
-    [ACT_DEAD] = {' ', "not running"},
+    [ACT_DEAD] = {' ', "not started"},
+    [ACT_END] = {'.', "ended"},
 };
 
 char activity_glyph(enum act a)
 {
-    return a <= ACT_DEAD ? activity_table[a].glyph : '?';
+    return a <= ACT_END ? activity_table[a].glyph : '?';
 }
 
 const char *activity_name(enum act a)
 {
-    return a <= ACT_DEAD ? activity_table[a].name : "?";
+    return a <= ACT_END ? activity_table[a].name : "?";
 }

@@ -29,7 +29,9 @@ enum act {
     ACT_COND,    /* waiting on a condition variable */
     ACT_LOCK,    /* waiting for a mutex, rwlock or spinlock */
     ACT_COUNT,
-    ACT_DEAD = ACT_COUNT /* not alive: not started yet, or ended */
+    ACT_DEAD = ACT_COUNT, /* not alive yet (not started) */
+    ACT_END               /* ended: after its thread-exit or its process's
+                             end; never counted in a cell's shares */
 };
 
 /* Locks remembered per thread; deeper nesting is counted, not named. */
@@ -42,6 +44,7 @@ struct activity_hold {
 
 struct activity {
     bool alive;
+    bool ended;          /* its thread-exit or process-exit came */
     bool crashed;        /* a fatal signal arrived */
     uint8_t wait;        /* ACT_RUN when not waiting, else the wait kind */
     uint32_t nheld;      /* locks held (may exceed ACTIVITY_HELD) */
@@ -66,7 +69,8 @@ void activity_init(struct activity *a);
 void activity_apply(struct activity *a, const struct trace_event *ev,
                     struct activity_change *ch);
 
-/* The activity a cell shows for this moment (ACT_DEAD when not alive). */
+/* The activity a cell shows for this moment (ACT_DEAD before the
+ * thread's first event, ACT_END after its exit). */
 enum act activity_now(const struct activity *a);
 
 /* Whether `obj` is among the locks held (the named ones). */
@@ -75,7 +79,8 @@ bool activity_holds(const struct activity *a, uint64_t obj);
 /* Whether the event type is a lock family's wait/acquire/release. */
 bool activity_is_lock_event(uint32_t type);
 
-/* One ASCII glyph per activity (ACT_DEAD: ' '), and a short name. */
+/* One ASCII glyph per activity (ACT_DEAD: ' ', ACT_END: '.'), and a
+ * short name. */
 char activity_glyph(enum act a);
 const char *activity_name(enum act a);
 

@@ -18,7 +18,7 @@ void cell_combine(struct cell *out, const struct cell *a, const struct cell *b)
 enum act cell_activity(const struct cell *c)
 {
     if (!(c->flags & CELL_ALIVE) && c->events == 0)
-        return ACT_DEAD;
+        return (c->flags & CELL_ENDED) ? ACT_END : ACT_DEAD;
     int best = ACT_RUN;
     for (int i = 1; i < ACT_COUNT; i++) /* ties go to the later (urgent) */
         if (c->frac[i] >= c->frac[best] && c->frac[i] > 0)
@@ -51,6 +51,8 @@ void cell_sink_flush(struct cell_sink *k)
         }
         if (sum)
             c->flags |= CELL_ALIVE;
+        if (k->ended)
+            c->flags |= CELL_ENDED;
     }
     if (k->hl)
         k->hl[k->cur] |= k->hl_acc;
@@ -66,6 +68,7 @@ static void cell_sink_enter(struct cell_sink *k, size_t b)
     k->open = true;
     memset(k->ns, 0, sizeof k->ns);
     k->hl_acc = 0;
+    k->ended = false;
 }
 
 static void cell_sink_acc(struct cell_sink *k, enum act act, uint64_t d,
@@ -73,6 +76,10 @@ static void cell_sink_acc(struct cell_sink *k, enum act act, uint64_t d,
 {
     if (act == ACT_DEAD || d == 0)
         return;
+    if (act == ACT_END) {
+        k->ended = true;
+        return;
+    }
     k->ns[act] += d;
     k->hl_acc |= hl;
 }
@@ -83,6 +90,11 @@ static void cell_sink_fill(struct cell_sink *k, size_t b, enum act act,
 {
     if (act == ACT_DEAD)
         return;
+    if (act == ACT_END) {
+        if (k->cells)
+            k->cells[b].flags |= CELL_ENDED;
+        return;
+    }
     if (k->cells) {
         struct cell *c = &k->cells[b];
         memset(c->frac, 0, sizeof c->frac);

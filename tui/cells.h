@@ -27,6 +27,7 @@ enum cell_flag {
     CELL_CRASH = 1u << 1, /* a fatal signal arrived */
     CELL_EXC = 1u << 2,   /* an exception: signal, abort, assert, throw,
                              non-zero exit */
+    CELL_ENDED = 1u << 3, /* the thread had ended some of the time */
 };
 
 /* Highlight layer bits (one byte per cell, a separate array). */
@@ -45,8 +46,9 @@ struct cell {
 /* The cell of twice the width made of a and b. */
 void cell_combine(struct cell *out, const struct cell *a, const struct cell *b);
 
-/* What the cell shows: the activity it mostly had while alive (ACT_DEAD
- * when the thread was not alive at all). */
+/* What the cell shows: the activity it mostly had while alive; when the
+ * thread was not alive at all, ACT_END if it had ended, else ACT_DEAD
+ * (not started yet). */
 enum act cell_activity(const struct cell *c);
 
 /* Adds count to the saturating event counter. */
@@ -67,12 +69,14 @@ struct cell_sink {
     bool open;
     uint64_t ns[ACT_COUNT];
     uint8_t hl_acc;
+    bool ended; /* some of it after the thread's end */
 };
 
 void cell_sink_init(struct cell_sink *k, struct cell *cells, uint8_t *hl,
                     size_t n, uint64_t origin, unsigned shift);
-/* The thread did `act` during [t0, t1) (ACT_DEAD: nothing); `hl` are
- * the highlight bits of that interval. */
+/* The thread did `act` during [t0, t1) (ACT_DEAD: nothing; ACT_END:
+ * the cells get CELL_ENDED, no share); `hl` are the highlight bits of
+ * that interval. */
 void cell_sink_add(struct cell_sink *k, uint64_t t0, uint64_t t1, enum act act,
                    uint8_t hl);
 /* One event at ts, with cell flags to set. */

@@ -221,6 +221,8 @@ static int draw_color_of(enum act a)
         return 4;
     case ACT_SEM:
         return 5;
+    case ACT_END:
+        return 8;
     default:
         return 6;
     }
@@ -234,6 +236,8 @@ static void draw_cell(const struct ui *ui, int y, int x, const struct cell *c,
     attr_t attr = 0;
     if (ui->color && a != ACT_DEAD)
         attr |= COLOR_PAIR(draw_color_of(a));
+    if (a == ACT_END) /* recedes behind the living, in monochrome too */
+        attr |= A_DIM;
     if (c->flags & CELL_CRASH) {
         ch = 'X';
         attr = A_BOLD | (ui->color ? COLOR_PAIR(7) : 0);
@@ -326,9 +330,10 @@ static void draw_bottom(const struct ui *ui)
     const char *legend =
         ui->cols >= 110
             ? "- run  # hold  w lock wait  c cond  s sem  b barrier  j join  "
-              "p child  X crash  ! finding  E exception   ? help  q quit"
-            : "-run #hold wlock ccond ssem bbarr jjoin pchild Xcrash !find "
-              "Eexc ?help q";
+              "p child  . ended  X crash  ! finding  E exception  ? help  "
+              "q quit"
+            : "-run #hold wlock ccond ssem bbarr jjoin pchild .end Xcrash "
+              "!find Eexc ?help q";
     attron(A_DIM);
     draw_text(y, 0, ui->cols, legend);
     attroff(A_DIM);

@@ -32,7 +32,8 @@ static const char *const keys_help_text[] = {
     "Cells: what the thread mostly did in that column of time:",
     "  - running  # holding a lock  w waiting for a lock  c condition",
     "  s semaphore  b barrier  j join  p child process  X crashed",
-    "  (blank) not running.   Markers: ! finding  E exception  | tick",
+    "  . ended  (blank) not started.   Markers: ! finding  E exception  |"
+    " tick",
     NULL,
 };
 

@@ -364,19 +364,26 @@ static void model_ensure_span(struct model *m, uint64_t ts)
     }
 }
 
-/* The interval since the thread's previous event, up to ts. */
-static void model_thread_advance(struct model *m, struct model_thread *t,
-                                 uint64_t ts)
+/* Fill the thread's cells from where they are up to ts with `a` (hl:
+ * whether its highlight bits apply). */
+static void model_thread_fill(struct model *m, struct model_thread *t,
+                              uint64_t ts, enum act a, bool hl)
 {
     if (ts <= t->cur_ns)
         return;
     model_ensure_span(m, ts);
-    enum act a = activity_now(&t->act);
     cell_sink_add(&t->sink, t->cur_ns, ts, a, 0);
     if (t->hl[0])
         cell_sink_add(&t->hl_sink, t->cur_ns, ts, a,
-                      model_hl_bits(m, (size_t)(t - m->th), &t->act));
+                      hl ? model_hl_bits(m, (size_t)(t - m->th), &t->act) : 0);
     t->cur_ns = ts;
+}
+
+/* The interval since the thread's previous event, up to ts. */
+static void model_thread_advance(struct model *m, struct model_thread *t,
+                                 uint64_t ts)
+{
+    model_thread_fill(m, t, ts, activity_now(&t->act), true);
 }
 
 static void model_checkpoint(struct model_thread *t, uint64_t ts)
@@ -463,17 +470,39 @@ static bool model_thread_read(struct model *m, size_t i)
     return t->events != before;
 }
 
+/* Whether process image `proc` has ended: it recorded its exit, an exec
+ * replaced it, or the trace is a recorded one (every image is over; one
+ * killed ended with its last event, the reader's end_ns). */
+static bool model_proc_ended(const struct model *m, uint32_t proc)
+{
+    const struct trace_process *p = trace_reader_process(m->r, proc);
+    if (!p || !p->end_ns)
+        return false;
+    if (p->exited || !m->live)
+        return true;
+    size_t n = trace_reader_process_count(m->r);
+    for (size_t i = 0; i < n; i++)
+        if (trace_reader_process(m->r, i)->exec_from == (int)proc)
+            return true;
+    return false;
+}
+
 /* Where a thread's row ends: its exit, its process's end, or the end of
- * the trace (live: now) while it may still run. */
+ * the trace (live: now) while it may still run.  Never before its
+ * latest event nor before where it ended last time (cur_ns may be
+ * further: the ended cells). */
 static uint64_t model_thread_stop(const struct model *m,
                                   const struct model_thread *t)
 {
+    uint64_t upto = t->last_ts > t->stop_ns ? t->last_ts : t->stop_ns;
     if (!t->act.alive)
-        return t->cur_ns;
-    const struct trace_process *p = trace_reader_process(m->r, t->proc);
-    if (p && p->exited && p->end_ns)
-        return p->end_ns > t->cur_ns ? p->end_ns : t->cur_ns;
-    return m->end_ns > t->cur_ns ? m->end_ns : t->cur_ns;
+        return upto;
+    if (model_proc_ended(m, t->proc)) {
+        const struct trace_process *p = trace_reader_process(m->r, t->proc);
+        return p->end_ns > upto ? p->end_ns : upto;
+    }
+    uint64_t end = m->end_ns > t->cur_ns ? m->end_ns : t->cur_ns;
+    return end > upto ? end : upto;
 }
 
 static void model_pyramid(struct model *m, struct model_thread *t, size_t lo,
@@ -502,6 +531,9 @@ static void model_settle(struct model *m)
         model_mark_dirty(t);
         t->stop_ns = model_thread_stop(m, t);
         model_thread_advance(m, t, t->stop_ns);
+        t->ended = t->act.ended || model_proc_ended(m, t->proc);
+        if (t->ended) /* from its end to the trace's: "ended" cells */
+            model_thread_fill(m, t, m->end_ns, ACT_END, false);
         cell_sink_flush(&t->sink);
         if (t->hl[0])
             cell_sink_flush(&t->hl_sink);
@@ -668,8 +700,8 @@ static void model_thread_highlight(struct model *m, size_t i)
         activity_apply(&a, &ev, NULL);
     }
     trace_thread_reader_close(tr);
-    cell_sink_add(&t->hl_sink, cur, t->cur_ns, activity_now(&a),
-                  model_hl_bits(m, i, &a));
+    cell_sink_add(&t->hl_sink, cur, t->ended ? t->stop_ns : t->cur_ns,
+                  activity_now(&a), model_hl_bits(m, i, &a));
     cell_sink_flush(&t->hl_sink);
     model_pyramid(m, t, 0, m->base_cells - 1);
 }

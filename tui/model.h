@@ -55,6 +55,8 @@ struct model_thread {
     uint64_t first_ns; /* first event */
     uint64_t stop_ns;  /* where its row ends */
     bool started;
+    bool ended;          /* exited, or its process ended: after stop_ns its
+                            cells show ACT_END (up to cur_ns) */
     struct activity act; /* after the latest event read */
     uint64_t cur_ns;     /* cells are filled up to here */
     struct cell *lv[MODEL_LEVELS_MAX];

@@ -97,6 +97,9 @@ void model_window(struct model *m, size_t thread, uint64_t t0, unsigned shift,
     if (!more && rp.act.alive && t->stop_ns > rp.cur)
         cell_sink_add(&k, rp.cur, t->stop_ns < t1 ? t->stop_ns : t1,
                       activity_now(&rp.act), model_hl_bits(m, thread, &rp.act));
+    if (!more && t->ended) /* after its end, as far as the model goes */
+        cell_sink_add(&k, t->stop_ns > rp.cur ? t->stop_ns : rp.cur,
+                      t->cur_ns < t1 ? t->cur_ns : t1, ACT_END, 0);
     cell_sink_flush(&k);
     trace_thread_reader_close(rp.tr);
 }
@@ -137,8 +140,11 @@ void model_activity_at(struct model *m, size_t thread, uint64_t ts,
     trace_thread_reader_close(rp.tr);
     *out = rp.act;
     /* a thread whose process ended without its own exit event */
-    if (out->alive && ts > m->th[thread].stop_ns && !m->live)
+    const struct model_thread *t = &m->th[thread];
+    if (out->alive && ts > t->stop_ns && (t->ended || !m->live)) {
         out->alive = false;
+        out->ended = true;
+    }
 }
 
 /* Finds the last event of a stretch: its time, and how many events

@@ -305,6 +305,7 @@ static void view_curses_start(struct ui *ui)
         init_pair(5, COLOR_MAGENTA, -1);      /* sem */
         init_pair(6, COLOR_CYAN, -1);         /* barrier, join, wait */
         init_pair(7, COLOR_WHITE, COLOR_RED); /* crash, alerts */
+        init_pair(8, COLOR_WHITE, -1);        /* ended (dim) */
     }
 }
 

@@ -112,9 +112,9 @@ Test(model, cells_show_what_the_thread_did)
         uint64_t ts;
         enum act act;
     } want[] = {
-        {500, ACT_DEAD},  {1500, ACT_RUN},   {3000, ACT_LOCK},
-        {7000, ACT_HOLD}, {9500, ACT_RUN},   {15000, ACT_COND},
-        {25000, ACT_RUN}, {30500, ACT_DEAD}, {99999, ACT_DEAD},
+        {500, ACT_DEAD},  {1500, ACT_RUN},  {3000, ACT_LOCK},
+        {7000, ACT_HOLD}, {9500, ACT_RUN},  {15000, ACT_COND},
+        {25000, ACT_RUN}, {30500, ACT_END}, {99999, ACT_END},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_expect_eq(cell_activity(base_cell(m, 1, want[i].ts)), want[i].act,
@@ -122,6 +122,46 @@ Test(model, cells_show_what_the_thread_did)
                      (unsigned long long)want[i].ts,
                      cell_activity(base_cell(m, 1, want[i].ts)), want[i].act);
     cr_expect_eq(cell_activity(base_cell(m, 0, 20000)), ACT_JOIN);
+    model_free(m);
+}
+
+/* After its thread-exit a thread's cells are "ended" to the trace's end,
+ * at every level and in re-read windows; before its thread-start they
+ * are empty (not started), never ended. */
+Test(model, ended_differs_from_not_started)
+{
+    struct model *m = model_crafted();
+    unsigned s = m->base_shift;
+    cr_expect_eq(cell_activity(base_cell(m, 1, 500)), ACT_DEAD);
+    cr_expect_eq(cell_activity(base_cell(m, 2, 500)), ACT_DEAD);
+    cr_expect_eq(cell_activity(base_cell(m, 2, LONG_T0 - 100)), ACT_DEAD,
+                 "thread 2 starts at %d", LONG_T0);
+    cr_expect_eq(base_cell(m, 2, LONG_T0 - 100)->flags & CELL_ENDED, 0);
+    cr_expect_eq(cell_activity(base_cell(m, 1, m->end_ns - 1)), ACT_END,
+                 "ended up to the trace's end");
+    cr_expect_eq(cell_activity(base_cell(m, 1, 30000 + (2u << s))), ACT_END);
+    /* the cell holding the exit shows what it did before, not "ended" */
+    cr_expect_eq(cell_activity(base_cell(m, 1, 30000 - 1)), ACT_RUN);
+    cr_expect_eq(activity_glyph(ACT_END), '.');
+    cr_expect_neq(activity_glyph(ACT_END), activity_glyph(ACT_DEAD));
+    /* coarse: [32768, 49152) is after the exit, before thread 2 began */
+    unsigned k = 14 - s;
+    cr_assert_lt(k, m->levels);
+    cr_expect_eq(cell_activity(&model_level(m, 1, k)[2]), ACT_END);
+    cr_expect_eq(cell_activity(&model_level(m, 2, k)[2]), ACT_DEAD);
+    cr_expect_eq(cell_activity(&model_level(m, 1, m->levels - 1)[5]), ACT_END,
+                 "the coarsest level");
+    /* a window finer than the base level, re-read from the events:
+     * 1 ns columns from 29990, the exit at column 10 */
+    struct cell win[40];
+    uint8_t hl[40];
+    model_window(m, 1, 29990, 0, 40, win, hl);
+    cr_expect_eq(cell_activity(&win[9]), ACT_RUN);
+    for (size_t c = 11; c < 40; c++)
+        cr_expect_eq(cell_activity(&win[c]), ACT_END, "window column %zu", c);
+    model_window(m, 2, 1000, 0, 40, win, hl);
+    cr_expect_eq(cell_activity(&win[0]), ACT_DEAD, "not started: empty");
+    cr_expect_eq(win[0].flags, 0);
     model_free(m);
 }
 
@@ -208,6 +248,9 @@ Test(model, events_and_activity_at_a_time)
     cr_expect(activity_holds(&a, LOCK_A));
     model_activity_at(m, 1, 31000, &a);
     cr_expect(!a.alive, "ended at 30000");
+    cr_expect_eq(activity_now(&a), ACT_END);
+    model_activity_at(m, 2, 500, &a);
+    cr_expect_eq(activity_now(&a), ACT_DEAD, "thread 2 not started yet");
     struct fetched last = {0};
     cr_expect(model_fetch_last(m, 1, 25000, fetch_keep, &last));
     cr_expect_eq(last.n, 1);
@@ -302,6 +345,30 @@ Test(model, cells_sink_and_combine)
     cr_expect_eq(cell_activity(&cells[4]), ACT_DEAD);
 }
 
+Test(model, cells_sink_ended)
+{
+    struct cell cells[8];
+    memset(cells, 0, sizeof cells);
+    struct cell_sink k;
+    cell_sink_init(&k, cells, NULL, 8, 0, 4); /* 16 ns cells from 0 */
+    cell_sink_add(&k, 20, 40, ACT_RUN, 0);    /* cells 1 and 2 */
+    cell_sink_add(&k, 40, 100, ACT_END, 0);   /* rest of 2, then to 6 */
+    cell_sink_flush(&k);
+    cr_expect_eq(cell_activity(&cells[0]), ACT_DEAD, "before: not started");
+    cr_expect_eq(cell_activity(&cells[2]), ACT_RUN, "alive part wins");
+    cr_expect_eq(cells[2].frac[ACT_RUN], 128);
+    for (int i = 3; i <= 6; i++)
+        cr_expect_eq(cell_activity(&cells[i]), ACT_END, "cell %d", i);
+    cr_expect_eq(cell_activity(&cells[7]), ACT_DEAD, "beyond what was added");
+    struct cell c;
+    cell_combine(&c, &cells[2], &cells[3]);
+    cr_expect_eq(cell_activity(&c), ACT_RUN);
+    cell_combine(&c, &cells[4], &cells[5]);
+    cr_expect_eq(cell_activity(&c), ACT_END);
+    cell_combine(&c, &cells[6], &cells[7]);
+    cr_expect_eq(cell_activity(&c), ACT_END, "ended some of the time");
+}
+
 Test(model, activity_nested_locks)
 {
     struct activity a;
@@ -335,5 +402,5 @@ Test(model, activity_nested_locks)
     cr_expect(a.crashed);
     ev.type = TRACE_EV_THREAD_EXIT;
     activity_apply(&a, &ev, NULL);
-    cr_expect_eq(activity_now(&a), ACT_DEAD);
+    cr_expect_eq(activity_now(&a), ACT_END, "ended, not 'not started'");
 }

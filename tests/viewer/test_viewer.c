@@ -173,7 +173,15 @@ Test(view, first_screen_lists_every_thread)
     viewer_label(&t, "order-ba", label, sizeof label);
     viewer_row_cells(s, label, cells, sizeof cells);
     cr_expect(strchr(cells, 's'), "order-ba waits on a semaphore: %s", cells);
+    /* order-ab ends long before main: "ended" ('.') from its exit on,
+     * nothing it did after it */
+    viewer_label(&t, "order-ab", label, sizeof label);
+    viewer_row_cells(s, label, cells, sizeof cells);
+    const char *ended = strchr(cells, '.');
+    cr_expect(ended && ended[strspn(ended, ". ")] == '\0',
+              "order-ab shows '.' after its exit and only that: %s", cells);
     cr_expect(strstr(s, "- run"), "legend missing:\n%s", s);
+    cr_expect(strstr(s, ". ended"), "legend without the ended glyph:\n%s", s);
     free(s);
     e2e_trace_free(&t);
 }
