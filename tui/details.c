@@ -5,10 +5,13 @@
  * Everything here re-reads a few events through the model's checkpoints
  * (model_fetch, model_activity_at); nothing scans the whole trace.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyframes.h"
+#include "pystack.h"
 #include "symbols.h"
 #include "ui.h"
 
@@ -67,6 +70,8 @@ static bool details_pane_event(void *arg, const struct trace_event *ev,
 {
     (void)before;
     struct details_ctx *c = arg;
+    if (ev->type == TRACE_EV_PY_FRAMES) /* shown in the events' stacks */
+        return true;
     if (c->line < c->max) {
         char *out = c->ui->frame.details[c->line++];
         out[0] = out[1] = ' ';
@@ -167,10 +172,59 @@ void details_pane(struct ui *ui)
 
 /* ---- the events list ---- */
 
+/* Python frames (py-frames events, docs/python.md) describe the thread's
+ * next events on their object (object 0: its next fork or
+ * thread-create) until the operation is over; they lead those events'
+ * stacks, as tokens the symbolizer turns into Python frames.  Events come
+ * in one thread's order within a load. */
+static struct {
+    uint64_t obj;
+    uint32_t n;
+    uint64_t tokens[UI_EVENT_PCS];
+} details_py;
+
+static void details_py_note(const struct trace_event *ev)
+{
+    struct trace_pyframe_view fr[UI_EVENT_PCS];
+    size_t n = trace_pyframes_decode(ev->payload, ev->payload_len, fr,
+                                     UI_EVENT_PCS);
+    details_py.n = 0;
+    details_py.obj = ev->obj;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = pystack_intern(fr[i].func, fr[i].file, fr[i].line);
+        if (t)
+            details_py.tokens[details_py.n++] = t;
+    }
+}
+
+/* Put the Python frames that lead this event's stack in e->pcs. */
+static void details_py_apply(const struct trace_event *ev, struct ui_event *e)
+{
+    if (!details_py.n)
+        return;
+    bool applies = details_py.obj
+                       ? ev->obj == details_py.obj &&
+                             (trace_event_flags(ev->type) & TF_OBJ)
+                       : ev->type == TRACE_EV_FORK ||
+                             ev->type == TRACE_EV_THREAD_CREATE;
+    if (!applies)
+        return;
+    for (uint32_t i = 0; i < details_py.n && e->depth < UI_EVENT_PCS; i++)
+        e->pcs[e->depth++] = details_py.tokens[i];
+    bool goes_on = (trace_event_flags(ev->type) & TF_BLOCK) ||
+                   (ev->type == TRACE_EV_SEM_FAIL && ev->arg == EAGAIN);
+    if (!goes_on)
+        details_py.n = 0;
+}
+
 static bool details_keep_event(void *arg, const struct trace_event *ev,
                                const struct activity *before)
 {
     struct ui *ui = arg;
+    if (ev->type == TRACE_EV_PY_FRAMES) {
+        details_py_note(ev);
+        return true;
+    }
     if (ui->nevents >= UI_EVENTS_MAX) {
         ui->events_more = true;
         return false;
@@ -184,7 +238,8 @@ static bool details_keep_event(void *arg, const struct trace_event *ev,
     e->proc = ev->proc;
     e->before = *before;
     details_event_text(ui, ev->proc, ev, e->text, sizeof e->text);
-    if (ev->site)
+    details_py_apply(ev, e);
+    if (ev->site && e->depth < UI_EVENT_PCS)
         e->pcs[e->depth++] = ev->site;
     for (uint32_t i = 0; i < ev->site_depth && e->depth < UI_EVENT_PCS; i++)
         if (ev->site_stack[i] != ev->site || i > 0)
@@ -196,6 +251,7 @@ void details_load_events(struct ui *ui)
 {
     ui->nevents = 0;
     ui->events_more = false;
+    details_py.n = 0;
     size_t t = ui_selected_thread(ui);
     if (t == SIZE_MAX)
         return;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
+#include "tmux.h"
 
 #define PYTHON "/usr/bin/python3"
 #define MAXV 16
@@ -381,4 +382,151 @@ Test(python, pool_workers_crashing_are_one_group)
                           "group=signal:SIGSEGV:3", "pids=SIGSEGV:3"));
     transparent_case("pool_crash.py", ARGS("fixed"), 0,
                      ARGS("findings=none", "groups=none"));
+}
+
+/* ---- Python frames in the viewer ---- */
+
+struct py_view_want {
+    char py[256];
+};
+
+/* The stack of the selected event shows the Python frame, then C frames
+ * of CPython's lock call. */
+static bool py_view_ok(const char *s, void *arg)
+{
+    const struct py_view_want *w = arg;
+    const char *py = strstr(s, w->py);
+    return py && strstr(py, "PyThread_acquire_lock_timed (python3");
+}
+
+Test(python, viewer_shows_python_frames_above_c_frames)
+{
+    const char *dir;
+    struct e2e_result r = run_traced("double_acquire.py",
+                                     ARGS("--hang-timeout=1"), ARGS("bug"),
+                                     &dir, NULL);
+    cr_assert_eq(r.status, KILLED, "ctrace run: %d: %s", r.status, r.err);
+    e2e_result_free(&r);
+    struct tmux screen;
+    char *cmd = NULL;
+    cr_assert_neq(asprintf(&cmd, "'%s' view '%s'", e2e_ctrace(), dir), -1);
+    tmux_start(&screen, 140, 45, cmd);
+    free(cmd);
+    free(tmux_wait_text(&screen, "1 finding"));
+    /* the findings list, Enter: the hang; Enter: its thread's events; the
+     * last one is the wait for the lock the thread holds */
+    TMUX_KEYS(&screen, "f");
+    free(tmux_wait_text(&screen, "hang"));
+    TMUX_KEYS(&screen, "Enter");
+    free(tmux_wait_text(&screen, "hang: all 1 threads"));
+    TMUX_KEYS(&screen, "Enter");
+    free(tmux_wait_text(&screen, "Events of "));
+    const char *second = marker_at("double_acquire.py", "second");
+    struct py_view_want want;
+    snprintf(want.py, sizeof want.py, "#0 helper (%s/samples/python/%s)",
+             root(), second);
+    /* page down to the last event until its stack is drawn (the list may
+     * still be loading when the first keys come) */
+    char *s = NULL;
+    for (int tries = 0; tries < 200; tries++) {
+        TMUX_KEYS(&screen, "NPage", "NPage", "NPage", "NPage");
+        s = tmux_screen(&screen);
+        if (py_view_ok(s, &want))
+            break;
+        free(s);
+        s = NULL;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (!s)
+        s = tmux_screen(&screen);
+    cr_expect(py_view_ok(s, &want),
+              "no '%s' followed by the C frames in the stack of the last "
+              "event:\n%s", want.py, s);
+    free(s);
+    tmux_stop(&screen);
+}
+
+/* ---- the startup module ---- */
+
+static const char *write_file(const char *dir, const char *name,
+                              const char *text)
+{
+    char *path = NULL;
+    cr_assert_neq(asprintf(&path, "%s/%s", dir, name), -1);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* A program's own sitecustomize (on its PYTHONPATH) still runs once, and
+ * one that fails still fails the same way; ctrace's hooks work beside
+ * them (its thread names are in the trace). */
+Test(python, startup_module_chains_to_the_programs_sitecustomize)
+{
+    const char *site = e2e_tmpdir();
+    write_file(site, "sitecustomize.py",
+               "import sys\nprint('custom site: loaded')\n"
+               "sys.custom_site_runs = getattr(sys, 'custom_site_runs', 0) + 1\n");
+    const char *prog = write_file(
+        e2e_tmpdir(), "prog.py",
+        "import sys, threading\n"
+        "t = threading.Thread(target=lambda: None, name='named-by-python')\n"
+        "t.start(); t.join()\n"
+        "print('runs', sys.custom_site_runs)\n");
+    char *pythonpath = NULL;
+    cr_assert_neq(asprintf(&pythonpath, "PYTHONPATH=%s", site), -1);
+    const char *env[] = {pythonpath, NULL};
+    struct e2e_result plain = run_env(ARGS(PYTHON, prog), env);
+    const char *dir = e2e_trace_dir();
+    struct e2e_result traced = run_env(
+        ARGS("ctrace", "run", "--no-report", "-o", dir, PYTHON, prog), env);
+    cr_assert_str_eq(plain.out, "custom site: loaded\nruns 1\n", "%s",
+                     plain.err);
+    cr_assert_str_eq(traced.out, plain.out, "stderr: %s", traced.err);
+    cr_assert_str_eq(traced.err, plain.err);
+    cr_assert_eq(traced.status, 0);
+    struct e2e_trace t;
+    e2e_load_trace(&t, dir);
+    bool named = false;
+    for (size_t i = 0; i < t.nthreads; i++)
+        named |= strcmp(t.threads[i].name, "named-by-python") == 0;
+    cr_expect(named, "the thread's Python name is not in the trace");
+    e2e_trace_free(&t);
+    /* a sitecustomize that fails: the same message from `site` */
+    write_file(site, "sitecustomize.py", "import no_such_module_here\n");
+    struct e2e_result p2 = run_env(ARGS(PYTHON, prog), env);
+    struct e2e_result t2 = run_env(
+        ARGS("ctrace", "run", "--no-report", "-o", e2e_trace_dir(), PYTHON,
+             prog),
+        env);
+    cr_assert_not_null(strstr(p2.err, "Error in sitecustomize"), "%s", p2.err);
+    cr_assert_str_eq(t2.err, p2.err);
+    cr_assert_eq(t2.status, p2.status);
+    e2e_result_free(&plain);
+    e2e_result_free(&traced);
+    e2e_result_free(&p2);
+    e2e_result_free(&t2);
+    free(pythonpath);
+}
+
+/* CTRACE_OPTIONS=py_frames=0: no Python frames are recorded, and the
+ * findings are still there, with C frames only. */
+Test(python, without_python_frames_findings_keep_their_c_frames)
+{
+    const char *dir;
+    const char *env[] = {"CTRACE_OPTIONS=py_frames=0", NULL};
+    struct e2e_result r = run_traced("abba.py", NONE, ARGS("inversion"), &dir,
+                                     env);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    e2e_result_free(&r);
+    struct e2e_trace t;
+    e2e_load_trace(&t, dir);
+    cr_expect_eq(e2e_count(&t, TRACE_EV_PY_FRAMES, 0), 0);
+    cr_expect_eq(e2e_count(&t, TRACE_EV_PY_RUNTIME, 0), 1);
+    e2e_trace_free(&t);
+    check("abba.py", report_json(dir),
+          ARGS("finding=lock-order-inversion:", "groups=none"));
 }
