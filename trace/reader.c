@@ -1086,15 +1086,27 @@ static void cursor_replay(const struct trace_reader *r, struct rthread *t,
     c->end = 0;
 }
 
-/* Resolve a decoded record into an event. */
+/* The object a decoded record names (0: none, or not defined). */
+static inline uint64_t raw_obj(const struct cursor *c,
+                               const struct slot_tables *tab, uint64_t w0)
+{
+    unsigned os = TRACE_W0_OBJ(w0);
+    return (decode_flags[TRACE_W0_TYPE(w0)] & TF_OBJ) &&
+                   bit_test(c->objdef, os)
+               ? tab->obj[os]
+               : 0;
+}
+
+/* Resolve a decoded record into an event; obj is raw_obj() of it (the
+ * merge has it already, in the thread's head). */
 static inline __attribute__((always_inline)) void
 event_fill(const struct trace_reader *r, const struct rthread *t,
            const struct cursor *c, const struct slot_tables *tab,
-           const struct rawev *raw, struct trace_event *ev)
+           const struct rawev *raw, uint64_t obj, struct trace_event *ev)
 {
     uint64_t w0 = raw->w0;
     unsigned type = TRACE_W0_TYPE(w0), fl = decode_flags[type];
-    unsigned os = TRACE_W0_OBJ(w0), ss = TRACE_W0_SITE(w0);
+    unsigned ss = TRACE_W0_SITE(w0);
     ev->clock = raw->clock;
     ev->type = type;
     ev->arg = raw->arg;
@@ -1103,7 +1115,7 @@ event_fill(const struct trace_reader *r, const struct rthread *t,
     ev->tid = t->tid;
     ev->proc = t->file;
     ev->thread = t->index;
-    ev->obj = (fl & TF_OBJ) && bit_test(c->objdef, os) ? tab->obj[os] : 0;
+    ev->obj = obj;
     ev->site = 0;
     ev->site_stack = NULL;
     ev->site_depth = 0;
@@ -1171,7 +1183,8 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
         type != TRACE_EV_THREAD_EXIT && type != TRACE_EV_LOST)
         return;
     struct trace_event ev;
-    event_fill(r, t, &t->scan, tab, raw, &ev);
+    event_fill(r, t, &t->scan, tab, raw, raw_obj(&t->scan, tab, raw->w0),
+               &ev);
     switch (type) {
     case TRACE_EV_THREAD_START:
         if (!t->has_self) {
@@ -1429,16 +1442,28 @@ static void heap_remove(struct trace_reader *r, uint32_t t)
     heap_down(r, r->thr[last.t].heap_pos);
 }
 
+/* Whether the entry at `at` is no greater than its children: then a
+ * key that grew leaves it in place (the common case: the thread just
+ * emitted is still the earliest), and no sift is needed. */
+static inline bool heap_in_order(const struct trace_reader *r, uint32_t at)
+{
+    uint32_t l = 2 * at + 1;
+    const struct heap_entry *h = r->heap;
+    return l >= r->nheap ||
+           (!entry_less(&h[l], &h[at]) &&
+            (l + 1 >= r->nheap || !entry_less(&h[l + 1], &h[at])));
+}
+
 /* The thread's key changed from old_key: move its entry. */
 static inline void heap_rekey(struct trace_reader *r, uint32_t t,
                               uint64_t old_key)
 {
     uint32_t at = r->thr[t].heap_pos;
     r->heap[at].key = r->thr[t].key;
-    if (r->thr[t].key >= old_key)
-        heap_down(r, at);
-    else
+    if (r->thr[t].key < old_key)
         heap_up(r, at);
+    else if (!heap_in_order(r, at))
+        heap_down(r, at);
 }
 
 /* The sequence map: object -> threads whose head is a TF_SEQ event on
@@ -1556,12 +1581,9 @@ static void thread_enter_heap(struct trace_reader *r, uint32_t ti)
 static inline void head_resolve(struct rthread *t)
 {
     uint64_t w0 = t->raw.w0;
-    unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0);
-    t->head_type = type;
+    t->head_type = TRACE_W0_TYPE(w0);
     t->head_seq = TRACE_W0_SEQ(w0);
-    t->head_obj = (decode_flags[type] & TF_OBJ) && bit_test(t->dec.objdef, os)
-                      ? t->tab->obj[os]
-                      : 0;
+    t->head_obj = raw_obj(&t->dec, t->tab, w0);
 }
 
 /* Decode a thread's next event into its head.  1, 0 end, -1 corrupt. */
@@ -2135,7 +2157,7 @@ int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
         report_deferred(r);
         return errq_pop(r, err) ? -1 : 0;
     }
-    event_fill(r, t, &t->dec, t->tab, &t->raw, ev);
+    event_fill(r, t, &t->dec, t->tab, &t->raw, t->head_obj, ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     if (!thread_advance_fast(r, t))
         thread_advance(r, t->index);
@@ -2283,7 +2305,8 @@ int trace_thread_reader_next(struct trace_thread_reader *tr,
         if (rc <= 0)
             return rc;
     }
-    event_fill(r, t, &tr->c, tr->tab, &raw, ev);
+    event_fill(r, t, &tr->c, tr->tab, &raw, raw_obj(&tr->c, tr->tab, raw.w0),
+               ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     return 1;
 }
