@@ -119,6 +119,8 @@ struct excgroup {
     size_t ngroups, groups_cap;
     struct an_map group_by_sig; /* (hash, hash2) -> group */
     struct an_map failed_pids;  /* (pid, 0) -> 1 */
+    struct an_map kills;        /* (pid, signo) -> 1: a traced process
+                                   sent it (signal-send) */
     uint64_t failures;
 };
 
@@ -447,6 +449,7 @@ void excgroup_free(struct excgroup *g)
     an_map_free(&g->self_map);
     an_map_free(&g->group_by_sig);
     an_map_free(&g->failed_pids);
+    an_map_free(&g->kills);
     an_map_free(&g->file_by_id);
     free(g->files);
     free(g);
@@ -1284,6 +1287,12 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
     case TRACE_EV_PROCESS_REAP:
         eg_on_reap(g, ev);
         break;
+    case TRACE_EV_SIGNAL_SEND: {
+        const struct trace_kill_info *k = ev->payload;
+        if (k && ev->payload_len >= sizeof *k && k->pid > 0)
+            an_map_put(&g->kills, (uint64_t)k->pid, (uint64_t)k->signo, 1);
+        break;
+    }
     case TRACE_EV_EXEC:
         p->exec_pending = true;
         break;
@@ -1344,6 +1353,15 @@ static bool eg_proc_outcome(const struct excgroup *g, size_t i,
     return false;
 }
 
+/* Killed by a signal a traced process sent it (Pool.terminate(), a
+ * supervisor stopping a worker): the sender's decision, not a failure. */
+static bool eg_killed_on_purpose(const struct excgroup *g, uint32_t pid,
+                                 int32_t signo)
+{
+    return signo > 0 &&
+           an_map_get(&g->kills, pid, (uint64_t)signo) != AN_NONE;
+}
+
 /* A process that ended badly with no failure recorded in it. */
 static void eg_exit_failure(struct excgroup *g, size_t i,
                             const struct process_outcome *o, bool known,
@@ -1401,6 +1419,8 @@ static void eg_finish_processes(struct excgroup *g, struct analysis_result *out)
         if (known && out->outcomes[i].signal == 0 &&
             out->outcomes[i].exit_status == 0)
             continue;
+        if (known && eg_killed_on_purpose(g, p->pid, out->outcomes[i].signal))
+            continue;
         eg_exit_failure(g, i, &out->outcomes[i], known, ts);
     }
     an_map_free(&images);
@@ -1428,7 +1448,8 @@ static void eg_finish_untraced(struct excgroup *g)
         if (WIFEXITED(rp->status) && WEXITSTATUS(rp->status) != 0) {
             f.kind = EXC_EXIT;
             f.status = WEXITSTATUS(rp->status);
-        } else if (WIFSIGNALED(rp->status)) {
+        } else if (WIFSIGNALED(rp->status) &&
+                   !eg_killed_on_purpose(g, rp->pid, WTERMSIG(rp->status))) {
             f.kind = EXC_SIGNAL;
             f.signo = WTERMSIG(rp->status);
         } else {

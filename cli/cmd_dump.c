@@ -429,6 +429,14 @@ static void dump_payload(struct dump_out *o, const struct trace_event *ev)
     case TRACE_EV_PY_RUNTIME:
         dump_pyruntime(o, &pl);
         break;
+    case TRACE_EV_SIGNAL_SEND: {
+        const struct trace_kill_info *ki = payload_take(&pl, sizeof *ki);
+        if (ki) {
+            dump_int(o, "target_pid", ki->pid);
+            dump_int(o, "signo", ki->signo);
+        }
+        break;
+    }
     case TRACE_EV_MODULE_LOAD:
         dump_module(o, &pl);
         break;

