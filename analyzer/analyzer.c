@@ -78,10 +78,14 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
     if (ev->ts_ns > a->last_ts)
         a->last_ts = ev->ts_ns;
     an_thread_touch(a, ev);
-    excgroup_feed(a->excg, ev);
     uint32_t ti = ev->thread, type = ev->type;
     /* Python: runtimes, frames, the GIL and CPython's locks (python.c) */
-    if ((a->py || type == TRACE_EV_PY_RUNTIME) && python_feed(a, ti, ev)) {
+    enum python_fed py = a->py || type == TRACE_EV_PY_RUNTIME
+                             ? python_feed(a, ti, ev)
+                             : PYTHON_NOT_MINE;
+    if (py != PYTHON_GIL)
+        excgroup_feed(a->excg, ev);
+    if (py != PYTHON_NOT_MINE) {
         python_after(a, ti, ev);
         return;
     }

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "pyframes.h"
+#include "pystack.h"
 #include "state.h"
 
 /* libstdc++'s demangler, for C++ type names.  Weak: the analysis core
@@ -66,6 +68,11 @@ struct eg_thread {
     uint32_t blk_depth;
     uint64_t blk_pcs[EG_BLOCK_PCS];
     struct eg_throw *pending;
+    /* its latest Python frames (py-frames, pystack.h tokens) and their
+     * object: they lead the stack of a wait on that object */
+    uint64_t py_obj;
+    uint32_t py_n;
+    uint64_t py_pcs[4];
 };
 
 /* A distinct module file (build id, else path). */
@@ -1210,7 +1217,11 @@ static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
     t->blk_arg = ev->arg;
     t->blk_since = ev->ts_ns;
     uint32_t n = 0;
-    if (ev->site)
+    for (uint32_t i = 0; ev->obj && ev->obj == t->py_obj && i < t->py_n &&
+                         n < EG_BLOCK_PCS;
+         i++)
+        t->blk_pcs[n++] = t->py_pcs[i];
+    if (ev->site && n < EG_BLOCK_PCS)
         t->blk_pcs[n++] = ev->site;
     for (uint32_t i = 0; ev->site_stack && i < ev->site_depth; i++) {
         if (n == EG_BLOCK_PCS)
@@ -1220,6 +1231,20 @@ static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
         t->blk_pcs[n++] = ev->site_stack[i];
     }
     t->blk_depth = n;
+}
+
+/* py-frames: remember the innermost Python frames (docs/python.md). */
+static void eg_on_pyframes(struct eg_thread *t, const struct trace_event *ev)
+{
+    struct trace_pyframe_view fr[4];
+    size_t n = trace_pyframes_decode(ev->payload, ev->payload_len, fr, 4);
+    t->py_obj = ev->obj;
+    t->py_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t tok = pystack_intern(fr[i].func, fr[i].file, fr[i].line);
+        if (tok)
+            t->py_pcs[t->py_n++] = tok;
+    }
 }
 
 /* Events after which a thread is not dying any more: it went on with
@@ -1278,6 +1303,9 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
         break;
     case TRACE_EV_PY_EXCEPTION:
         eg_on_python(g, t, ev);
+        break;
+    case TRACE_EV_PY_FRAMES:
+        eg_on_pyframes(t, ev);
         break;
     case TRACE_EV_PROCESS_EXIT:
         if (t->pending)
@@ -1353,12 +1381,14 @@ static bool eg_proc_outcome(const struct excgroup *g, size_t i,
     return false;
 }
 
-/* Killed by a signal a traced process sent it (Pool.terminate(), a
- * supervisor stopping a worker): the sender's decision, not a failure. */
+/* Ended by a request to terminate that a traced process sent it
+ * (Pool.terminate()'s SIGTERM, a supervisor stopping a worker): the
+ * sender's decision, not a failure.  SIGKILL stays one: it looks the same
+ * as the OOM killer's. */
 static bool eg_killed_on_purpose(const struct excgroup *g, uint32_t pid,
                                  int32_t signo)
 {
-    return signo > 0 &&
+    return (signo == SIGTERM || signo == SIGINT || signo == SIGHUP) &&
            an_map_get(&g->kills, pid, (uint64_t)signo) != AN_NONE;
 }
 

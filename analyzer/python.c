@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "gil.h"
+#include "lifecycle.h"
 #include "pyframes.h"
 #include "pystack.h"
 #include "state.h"
@@ -383,6 +384,28 @@ void python_object_decorate(const struct analyzer *a, uint32_t oi,
         fo->create_pc = t;
 }
 
+/* ---- threads the interpreter ends ---- */
+
+/* A Python thread only leaves through pthread_exit when the interpreter
+ * shuts down while it runs (a daemon thread that wants the GIL back is
+ * ended in take_gil), holding whatever it held: the process is ending,
+ * like an exit of the process, and the interpreter frees what it held. */
+static bool py_shutdown_exit(struct analyzer *a, uint32_t ti,
+                             const struct trace_event *ev)
+{
+    if (ev->type != TRACE_EV_THREAD_EXIT ||
+        ev->arg != TRACE_EXIT_PTHREAD_EXIT || !py_range(a, ev->proc)->hi)
+        return false;
+    struct trace_event e = *ev;
+    e.arg = TRACE_EXIT_PROCESS;
+    life_thread_event(a, ti, &e);
+    struct an_thread *t = &a->threads[ti];
+    for (size_t i = t->nheld; i-- > 0;)
+        if (i < t->nheld && an_obj_is_pylock(&a->objs[t->held[i].obj]))
+            sync_drop_holders(a, t->held[i].obj, ev->ts_ns);
+    return true;
+}
+
 /* ---- dispatch ---- */
 
 static bool py_is_gil_family(uint32_t type)
@@ -391,23 +414,27 @@ static bool py_is_gil_family(uint32_t type)
            (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE);
 }
 
-bool python_feed(struct analyzer *a, uint32_t ti, const struct trace_event *ev)
+enum python_fed python_feed(struct analyzer *a, uint32_t ti,
+                            const struct trace_event *ev)
 {
     if (ev->type == TRACE_EV_PY_RUNTIME) {
         py_runtime_event(a, ev);
-        return true;
+        return PYTHON_HANDLED;
     }
     if (!a->py)
-        return false;
+        return PYTHON_NOT_MINE;
     if (ev->type == TRACE_EV_PY_FRAMES) {
         py_frames_event(a, ti, ev);
-        return true;
+        return PYTHON_HANDLED;
     }
     if (py_is_gil_family(ev->type) && python_in_runtime(a, ev->proc, ev->site)) {
         gil_feed(a, ti, ev);
-        return true;
+        return PYTHON_GIL;
     }
-    if (ev->type >= TRACE_EV_SEM_INIT && ev->type <= TRACE_EV_SEM_POST_FAIL)
-        return py_lock_event(a, ti, ev);
-    return false;
+    if (ev->type >= TRACE_EV_SEM_INIT && ev->type <= TRACE_EV_SEM_POST_FAIL &&
+        py_lock_event(a, ti, ev))
+        return PYTHON_HANDLED;
+    if (py_shutdown_exit(a, ti, ev))
+        return PYTHON_HANDLED;
+    return PYTHON_NOT_MINE;
 }

@@ -25,10 +25,17 @@
 struct analyzer;
 struct python_state;
 
-/* Before the event goes to the other modules: true when it was handled
- * here (python-runtime, py-frames, GIL, Python lock events). */
-bool python_feed(struct analyzer *a, uint32_t thread,
-                 const struct trace_event *ev);
+/* Before the event goes to the other modules: what became of it. */
+enum python_fed {
+    PYTHON_NOT_MINE, /* the other modules take it */
+    PYTHON_HANDLED,  /* handled here (runtime, frames, Python locks); the
+                        exception groups still see it */
+    PYTHON_GIL,      /* a GIL event: nobody else sees it, exception
+                        groups included (a thread waiting for the GIL
+                        is running, not blocked) */
+};
+enum python_fed python_feed(struct analyzer *a, uint32_t thread,
+                            const struct trace_event *ev);
 
 /* After the other modules: the thread's Python frames stop applying
  * once the operation they belong to is over. */

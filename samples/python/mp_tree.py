@@ -1,10 +1,12 @@
 """mp_tree.py [fork|spawn|forkserver]: multiprocessing with one start
-method: a Process talking through a Queue, a Pool, a Manager.
+method: a Process talking through a Queue, a Pool, a Manager, and a
+Process the program stops with terminate().
 
 ctrace records the whole process tree with its parent links: the
 children, the Pool's workers, the Manager's server and, for spawn and
 forkserver, the resource tracker (and the fork server, whose children the
-workers are).  Nothing is wrong here: no finding, no failure.
+workers are).  Nothing is wrong here: no finding, no failure (the
+terminated Process died of the program's SIGTERM, on purpose).
 """
 import multiprocessing
 import sys
@@ -21,6 +23,11 @@ def greet(queue):
 def fill(shared, n):
     for i in range(n):
         shared[i] = i * i
+
+
+def sleep_forever(ready, never):
+    ready.set()
+    never.wait()
 
 
 def main():
@@ -42,6 +49,14 @@ def main():
         filler.start()
         filler.join()
         print("shared", sorted(shared.items()))
+    ready, never = ctx.Event(), ctx.Event()
+    sleeper = ctx.Process(target=sleep_forever, args=(ready, never),
+                          name="sleeper")
+    sleeper.start()
+    ready.wait()
+    sleeper.terminate()
+    sleeper.join()
+    print("sleeper exit code", sleeper.exitcode)
 
 
 if __name__ == "__main__":
