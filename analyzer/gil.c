@@ -21,10 +21,10 @@
 
 struct gil_thread {
     uint8_t seen;
-    uint8_t blocked;    /* inside a cond or mutex wait now */
-    uint8_t in_wait;    /* inside one wait for the GIL (maybe several
-                           blocked intervals) */
-    uint64_t since;     /* the blocked interval began */
+    uint8_t blocked; /* inside a cond or mutex wait now */
+    uint8_t in_wait; /* inside one wait for the GIL (maybe several
+                        blocked intervals) */
+    uint64_t since;  /* the blocked interval began */
     uint64_t wait_since;
     uint64_t wait_ns, max_wait_ns, waits;
 };

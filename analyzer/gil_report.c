@@ -29,14 +29,14 @@ static void gil_text_thread(FILE *out, const struct report_input *in,
     fputc('\n', out);
 }
 
-void gil_write_text(FILE *out, const struct report_input *in,
-                    const char *bold, const char *reset)
+void gil_write_text(FILE *out, const struct report_input *in, const char *bold,
+                    const char *reset)
 {
     const struct analysis_result *res = in->res;
     if (!res->ngil)
         return;
-    fprintf(out, "%s== GIL: time each Python thread waited for it ==%s\n",
-            bold, reset);
+    fprintf(out, "%s== GIL: time each Python thread waited for it ==%s\n", bold,
+            reset);
     for (size_t i = 0; i < res->ngil;) {
         uint32_t proc = res->gil[i].proc;
         const struct trace_process *p = report_process(in, proc);
@@ -48,7 +48,8 @@ void gil_write_text(FILE *out, const struct report_input *in,
             if (k < GIL_TEXT_MAX)
                 gil_text_thread(out, in, &res->gil[i]);
         if (k > GIL_TEXT_MAX)
-            fprintf(out, "    ... and %zu more threads (all in --format=json)\n",
+            fprintf(out,
+                    "    ... and %zu more threads (all in --format=json)\n",
                     k - GIL_TEXT_MAX);
     }
     fputc('\n', out);

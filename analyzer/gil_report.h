@@ -14,8 +14,8 @@ struct jsonw;
 
 /* "== GIL: ... ==" then one line per thread; nothing without Python.
  * `bold` and `reset` are the text writer's escape sequences. */
-void gil_write_text(FILE *out, const struct report_input *in,
-                    const char *bold, const char *reset);
+void gil_write_text(FILE *out, const struct report_input *in, const char *bold,
+                    const char *reset);
 
 /* Member `key` (an array of threads); nothing without Python. */
 void gil_write_json(struct jsonw *w, const struct report_input *in,

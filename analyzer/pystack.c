@@ -19,9 +19,9 @@ struct pf_entry {
 };
 
 static struct pf_entry *pf_blocks[PF_BLOCKS];
-static uint32_t pf_count;    /* published entries */
-static uint32_t *pf_index;   /* hash table of entry index + 1 */
-static size_t pf_index_cap;  /* power of two */
+static uint32_t pf_count;   /* published entries */
+static uint32_t *pf_index;  /* hash table of entry index + 1 */
+static size_t pf_index_cap; /* power of two */
 static pthread_mutex_t pf_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t pf_hash(const char *func, const char *file, uint32_t line)

@@ -39,8 +39,8 @@ struct py_range {
 };
 
 struct py_thread {
-    uint32_t stack;     /* tokens of its latest frames (interned), or 0 */
-    uint64_t obj;       /* what they belong to */
+    uint32_t stack; /* tokens of its latest frames (interned), or 0 */
+    uint64_t obj;   /* what they belong to */
     uint8_t live;
     uint32_t last_c, last_out; /* the latest decoration, reused */
 };
@@ -106,7 +106,8 @@ static const struct py_range *py_range(struct analyzer *a, uint32_t proc)
     r->state = 1;
     if (proc < a->nprocs && (a->procs[proc].flags & TRACE_FILE_FORKED) &&
         a->procs[proc].parent >= 0) {
-        const struct py_range *pr = py_range(a, (uint32_t)a->procs[proc].parent);
+        const struct py_range *pr =
+            py_range(a, (uint32_t)a->procs[proc].parent);
         r = &py->procs[proc]; /* the array may have moved */
         r->lo = pr->lo;
         r->hi = pr->hi;
@@ -219,18 +220,13 @@ void python_after(struct analyzer *a, uint32_t ti, const struct trace_event *ev)
 
 /* ---- Python locks ---- */
 
-static bool py_is_lock(const struct an_obj *o)
-{
-    return an_obj_is_pylock(o);
-}
-
 /* The Python lock an event names, looking through a forked child's
  * parents as the lock state does; AN_NONE when it is not one. */
 static uint32_t py_lock_of(struct analyzer *a, const struct trace_event *ev)
 {
     uint32_t oi = an_obj_lookup(a, ev->proc, ev->obj);
     if (oi != AN_NONE)
-        return py_is_lock(&a->objs[oi]) ? oi : AN_NONE;
+        return an_obj_is_pylock(&a->objs[oi]) ? oi : AN_NONE;
     for (uint32_t p = ev->proc; p < a->nprocs;) {
         const struct an_proc *pp = &a->procs[p];
         if (!(pp->flags & TRACE_FILE_FORKED) || pp->parent < 0)
@@ -238,7 +234,7 @@ static uint32_t py_lock_of(struct analyzer *a, const struct trace_event *ev)
         p = (uint32_t)pp->parent;
         uint32_t pi = an_obj_lookup(a, p, ev->obj);
         if (pi != AN_NONE) {
-            if (!py_is_lock(&a->objs[pi]))
+            if (!an_obj_is_pylock(&a->objs[pi]))
                 return AN_NONE;
             bool created;
             return an_obj_find(a, ev->proc, ev->obj, AN_MUTEX, &created);
@@ -376,7 +372,7 @@ static uint64_t py_creation_token(const struct analyzer *a, uint32_t stack)
 void python_object_decorate(const struct analyzer *a, uint32_t oi,
                             struct finding_object *fo)
 {
-    if (!a->py || oi >= a->nobjs || !py_is_lock(&a->objs[oi]))
+    if (!a->py || oi >= a->nobjs || !an_obj_is_pylock(&a->objs[oi]))
         return;
     snprintf(fo->kind, sizeof fo->kind, "python-lock");
     uint64_t t = py_creation_token(a, a->objs[oi].create_stack);
@@ -410,7 +406,8 @@ static bool py_shutdown_exit(struct analyzer *a, uint32_t ti,
 
 static bool py_is_gil_family(uint32_t type)
 {
-    return (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_MUTEX_RELEASE_FAIL) ||
+    return (type >= TRACE_EV_MUTEX_INIT &&
+            type <= TRACE_EV_MUTEX_RELEASE_FAIL) ||
            (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE);
 }
 
@@ -427,7 +424,8 @@ enum python_fed python_feed(struct analyzer *a, uint32_t ti,
         py_frames_event(a, ti, ev);
         return PYTHON_HANDLED;
     }
-    if (py_is_gil_family(ev->type) && python_in_runtime(a, ev->proc, ev->site)) {
+    if (py_is_gil_family(ev->type) &&
+        python_in_runtime(a, ev->proc, ev->site)) {
         gil_feed(a, ti, ev);
         return PYTHON_GIL;
     }

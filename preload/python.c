@@ -39,21 +39,21 @@ typedef struct pyobj pyobj; /* PyObject, PyThreadState, PyFrameObject */
 int shim_py_active;
 
 static struct {
-    int (*gil_check)(void);                /* PyGILState_Check */
-    pyobj *(*this_tstate)(void);           /* PyGILState_GetThisThreadState */
-    pyobj *(*current_tstate)(void);        /* _PyThreadState_UncheckedGet, opt */
-    int (*finalizing)(void);               /* _Py_IsFinalizing, optional */
-    pyobj *(*tstate_frame)(pyobj *);       /* PyThreadState_GetFrame */
-    pyobj *(*frame_back)(pyobj *);         /* PyFrame_GetBack */
-    pyobj *(*frame_code)(pyobj *);         /* PyFrame_GetCode */
-    int (*frame_line)(pyobj *);            /* PyFrame_GetLineNumber */
-    int (*frame_lasti)(pyobj *);           /* PyFrame_GetLasti, optional */
-    int (*gc_disable)(void);               /* PyGC_Disable */
-    int (*gc_enable)(void);                /* PyGC_Enable */
+    int (*gil_check)(void);          /* PyGILState_Check */
+    pyobj *(*this_tstate)(void);     /* PyGILState_GetThisThreadState */
+    pyobj *(*current_tstate)(void);  /* _PyThreadState_UncheckedGet, opt */
+    int (*finalizing)(void);         /* _Py_IsFinalizing, optional */
+    pyobj *(*tstate_frame)(pyobj *); /* PyThreadState_GetFrame */
+    pyobj *(*frame_back)(pyobj *);   /* PyFrame_GetBack */
+    pyobj *(*frame_code)(pyobj *);   /* PyFrame_GetCode */
+    int (*frame_line)(pyobj *);      /* PyFrame_GetLineNumber */
+    int (*frame_lasti)(pyobj *);     /* PyFrame_GetLasti, optional */
+    int (*gc_disable)(void);         /* PyGC_Disable */
+    int (*gc_enable)(void);          /* PyGC_Enable */
     void (*err_fetch)(pyobj **, pyobj **, pyobj **);
     void (*err_restore)(pyobj *, pyobj *, pyobj *);
-    void (*incref)(pyobj *);               /* Py_IncRef */
-    void (*decref)(pyobj *);               /* Py_DecRef */
+    void (*incref)(pyobj *);                  /* Py_IncRef */
+    void (*decref)(pyobj *);                  /* Py_DecRef */
     pyobj *(*getattr)(pyobj *, const char *); /* PyObject_GetAttrString */
     const char *(*utf8)(pyobj *, ssize_t *);  /* PyUnicode_AsUTF8AndSize */
 } py;
@@ -66,10 +66,7 @@ static uint32_t py_depth = 8;
 
 /* ---- finding CPython ---- */
 
-static void *py_sym(const char *name)
-{
-    return dlsym(RTLD_DEFAULT, name);
-}
+static void *py_sym(const char *name) { return dlsym(RTLD_DEFAULT, name); }
 
 #define PY_RESOLVE(field, name) (*(void **)&py.field = py_sym(name))
 
@@ -307,14 +304,14 @@ static bool py_frame_add(struct py_payload *p, pyobj *frame)
         return false;
     struct py_code_names tmp;
     const struct py_code_names *n = py_names(code, &tmp);
-    uint32_t need = (uint32_t)sizeof(struct trace_pyframe) + PY_FUNC_MAX +
-                    PY_FILE_MAX;
+    uint32_t need =
+        (uint32_t)sizeof(struct trace_pyframe) + PY_FUNC_MAX + PY_FILE_MAX;
     bool fits = p->off + need <= TRACE_PAYLOAD_MAX;
     if (fits) {
         struct trace_pyframe fr = {py_frame_line(frame, n), 0, 0};
         char *at = p->u.bytes + p->off + sizeof fr;
-        fr.func_len = (uint16_t)py_put(at, n->func, n->func_len, PY_FUNC_MAX,
-                                       false);
+        fr.func_len =
+            (uint16_t)py_put(at, n->func, n->func_len, PY_FUNC_MAX, false);
         fr.file_len = (uint16_t)py_put(at + fr.func_len, n->file, n->file_len,
                                        PY_FILE_MAX, true);
         memcpy(p->u.bytes + p->off, &fr, sizeof fr);

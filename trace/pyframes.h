@@ -32,7 +32,8 @@ static inline size_t trace_pyframes_decode(const void *payload, uint32_t len,
     memcpy(&info, payload, sizeof info);
     const char *p = (const char *)payload + sizeof info;
     size_t left = len - sizeof info, n = 0;
-    while (n < info.nframes && n < max && left >= sizeof(struct trace_pyframe)) {
+    while (n < info.nframes && n < max &&
+           left >= sizeof(struct trace_pyframe)) {
         struct trace_pyframe fr;
         memcpy(&fr, p, sizeof fr);
         p += sizeof fr;

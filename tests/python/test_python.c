@@ -28,8 +28,9 @@
 
 #define PYTHON "/usr/bin/python3"
 #define MAXV 16
-#define KILLED (128 + SIGKILL) /* what `ctrace run` exits with when the
-                                  live monitor ends the program */
+#define KILLED                                                                 \
+    (128 + SIGKILL) /* what `ctrace run` exits with when the                   \
+                       live monitor ends the program */
 
 /* ---- paths ---- */
 
@@ -134,7 +135,7 @@ static const char *report_json(const char *dir)
     char *file = NULL;
     cr_assert_neq(asprintf(&file, "%s.json", dir), -1);
     const char *argv[] = {"ctrace", "report", "--format=json", "-o", file,
-                          dir, NULL};
+                          dir,      NULL};
     struct e2e_result r = run_env(argv, NULL);
     cr_assert_eq(r.status, 0, "ctrace report: %s", r.err);
     e2e_result_free(&r);
@@ -248,8 +249,7 @@ Test(python, multiprocessing_fork)
 {
     transparent_case("mp_tree.py", ARGS("fork"), 0,
                      ARGS("findings=none", "groups=none", "tree=fork",
-                          "sigterm>=1",
-                          "threads=MainThread,QueueFeederThread",
+                          "sigterm>=1", "threads=MainThread,QueueFeederThread",
                           "no-pthread-objects"));
 }
 
@@ -257,16 +257,14 @@ Test(python, multiprocessing_spawn)
 {
     transparent_case("mp_tree.py", ARGS("spawn"), 0,
                      ARGS("findings=none", "groups=none", "tree=spawn",
-                          "sigterm>=1",
-                          "no-pthread-objects"));
+                          "sigterm>=1", "no-pthread-objects"));
 }
 
 Test(python, multiprocessing_forkserver)
 {
     transparent_case("mp_tree.py", ARGS("forkserver"), 0,
                      ARGS("findings=none", "groups=none", "tree=forkserver",
-                          "sigterm>=1",
-                          "no-pthread-objects"));
+                          "sigterm>=1", "no-pthread-objects"));
 }
 
 Test(python, concurrent_futures)
@@ -287,20 +285,19 @@ Test(python, asyncio_loop_executor_subprocess)
 
 Test(python, asyncio_taskgroup_failure_is_a_group_with_its_leaves)
 {
-    transparent_case(
-        "asyncio_app.py", ARGS("fail"), 1,
-        ARGS("findings=none", "groups=4",
-             "group1=python-exception:ExceptionGroup:1",
-             "group1=python-exception:ValueError:1:value_error",
-             "group1=python-exception:KeyError:1:key_error",
-             "group1=exit-status:exit status 1:1"));
+    transparent_case("asyncio_app.py", ARGS("fail"), 1,
+                     ARGS("findings=none", "groups=4",
+                          "group1=python-exception:ExceptionGroup:1",
+                          "group1=python-exception:ValueError:1:value_error",
+                          "group1=python-exception:KeyError:1:key_error",
+                          "group1=exit-status:exit status 1:1"));
 }
 
 Test(python, dask_threads_and_processes)
 {
-    transparent_case("dask_app.py", NONE, 0,
-                     ARGS("findings=none", "groups=none", "procs>=3",
-                          "no-pthread-objects"));
+    transparent_case(
+        "dask_app.py", NONE, 0,
+        ARGS("findings=none", "groups=none", "procs>=3", "no-pthread-objects"));
 }
 
 Test(python, exceptions_of_a_thread_a_process_and_the_program)
@@ -383,8 +380,8 @@ Test(python, pool_tasks_raising_are_one_group)
 Test(python, pool_workers_crashing_are_one_group)
 {
     transparent_case("pool_crash.py", ARGS("bug"), 0,
-                     ARGS("findings=none", "groups=1",
-                          "group=signal:SIGSEGV:3", "pids=SIGSEGV:3"));
+                     ARGS("findings=none", "groups=1", "group=signal:SIGSEGV:3",
+                          "pids=SIGSEGV:3"));
     transparent_case("pool_crash.py", ARGS("fixed"), 0,
                      ARGS("findings=none", "groups=none"));
 }
@@ -407,9 +404,8 @@ static bool py_view_ok(const char *s, void *arg)
 Test(python, viewer_shows_python_frames_above_c_frames)
 {
     const char *dir;
-    struct e2e_result r = run_traced("double_acquire.py",
-                                     ARGS("--hang-timeout=1"), ARGS("bug"),
-                                     &dir, NULL);
+    struct e2e_result r = run_traced(
+        "double_acquire.py", ARGS("--hang-timeout=1"), ARGS("bug"), &dir, NULL);
     cr_assert_eq(r.status, KILLED, "ctrace run: %d: %s", r.status, r.err);
     e2e_result_free(&r);
     struct tmux screen;
@@ -447,7 +443,8 @@ Test(python, viewer_shows_python_frames_above_c_frames)
         s = tmux_screen(&screen);
     cr_expect(py_view_ok(s, &want),
               "no '%s' followed by the C frames in the stack of the last "
-              "event:\n%s", want.py, s);
+              "event:\n%s",
+              want.py, s);
     free(s);
     tmux_stop(&screen);
 }
@@ -472,9 +469,10 @@ static const char *write_file(const char *dir, const char *name,
 Test(python, startup_module_chains_to_the_programs_sitecustomize)
 {
     const char *site = e2e_tmpdir();
-    write_file(site, "sitecustomize.py",
-               "import sys\nprint('custom site: loaded')\n"
-               "sys.custom_site_runs = getattr(sys, 'custom_site_runs', 0) + 1\n");
+    write_file(
+        site, "sitecustomize.py",
+        "import sys\nprint('custom site: loaded')\n"
+        "sys.custom_site_runs = getattr(sys, 'custom_site_runs', 0) + 1\n");
     const char *prog = write_file(
         e2e_tmpdir(), "prog.py",
         "import sys, threading\n"
@@ -503,10 +501,9 @@ Test(python, startup_module_chains_to_the_programs_sitecustomize)
     /* a sitecustomize that fails: the same message from `site` */
     write_file(site, "sitecustomize.py", "import no_such_module_here\n");
     struct e2e_result p2 = run_env(ARGS(PYTHON, prog), env);
-    struct e2e_result t2 = run_env(
-        ARGS("ctrace", "run", "--no-report", "-o", e2e_trace_dir(), PYTHON,
-             prog),
-        env);
+    struct e2e_result t2 = run_env(ARGS("ctrace", "run", "--no-report", "-o",
+                                        e2e_trace_dir(), PYTHON, prog),
+                                   env);
     cr_assert_not_null(strstr(p2.err, "Error in sitecustomize"), "%s", p2.err);
     cr_assert_str_eq(t2.err, p2.err);
     cr_assert_eq(t2.status, p2.status);
@@ -523,8 +520,8 @@ Test(python, without_python_frames_findings_keep_their_c_frames)
 {
     const char *dir;
     const char *env[] = {"CTRACE_OPTIONS=py_frames=0", NULL};
-    struct e2e_result r = run_traced("abba.py", NONE, ARGS("inversion"), &dir,
-                                     env);
+    struct e2e_result r =
+        run_traced("abba.py", NONE, ARGS("inversion"), &dir, env);
     cr_assert_eq(r.status, 0, "%s", r.err);
     e2e_result_free(&r);
     struct e2e_trace t;
