@@ -375,6 +375,11 @@ Test(python, pool_tasks_raising_are_one_group)
                           "group=python-exception:ValueError:3:raise"));
     transparent_case("pool_raise.py", ARGS("fixed"), 0,
                      ARGS("findings=none", "groups=none"));
+    transparent_case("pool_raise.py", ARGS("bug", "futures"), 0,
+                     ARGS("findings=none", "groups=1",
+                          "group=python-exception:ValueError:3:raise"));
+    transparent_case("pool_raise.py", ARGS("fixed", "futures"), 0,
+                     ARGS("findings=none", "groups=none"));
 }
 
 Test(python, pool_workers_crashing_are_one_group)
