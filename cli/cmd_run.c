@@ -9,6 +9,7 @@
  * findings.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,10 @@ static int run_record(const struct run_options *o, const char *shim_options,
         rc = EXIT_FAILURE;
     } else {
         rc = launch_spawn(&target, argv, &pid);
+        /* From now on a closed stderr (`ctrace ... 2>&1 | head`) must not
+         * kill ctrace before the live monitor has dealt with the program;
+         * the program itself was spawned with its own disposition. */
+        signal(SIGPIPE, SIG_IGN);
     }
     if (rc != 0) {
         trace_dir[0] = '\0'; /* nothing ran: nothing to report */
