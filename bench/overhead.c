@@ -14,7 +14,6 @@
  *
  * The binaries are found next to this one in the build tree
  * (../cli/ctrace and ./workload). */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "reader.h"
 
 struct paths {
@@ -35,22 +35,10 @@ struct paths {
 static void paths_find(struct paths *p)
 {
     char self[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        perror("overhead: /proc/self/exe");
-        exit(2);
-    }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    *slash = '\0';
+    bench_self_dir("overhead", self, sizeof self);
     snprintf(p->ctrace, sizeof p->ctrace, "%s/../cli/ctrace", self);
     snprintf(p->workload, sizeof p->workload, "%s/workload", self);
-    const char *t = getenv("TMPDIR");
-    snprintf(p->tmp, sizeof p->tmp, "%s/ctrace-bench-XXXXXX", t ? t : "/tmp");
-    if (!mkdtemp(p->tmp)) {
-        perror("overhead: mkdtemp");
-        exit(2);
-    }
+    bench_tmpdir("overhead", p->tmp, sizeof p->tmp);
 }
 
 /* Run argv, return the value printed after `key` on its stdout. */
@@ -85,18 +73,6 @@ static double run_value(char *const argv[], const char *key)
     return strtod(at + strlen(key), NULL);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Run the workload with `args`, natively and traced, `reps` times each
  * (alternating, so load changes hit both alike); medians out. */
 static void measure(const struct paths *p, const char *mode, const char *key,
@@ -112,27 +88,8 @@ static void measure(const struct paths *p, const char *mode, const char *key,
                       (char *)mode,       NULL};
         tv[i] = run_value(tr, key);
     }
-    *native = median(nv, reps);
-    *traced = median(tv, reps);
-}
-
-static uint64_t dir_bytes(const char *dir)
-{
-    DIR *d = opendir(dir);
-    uint64_t total = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (strncmp(e->d_name, "p", 1) != 0)
-            continue; /* process files only: seq.map is not trace data */
-        char path[PATH_MAX * 2];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) == 0)
-            total += (uint64_t)st.st_blocks * 512u;
-    }
-    if (d)
-        closedir(d);
-    return total;
+    *native = bench_median(nv, reps);
+    *traced = bench_median(tv, reps);
 }
 
 static uint64_t count_events(const char *dir)
@@ -182,7 +139,7 @@ int main(int argc, char **argv)
         char *a[] = {p.workload, "rdtsc", NULL};
         rdtsc_v[i] = run_value(a, "rdtsc_ns ");
     }
-    double rdtsc_ns = median(rdtsc_v, reps);
+    double rdtsc_ns = bench_median(rdtsc_v, reps);
 
     double loop_nat, loop_tr;
     measure(&p, "loop", "loop_ns_per_pair ", reps, trace_dir, &loop_nat, &loop_tr);
@@ -190,7 +147,7 @@ int main(int argc, char **argv)
 
     double mix_nat, mix_tr;
     measure(&p, "mix", "mix_ns ", reps, trace_dir, &mix_nat, &mix_tr);
-    uint64_t bytes = dir_bytes(trace_dir);
+    uint64_t bytes = bench_trace_bytes(trace_dir);
     uint64_t events = count_events(trace_dir);
 
     printf("ctrace overhead benchmark (%d runs each, medians; baseline measured in this run)\n", reps);

@@ -17,7 +17,6 @@
  * whole process, both as medians, and the CPU time; slowdowns against
  * native; the trace's size over the instrumented accesses the runtime
  * counted (mem-stats), whole trace and mem-* records alone. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -30,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchlib.h"
 #include "reader.h"
 
 #define MAX_REPS 64
@@ -50,23 +50,12 @@ struct sample {
 static void paths_find(struct paths *p)
 {
     char self[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        perror("races: /proc/self/exe");
-        exit(2);
-    }
-    self[n] = '\0';
-    *strrchr(self, '/') = '\0';
+    bench_self_dir("races", self, sizeof self);
     snprintf(p->ctrace, sizeof p->ctrace, "%s/../cli/ctrace", self);
     snprintf(p->native, sizeof p->native, "%s/races_workload", self);
     snprintf(p->traced, sizeof p->traced, "%s/races_workload_ctrace", self);
     snprintf(p->tsan, sizeof p->tsan, "%s/races_workload_tsan", self);
-    const char *t = getenv("TMPDIR");
-    snprintf(p->tmp, sizeof p->tmp, "%s/ctrace-bench-XXXXXX", t ? t : "/tmp");
-    if (!mkdtemp(p->tmp)) {
-        perror("races: mkdtemp");
-        exit(2);
-    }
+    bench_tmpdir("races", p->tmp, sizeof p->tmp);
 }
 
 static double now_ns(void)
@@ -123,18 +112,6 @@ static struct sample run(char *const argv[])
     return s;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static struct sample median_of(const struct sample *v, int n)
 {
     double a[MAX_REPS], b[MAX_REPS], c[MAX_REPS];
@@ -143,27 +120,9 @@ static struct sample median_of(const struct sample *v, int n)
         b[i] = v[i].wall_ns;
         c[i] = v[i].cpu_ns;
     }
-    struct sample m = {median(a, n), median(b, n), median(c, n)};
+    struct sample m = {bench_median(a, n), bench_median(b, n),
+                       bench_median(c, n)};
     return m;
-}
-
-static uint64_t dir_bytes(const char *dir)
-{
-    DIR *d = opendir(dir);
-    uint64_t total = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] != 'p')
-            continue; /* process files: seq.map holds no events */
-        char path[PATH_MAX * 2];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) == 0)
-            total += (uint64_t)st.st_blocks * 512u;
-    }
-    if (d)
-        closedir(d);
-    return total;
 }
 
 /* What the trace holds: instrumented accesses (mem-stats), mem-* records
@@ -268,7 +227,7 @@ int main(int argc, char **argv)
     }
     struct sample mn = median_of(nat, reps), mt = median_of(tr, reps);
     struct sample ma = median_of(an, reps < 3 ? reps : 3);
-    uint64_t bytes = dir_bytes(trace_dir);
+    uint64_t bytes = bench_trace_bytes(trace_dir);
     struct trace_figures f = trace_count(trace_dir);
 
     printf("ctrace race-recording benchmark: parallel histogram, %s threads, "
