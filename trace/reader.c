@@ -733,6 +733,21 @@ static void walk_register(struct trace_reader *r, uint32_t file, uint64_t off,
         fit_add(&r->fit, c->base_clock, c->base_mono_ns);
 }
 
+/* Where the file's data resumes at or after `off` (SEEK_DATA), or
+ * UINT64_MAX when only a hole follows.  The walk never reads a hole
+ * through the mapping: holes are the punched tails of finished chunks and
+ * space a reservation failed to fill, and on a full tmpfs merely reading
+ * one faults with SIGBUS. */
+static uint64_t walk_data_from(int fd, uint64_t off)
+{
+    if (fd < 0)
+        return off;
+    off_t d = lseek(fd, (off_t)off, SEEK_DATA);
+    if (d < 0)
+        return errno == ENXIO ? UINT64_MAX : off;
+    return (uint64_t)d;
+}
+
 /* Walk the chunk area of a file from its stable prefix to its end. */
 static void file_walk(struct trace_reader *r, uint32_t file)
 {
@@ -740,8 +755,18 @@ static void file_walk(struct trace_reader *r, uint32_t file)
     uint64_t off = f->stable_off;
     bool stable = true, in_garbage = false;
     char why[160];
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     while (off + TRACE_CHUNK_HEADER_SIZE <= f->size) {
         int32_t k = known_find(f, off);
+        uint64_t data = k >= 0 ? off : walk_data_from(fd, off);
+        if (data == UINT64_MAX)
+            break; /* nothing but a hole up to the end */
+        if ((data & ~(uint64_t)(PAGE - 1)) > off) {
+            stable = false;
+            in_garbage = false;
+            off = data & ~(uint64_t)(PAGE - 1);
+            continue;
+        }
         if (k >= 0) {
             off += f->ksize[k];
             in_garbage = false;
@@ -778,6 +803,8 @@ static void file_walk(struct trace_reader *r, uint32_t file)
         if (stable)
             f->stable_off = off;
     }
+    if (fd >= 0)
+        close(fd);
 }
 
 /* ---- decoding ---- */
