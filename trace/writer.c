@@ -4,6 +4,10 @@
  * descriptor left open once a function returns. */
 #include "writer.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -30,11 +34,16 @@ uint64_t trace_clock_real_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int trace_rdtscp;
+
 /* TSC only when the kernel itself uses it as its clocksource: then it is
  * invariant and synchronised across cores. */
 uint32_t trace_clock_pick(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(0x80000001u, &a, &b, &c, &d))
+        trace_rdtscp = (d >> 27) & 1u;
     char buf[32];
     int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
                   O_RDONLY | O_CLOEXEC);
