@@ -21,12 +21,8 @@
 #include "options.h"
 #include "run.h"
 #include "tracedir.h"
-#ifdef CTRACE_HAVE_LIVE
 #include "live.h"
-#endif
-#ifdef CTRACE_HAVE_CMD_VIEW
 #include "view.h"
-#endif
 
 /* Highest --stack-depth the shim records (it clamps to 1..64). */
 #define RUN_STACK_DEPTH_MAX 64
@@ -131,14 +127,7 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
  * the program is then waited for as usual. */
 static void run_live(const char *trace_dir, pid_t pid)
 {
-#ifdef CTRACE_HAVE_CMD_VIEW
     tui_live_main(trace_dir, pid);
-#else
-    (void)trace_dir;
-    (void)pid;
-    fprintf(stderr, "ctrace: --live: this ctrace was built without the "
-                    "viewer\n");
-#endif
 }
 
 /* Wait for the program while the live monitor watches its trace for
@@ -146,7 +135,6 @@ static void run_live(const char *trace_dir, pid_t pid)
 static int run_monitored(const struct run_options *o, const char *trace_dir,
                          pid_t pid)
 {
-#ifdef CTRACE_HAVE_LIVE
     struct live_options lo = {
         .on_deadlock = o->on_deadlock
                            ? (enum live_action)live_action_from_name(o->on_deadlock)
@@ -161,10 +149,6 @@ static int run_monitored(const struct run_options *o, const char *trace_dir,
         live_monitor_free(m);
         return status;
     }
-#else
-    (void)o;
-    (void)trace_dir;
-#endif
     return launch_wait(pid, 0, NULL, NULL);
 }
 

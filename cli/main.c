@@ -19,24 +19,12 @@ struct command {
     int (*exec)(int argc, char **argv); /* NULL: not available yet */
 };
 
-#ifdef CTRACE_HAVE_CMD_VIEW
-#define CMD_VIEW cmd_view
-#else
-#define CMD_VIEW NULL
-#endif
-
-#ifdef CTRACE_HAVE_CMD_REPORT
-#define CMD_REPORT cmd_report
-#else
-#define CMD_REPORT NULL
-#endif
-
 static const struct command commands[] = {
     {"run", "[OPTIONS] [--] PROGRAM [ARGS...]",
      "record a program, then report its concurrency bugs", cmd_run},
     {"report", "[--format=text|json|sarif] [DIR]", "analyse a recorded trace",
-     CMD_REPORT},
-    {"view", "[--follow] [DIR]", "explore a trace in the terminal", CMD_VIEW},
+     cmd_report},
+    {"view", "[--follow] [DIR]", "explore a trace in the terminal", cmd_view},
     {"export", "--format=chrome [-o FILE] [DIR]",
      "convert a trace for other viewers (Chrome/Perfetto JSON)", cmd_export},
     {"dump", "[--json] [DIR]", "print every event of a trace, in order",
