@@ -147,9 +147,11 @@ static void live_act(struct live_monitor *m, const struct finding *f)
     case LIVE_KILL:
     default:
         what = "killed";
+        /* The program first: a parent waiting for the stuck child would
+         * otherwise see it die and exit on its own in between. */
+        kill(m->program, SIGKILL);
         if (stuck > 0 && stuck != m->program)
             kill(stuck, SIGKILL);
-        kill(m->program, SIGKILL);
         break;
     }
     fprintf(m->opt.out, "ctrace: %s process %d (--on-deadlock=%s)\n", what,
