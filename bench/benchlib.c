@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void bench_self_dir(const char *name, char *dir, size_t size)
@@ -58,4 +61,57 @@ uint64_t bench_trace_bytes(const char *dir)
     if (d)
         closedir(d);
     return total;
+}
+
+static double mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double bench_run(const char *name, char *const argv[], char *out, size_t cap,
+                 struct rusage *ru)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror(name);
+        exit(1);
+    }
+    double t0 = mono_ns();
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t r;
+    while (got < cap - 1 && (r = read(fds[0], out + got, cap - 1 - got)) > 0)
+        got += (size_t)r;
+    out[got] = '\0';
+    close(fds[0]);
+    int st;
+    struct rusage mine;
+    wait4(pid, &st, 0, ru ? ru : &mine);
+    double wall = mono_ns() - t0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "%s: %s failed (status %d, output: %s)\n", name,
+                argv[0], st, out);
+        exit(1);
+    }
+    return wall;
+}
+
+double bench_value(const char *name, const char *out, const char *key)
+{
+    const char *at = strstr(out, key);
+    if (!at) {
+        fprintf(stderr, "%s: no '%s' in the output: %s\n", name, key, out);
+        exit(1);
+    }
+    return strtod(at + strlen(key), NULL);
 }

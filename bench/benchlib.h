@@ -16,6 +16,17 @@ void bench_self_dir(const char *name, char *dir, size_t size);
 /* A new directory under $TMPDIR (or /tmp) in `buf`; exits on failure. */
 void bench_tmpdir(const char *name, char *buf, size_t size);
 
+struct rusage;
+
+/* Run argv[0] (a path) with argv, its stdout captured into out (cut to
+ * cap - 1 bytes); exits with a message naming `name` unless it exits 0.
+ * Returns the wall time in ns; *ru (may be NULL) gets its resource use. */
+double bench_run(const char *name, char *const argv[], char *out, size_t cap,
+                 struct rusage *ru);
+
+/* The number printed after `key` in out; exits naming `name` if absent. */
+double bench_value(const char *name, const char *out, const char *key);
+
 /* The median of v[0..n) (v is sorted in place). */
 double bench_median(double *v, int n);
 

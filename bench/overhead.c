@@ -44,33 +44,9 @@ static void paths_find(struct paths *p)
 /* Run argv, return the value printed after `key` on its stdout. */
 static double run_value(char *const argv[], const char *key)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    char buf[4096];
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof buf - 1 && (r = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)r;
-    buf[got] = '\0';
-    close(fds[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    const char *at = strstr(buf, key);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !at) {
-        fprintf(stderr, "overhead: %s failed (output: %s)\n", argv[0], buf);
-        exit(1);
-    }
-    return strtod(at + strlen(key), NULL);
+    char out[4096];
+    bench_run("overhead", argv, out, sizeof out, NULL);
+    return bench_value("overhead", out, key);
 }
 
 /* Run the workload with `args`, natively and traced, `reps` times each

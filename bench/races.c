@@ -73,42 +73,12 @@ static double tv_ns(struct timeval tv)
 /* Run argv, time it, and read "elapsed_ns N" from its output. */
 static struct sample run(char *const argv[])
 {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        perror("races: pipe");
-        exit(1);
-    }
-    double t0 = now_ns();
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    char buf[4096];
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof buf - 1 &&
-           (r = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)r;
-    buf[got] = '\0';
-    close(fds[0]);
-    int st;
+    char out[4096];
     struct rusage ru;
-    wait4(pid, &st, 0, &ru);
     struct sample s;
-    s.wall_ns = now_ns() - t0;
+    s.wall_ns = bench_run("races", argv, out, sizeof out, &ru);
     s.cpu_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
-    const char *at = strstr(buf, "elapsed_ns ");
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !at) {
-        fprintf(stderr, "races: %s failed (status %d, output: %s)\n", argv[0],
-                st, buf);
-        exit(1);
-    }
-    s.section_ns = strtod(at + 11, NULL);
+    s.section_ns = bench_value("races", out, "elapsed_ns ");
     return s;
 }
 
