@@ -1,6 +1,6 @@
 /* The `ctrace` command: top-level options and dispatch to subcommands.
  *
- * Commands are one table (name, usage, summary, entry function), as tmux
+ * Commands are one table (name, summary, entry function), as tmux
  * does it: adding a command is one line here plus its cmd_<name>.c.  A
  * first argument that is not a command is a program: `ctrace PROG ARGS`
  * means `ctrace run PROG ARGS` (options included: `ctrace -o DIR PROG`).
@@ -14,25 +14,19 @@
 
 struct command {
     const char *name;
-    const char *usage;                  /* arguments, after "ctrace NAME " */
     const char *summary;                /* one line for `ctrace --help` */
-    int (*exec)(int argc, char **argv); /* NULL: not available yet */
+    int (*exec)(int argc, char **argv);
 };
 
 static const struct command commands[] = {
-    {"run", "[OPTIONS] [--] PROGRAM [ARGS...]",
-     "record a program, then report its concurrency bugs", cmd_run},
-    {"report", "[--format=text|json|sarif] [DIR]", "analyse a recorded trace",
-     cmd_report},
-    {"view", "[--follow] [DIR]", "explore a trace in the terminal", cmd_view},
-    {"export", "--format=chrome [-o FILE] [DIR]",
-     "convert a trace for other viewers (Chrome/Perfetto JSON)", cmd_export},
-    {"dump", "[--json] [DIR]", "print every event of a trace, in order",
-     cmd_dump},
-    {"cc", "ARGS...", "compile C, recording memory accesses for races",
-     cmd_cc},
-    {"c++", "ARGS...", "compile C++, recording memory accesses for races",
-     cmd_cxx},
+    {"run", "record a program, then report its concurrency bugs", cmd_run},
+    {"report", "analyse a recorded trace", cmd_report},
+    {"view", "explore a trace in the terminal", cmd_view},
+    {"export", "convert a trace for other viewers (Chrome/Perfetto JSON)",
+     cmd_export},
+    {"dump", "print every event of a trace, in order", cmd_dump},
+    {"cc", "compile C, recording memory accesses for races", cmd_cc},
+    {"c++", "compile C++, recording memory accesses for races", cmd_cxx},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -48,8 +42,7 @@ static void main_usage(FILE *out)
                  "(default ctrace.data) keeps the recording.\n"
                  "\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
-                commands[i].exec ? "" : " (not available yet)");
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'ctrace COMMAND --help' describes a command.  Options "
                  "also come from\nCTRACE_OPTIONS (space-separated "
                  "key=value, like TSAN_OPTIONS).\n");
@@ -63,16 +56,6 @@ static const struct command *main_find_command(const char *name)
     return NULL;
 }
 
-static int main_exec(const struct command *c, int argc, char **argv)
-{
-    if (c->exec)
-        return c->exec(argc, argv);
-    fprintf(stderr,
-            "ctrace: '%s' is not available yet\n"
-            "Usage (planned): ctrace %s %s\n",
-            c->name, c->name, c->usage);
-    return OPTIONS_EXIT_USAGE;
-}
 
 int main(int argc, char **argv)
 {
@@ -91,6 +74,6 @@ int main(int argc, char **argv)
     }
     const struct command *c = main_find_command(first);
     if (c)
-        return main_exec(c, argc - 1, argv + 1);
+        return c->exec(argc - 1, argv + 1);
     return cmd_run(argc, argv);
 }

@@ -229,26 +229,6 @@ Test(checks, ctrace_options_errors)
 }
 
 /* Every command `ctrace --help` lists as not available says so. */
-Test(checks, unavailable_commands_say_so)
-{
-    struct e2e_result help = CLI_RUN("--help");
-    size_t checked = 0;
-    for (char *line = strtok(help.out, "\n"); line; line = strtok(NULL, "\n")) {
-        char name[32];
-        if (!strstr(line, "(not available yet)") ||
-            sscanf(line, " %31s", name) != 1)
-            continue;
-        struct e2e_result r = CLI_RUN(name, "--help");
-        char msg[96];
-        snprintf(msg, sizeof msg, "ctrace: '%s' is not available yet", name);
-        cli_expect(&r, 2, msg);
-        e2e_result_free(&r);
-        checked++;
-    }
-    e2e_result_free(&help);
-    cr_log_info("%zu commands not available yet", checked);
-}
-
 /* ---- checks: programs ctrace cannot trace --------------------------- */
 
 Test(checks, program_not_found)
