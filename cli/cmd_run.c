@@ -123,13 +123,6 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
     return -1;
 }
 
-/* --live: the viewer follows the trace while the program runs (issue 5);
- * the program is then waited for as usual. */
-static void run_live(const char *trace_dir, pid_t pid)
-{
-    tui_live_main(trace_dir, pid);
-}
-
 /* Wait for the program while the live monitor watches its trace for
  * deadlocks and hangs (issue 3). */
 static int run_monitored(const struct run_options *o, const char *trace_dir,
@@ -182,7 +175,8 @@ static int run_record(const struct run_options *o, const char *shim_options,
         return rc;
     }
     if (o->live) {
-        run_live(trace_dir, pid);
+        /* --live: the viewer follows the trace while the program runs */
+        tui_live_main(trace_dir, pid);
         return launch_wait(pid, 0, NULL, NULL);
     }
     return run_monitored(o, trace_dir, pid);
