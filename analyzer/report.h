@@ -53,6 +53,13 @@ struct report_input {
     size_t suppressed;      /* findings removed by suppressions */
 };
 
+/* Fill in->procs/threads from the reader's lists: shallow copies in
+ * arrays the caller frees (*procs, *threads); the strings stay the
+ * reader's. */
+void report_input_lists(const struct trace_reader *r, struct report_input *in,
+                        struct trace_process **procs,
+                        struct trace_thread **threads);
+
 /* "text", "json", "sarif" -> format; -1 when unknown. */
 int report_format_from_name(const char *name);
 /* "auto", "always", "never" -> color; -1 when unknown. */

@@ -41,11 +41,9 @@ static void report_read_trace(struct trace_reader *r, struct analyzer *a,
     }
 }
 
-/* The reader's process and thread lists as arrays (shallow copies: the
- * strings stay the reader's). */
-static void report_copy_lists(struct trace_reader *r, struct report_input *in,
-                              struct trace_process **procs,
-                              struct trace_thread **threads)
+void report_input_lists(const struct trace_reader *r, struct report_input *in,
+                        struct trace_process **procs,
+                        struct trace_thread **threads)
 {
     size_t np = trace_reader_process_count(r);
     size_t nt = trace_reader_thread_count(r);
@@ -94,7 +92,7 @@ int report_run(const char *dir, const struct report_options *opts, FILE *out,
     struct report_input in = {.res = &res, .sym = sym};
     struct trace_process *procs;
     struct trace_thread *threads;
-    report_copy_lists(r, &in, &procs, &threads);
+    report_input_lists(r, &in, &procs, &threads);
     if (supp)
         in.suppressed = suppress_apply(supp, &in, &res);
     int rc = report_write(out, &in, opts);

@@ -108,20 +108,13 @@ static void live_feed(struct live_monitor *m)
     }
 }
 
-/* The reader's lists as the report writers want them. */
+/* The new findings, as the text report shows them. */
 static void live_print(struct live_monitor *m, const struct analysis_result *res)
 {
-    size_t np = trace_reader_process_count(m->reader);
-    size_t nt = trace_reader_thread_count(m->reader);
-    struct trace_process *procs = calloc(np ? np : 1, sizeof *procs);
-    struct trace_thread *threads = calloc(nt ? nt : 1, sizeof *threads);
-    if (!procs || !threads)
-        abort();
-    for (size_t i = 0; i < np; i++)
-        procs[i] = *trace_reader_process(m->reader, i);
-    for (size_t i = 0; i < nt; i++)
-        threads[i] = *trace_reader_thread(m->reader, i);
-    struct report_input in = {res, procs, np, threads, nt, m->sym, 0};
+    struct trace_process *procs;
+    struct trace_thread *threads;
+    struct report_input in = {.res = res, .sym = m->sym};
+    report_input_lists(m->reader, &in, &procs, &threads);
     fprintf(m->opt.out, "ctrace: detected while the program runs:\n");
     report_write_text(m->opt.out, &in,
                       report_color_enabled(REPORT_COLOR_AUTO, m->opt.out));
