@@ -12,7 +12,9 @@
  *     cursors: the *scan* cursor runs ahead at open (and at every poll)
  *     and fixes what the thread holds (counts, first/last time, names);
  *     the *decode* cursor produces the events in trace_reader_next().
- *     Both apply the same checks, so they stop at the same corruption.
+ *     Both check the records' structure (types, payload bounds), so they
+ *     stop at the same corruption; the scan steps over plain events
+ *     without resolving their slots, which the decode cursor checks.
  *  3. Merge.  One head event per thread in a min-heap keyed by clock.
  *     Per-object sequence numbers overrule the clock between heads
  *     (rule 7), and a thread-start waits for its thread-create, a forked
@@ -54,6 +56,19 @@ static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
 #undef EV
 };
 
+/* The events whose only effect on the scan is to move the clock and the
+ * count: not metadata, no payload, and none of the few scan_note()
+ * keeps. */
+#define SCAN_KEEPS(num)                                                      \
+    ((num) == TRACE_EV_THREAD_START || (num) == TRACE_EV_THREAD_NAME ||     \
+     (num) == TRACE_EV_THREAD_EXIT || (num) == TRACE_EV_LOST)
+static const uint8_t scan_plain[TRACE_EV_LIMIT] = {
+#define EV(id, num, name, flags, doc)                                        \
+    [num] = !((flags) & (TF_META | TF_PAYLOAD)) && !SCAN_KEEPS(num),
+#include "events.def"
+#undef EV
+};
+
 /* ---- internal structures ---- */
 
 struct rchunk {
@@ -86,10 +101,12 @@ struct cursor {
     uint64_t sitedef[BITWORDS];
 };
 
-/* One decoded record before slot resolution. */
+/* One decoded record, its slots resolved. */
 struct rawev {
     uint64_t w0;
     uint64_t clock;
+    uint64_t obj;  /* its object (TF_OBJ events), else 0 */
+    uint64_t site; /* its call site, 0 if none */
     uint32_t arg;
     uint32_t pos;
 };
@@ -837,10 +854,19 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
         if (__builtin_expect((fl & (TF_VALID | TF_META)) == TF_VALID, 1)) {
             unsigned os = TRACE_W0_OBJ(w0), ss = TRACE_W0_SITE(w0);
             uint32_t arg = TRACE_W1_ARG(w1), n = 0;
-            if ((fl & TF_OBJ) && os && !bit_test(c->objdef, os))
-                DECODE_ERR("object slot %u used before its definition", os);
-            if (ss && !bit_test(c->sitedef, ss))
-                DECODE_ERR("call-site slot %u used before its definition", ss);
+            uint64_t obj = 0, site = 0;
+            if ((fl & TF_OBJ) && os) {
+                if (!bit_test(c->objdef, os))
+                    DECODE_ERR("object slot %u used before its definition",
+                               os);
+                obj = tab->obj[os];
+            }
+            if (ss) {
+                if (!bit_test(c->sitedef, ss))
+                    DECODE_ERR("call-site slot %u used before its definition",
+                               ss);
+                site = tab->site[ss];
+            }
             if (fl & TF_PAYLOAD) {
                 if (arg > TRACE_PAYLOAD_MAX)
                     DECODE_ERR("%s payload of %u bytes (at most %u)",
@@ -855,6 +881,8 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
             c->clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)c->clock);
             out->w0 = w0;
             out->clock = c->clock;
+            out->obj = obj;
+            out->site = site;
             out->arg = arg;
             out->pos = c->pos;
             c->pos += 1 + n;
@@ -866,19 +894,20 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
             break;
         case TRACE_EV_OBJDEF: {
             unsigned os = TRACE_W0_OBJ(w0);
+            if (!os) /* slot 0 means "no object" */
+                DECODE_ERR("object slot 0 defined");
             bit_set(c->objdef, os);
-            if (tab)
-                tab->obj[os] = w1;
+            tab->obj[os] = w1;
             c->pos++;
             break;
         }
         case TRACE_EV_SITEDEF: {
             unsigned ss = TRACE_W0_SITE(w0);
+            if (!ss)
+                DECODE_ERR("call-site slot 0 defined");
             bit_set(c->sitedef, ss);
-            if (tab) {
-                tab->site[ss] = w1;
-                bit_clear(tab->stackdef, ss);
-            }
+            tab->site[ss] = w1;
+            bit_clear(tab->stackdef, ss);
             c->pos++;
             break;
         }
@@ -901,11 +930,9 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
                            "definition", ss);
             uint32_t lo = TRACE_W1_CLOCKLO(w1);
             c->clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)c->clock);
-            if (tab) {
-                tab->stack_pos[ss] = c->pos + 1;
-                tab->stack_depth[ss] = (uint16_t)(len / 8);
-                bit_set(tab->stackdef, ss);
-            }
+            tab->stack_pos[ss] = c->pos + 1;
+            tab->stack_depth[ss] = (uint16_t)(len / 8);
+            bit_set(tab->stackdef, ss);
             c->pos += 1 + n;
             break;
         }
@@ -927,8 +954,7 @@ static void cursor_enter(struct cursor *c, const struct rchunk *ch,
     c->clock = ch->base_clock;
     memset(c->objdef, 0, sizeof c->objdef);
     memset(c->sitedef, 0, sizeof c->sitedef);
-    if (tab)
-        memset(tab->stackdef, 0, sizeof tab->stackdef);
+    memset(tab->stackdef, 0, sizeof tab->stackdef);
 }
 
 static void record_error(const struct trace_reader *r, const struct rthread *t,
@@ -1113,23 +1139,11 @@ static void cursor_replay(const struct trace_reader *r, struct rthread *t,
     c->end = 0;
 }
 
-/* The object a decoded record names (0: none, or not defined). */
-static inline uint64_t raw_obj(const struct cursor *c,
-                               const struct slot_tables *tab, uint64_t w0)
-{
-    unsigned os = TRACE_W0_OBJ(w0);
-    return (decode_flags[TRACE_W0_TYPE(w0)] & TF_OBJ) &&
-                   bit_test(c->objdef, os)
-               ? tab->obj[os]
-               : 0;
-}
-
-/* Resolve a decoded record into an event; obj is raw_obj() of it (the
- * merge has it already, in the thread's head). */
+/* Turn a decoded record into an event. */
 static inline __attribute__((always_inline)) void
-event_fill(const struct trace_reader *r, const struct rthread *t,
-           const struct cursor *c, const struct slot_tables *tab,
-           const struct rawev *raw, uint64_t obj, struct trace_event *ev)
+event_fill(const struct rthread *t, const struct cursor *c,
+           const struct slot_tables *tab, const struct rawev *raw,
+           struct trace_event *ev)
 {
     uint64_t w0 = raw->w0;
     unsigned type = TRACE_W0_TYPE(w0), fl = decode_flags[type];
@@ -1142,21 +1156,16 @@ event_fill(const struct trace_reader *r, const struct rthread *t,
     ev->tid = t->tid;
     ev->proc = t->file;
     ev->thread = t->index;
-    ev->obj = obj;
-    ev->site = 0;
+    ev->obj = raw->obj;
+    ev->site = raw->site;
     ev->site_stack = NULL;
     ev->site_depth = 0;
-    if (bit_test(c->sitedef, ss)) {
-        ev->site = tab->site[ss];
-        if (bit_test(tab->stackdef, ss)) {
-            const struct trace_record *rec =
-                chunk_records(r, t, &t->chunks[c->ci]);
-            ev->site_stack = (const uint64_t *)(rec + tab->stack_pos[ss]);
-            ev->site_depth = tab->stack_depth[ss];
-        }
+    if (ss && bit_test(tab->stackdef, ss)) {
+        ev->site_stack = (const uint64_t *)(c->recs + tab->stack_pos[ss]);
+        ev->site_depth = tab->stack_depth[ss];
     }
     if (fl & TF_PAYLOAD) {
-        ev->payload = chunk_records(r, t, &t->chunks[c->ci]) + raw->pos + 1;
+        ev->payload = c->recs + raw->pos + 1;
         ev->payload_len = raw->arg;
     } else {
         ev->payload = NULL;
@@ -1206,12 +1215,10 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
     t->last_clock = raw->clock;
     t->events++;
     unsigned type = TRACE_W0_TYPE(raw->w0);
-    if (type != TRACE_EV_THREAD_START && type != TRACE_EV_THREAD_NAME &&
-        type != TRACE_EV_THREAD_EXIT && type != TRACE_EV_LOST)
+    if (!SCAN_KEEPS(type))
         return;
     struct trace_event ev;
-    event_fill(r, t, &t->scan, tab, raw, raw_obj(&t->scan, tab, raw->w0),
-               &ev);
+    event_fill(t, &t->scan, tab, raw, &ev);
     switch (type) {
     case TRACE_EV_THREAD_START:
         if (!t->has_self) {
@@ -1231,6 +1238,37 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
         t->lost += ev.arg;
         break;
     }
+}
+
+/* The scan's inner loop, after scan_note() saw an event: the plain
+ * events that follow in the chunk only move the clock and the count, so
+ * they are stepped over with no more than the checks chunk_decode()
+ * makes of them (defined slots); anything else it leaves to
+ * chunk_decode(). */
+static inline void scan_plain_run(struct rthread *t)
+{
+    struct cursor *c = &t->scan;
+    const struct trace_record *rec = c->recs;
+    uint32_t pos = c->pos, end = c->end, from = pos;
+    uint64_t clock = c->clock;
+    while (pos < end) {
+        uint64_t w0 = rec[pos].w0;
+        unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0),
+                 ss = TRACE_W0_SITE(w0);
+        if (!scan_plain[type] ||
+            ((decode_flags[type] & TF_OBJ) && os && !bit_test(c->objdef, os)) ||
+            (ss && !bit_test(c->sitedef, ss)))
+            break;
+        uint32_t lo = TRACE_W1_CLOCKLO(rec[pos].w1);
+        clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)clock);
+        pos++;
+    }
+    if (pos == from)
+        return;
+    c->pos = pos;
+    c->clock = clock;
+    t->last_clock = clock;
+    t->events += pos - from;
 }
 
 /* Whether a thread's scan would find anything new (cheap: no replay). */
@@ -1260,9 +1298,10 @@ static void thread_scan(struct trace_reader *r, struct rthread *t)
     int rc;
     uint64_t before = t->events;
     while ((rc = thread_step(r, t, &t->scan, tab, true, &raw, &err)) > 0) {
-        do
+        do {
             scan_note(r, t, tab, &raw);
-        while (cursor_next_in_chunk(&t->scan, tab, &raw));
+            scan_plain_run(t);
+        } while (cursor_next_in_chunk(&t->scan, tab, &raw));
     }
     r->new_events += t->events - before;
     if (rc < 0)
@@ -1610,7 +1649,7 @@ static inline void head_resolve(struct rthread *t)
     uint64_t w0 = t->raw.w0;
     t->head_type = TRACE_W0_TYPE(w0);
     t->head_seq = TRACE_W0_SEQ(w0);
-    t->head_obj = raw_obj(&t->dec, t->tab, w0);
+    t->head_obj = t->raw.obj;
 }
 
 /* Decode a thread's next event into its head.  1, 0 end, -1 corrupt. */
@@ -2184,7 +2223,7 @@ int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
         report_deferred(r);
         return errq_pop(r, err) ? -1 : 0;
     }
-    event_fill(r, t, &t->dec, t->tab, &t->raw, t->head_obj, ev);
+    event_fill(t, &t->dec, t->tab, &t->raw, ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     if (!thread_advance_fast(r, t))
         thread_advance(r, t->index);
@@ -2332,8 +2371,7 @@ int trace_thread_reader_next(struct trace_thread_reader *tr,
         if (rc <= 0)
             return rc;
     }
-    event_fill(r, t, &tr->c, tr->tab, &raw, raw_obj(&tr->c, tr->tab, raw.w0),
-               ev);
+    event_fill(t, &tr->c, tr->tab, &raw, ev);
     ev->ts_ns = clock_ts(r, t->kind, ev->clock);
     return 1;
 }
