@@ -23,13 +23,12 @@ static struct trace_record *tsan_put(struct trace_thread_writer *w,
                                      uint32_t type, uint64_t obj,
                                      uint64_t site, uint32_t arg)
 {
+    uint32_t gen = w->gen; /* changes if a signal handler records */
     trace_emit_now(w, type, obj, site, arg, 0,
                    trace_clock_now(w->proc->clock_kind));
-    uint32_t p = w->pos;
-    if (!w->chunk || p == 0 || p > w->cap)
-        return NULL;
-    struct trace_record *r = &w->rec[p - 1];
-    if (TRACE_W0_TYPE(r->w0) != type || TRACE_W1_ARG(r->w1) != arg)
+    struct trace_record *r = trace_writer_last_full(w);
+    if (!r || w->gen != gen || TRACE_W0_TYPE(r->w0) != type ||
+        TRACE_W1_ARG(r->w1) != arg)
         return NULL;
     return r;
 }

@@ -49,8 +49,7 @@ static bool tsan_acquire_restamp(struct tsan_thread *t,
 {
     struct trace_record *r = t->acq;
     unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
-    if (!r || !w->chunk || w->pos != t->acq_pos || w->pos > w->cap ||
-        r != &w->rec[w->pos - 1] ||
+    if (!r || w->pos != t->acq_pos || r != trace_writer_last_full(w) ||
         r->w0 != TRACE_W0(TRACE_EV_ATOMIC_ACQUIRE, os, ss, TRACE_W0_SEQ(r->w0)) ||
         TRACE_W1_ARG(r->w1) != arg || w->obj_cache[os] != obj ||
         w->site_cache[ss] != site)
@@ -88,11 +87,8 @@ static void tsan_sync(uint32_t type, const volatile void *a, uint32_t op,
         trace_emit_ordered(w, type, obj, site, arg,
                            acquire ? TRACE_FENCE_ACQUIRE : TRACE_FENCE_RELEASE);
         t->stats.records++;
-        t->acq = NULL;
-        if (acquire && w->chunk && w->pos && w->pos <= w->cap) {
-            t->acq = &w->rec[w->pos - 1];
-            t->acq_pos = w->pos;
-        }
+        t->acq = acquire ? trace_writer_last_full(w) : NULL;
+        t->acq_pos = w->pos;
     } else {
         t->stats.merged++;
     }

@@ -4,12 +4,13 @@
  * form.  A trace is a directory: one file per process image
  * (`p<pid>.<k>.ctrace`, k counting exec'd images of one pid) plus the
  * shared sequence file (`seq.map`).  A process file is a header page
- * followed by chunks; each chunk belongs to one thread and holds 16-byte
- * records.  Everything is little-endian x86-64/aarch64 native layout.
+ * followed by chunks; each chunk belongs to one thread and holds records
+ * of one or two 8-byte words.  Everything is little-endian x86-64/aarch64
+ * native layout.
  *
  * Invariants the reader relies on:
- *  - a chunk's records [0, used) are complete; `used` is stored with
- *    release order after the records it covers;
+ *  - a chunk's words [0, used) are complete records; `used` is stored
+ *    with release order after the records it covers;
  *  - a chunk never depends on an earlier chunk: object and call-site
  *    slots are defined again in every chunk (OBJDEF/SITEDEF records)
  *    before their first use, and the first record's time is relative to
@@ -22,13 +23,14 @@
 
 #include <stdint.h>
 
-#define TRACE_FORMAT_VERSION 1
+#define TRACE_FORMAT_VERSION 2
 #define TRACE_FILE_MAGIC "CTRACE\0F"     /* 8 bytes, process file */
 #define TRACE_SEQ_MAGIC "CTRACE\0S"      /* 8 bytes, seq.map */
 #define TRACE_CHUNK_MAGIC 0x4b4e4843u    /* "CHNK" */
 #define TRACE_HEADER_SIZE 4096u          /* file header page */
 #define TRACE_CHUNK_HEADER_SIZE 64u
-#define TRACE_RECORD_SIZE 16u
+#define TRACE_WORD_SIZE 8u               /* the unit of records and `used` */
+#define TRACE_RECORD_SIZE 16u            /* a full record: two words */
 #define TRACE_CHUNK_MIN (64u * 1024u)    /* first chunk of a thread */
 #define TRACE_CHUNK_MAX (4u * 1024u * 1024u) /* chunks double up to this */
 #define TRACE_SEQ_STRIPES 16384u         /* sequence counters in seq.map */
@@ -87,8 +89,11 @@ enum trace_clock_kind {
 };
 
 /*
- * One record: two words.
- *   w0 bits 0-7    type (enum trace_event_type)
+ * A chunk's records are 8-byte words: a record is one word (short) or two
+ * (full), told apart by the low byte of the first word.
+ *
+ * A full record:
+ *   w0 bits 0-7    type (enum trace_event_type, 1..TRACE_SHORT_BASE-1)
  *          8-19   object slot (TF_OBJ events)
  *          20-31  call-site slot (the caller's return address)
  *          32-63  sequence number, low 32 bits (TF_SEQ events)
@@ -101,9 +106,17 @@ enum trace_clock_kind {
  *                 within 2^31 of each other and unwrapping is exact even
  *                 when a signal handler's record lands between two others.
  * OBJDEF/SITEDEF/TIME records keep type and slot in w0 and a full 64-bit
- * value in w1 (TIME: absolute clock).  NOP records (type 0) are skipped:
- * they fill slots a writer reserved and then could not use.  Payload
- * records follow their event raw, ceil(arg / 16) of them, no type byte.
+ * value in w1 (TIME: absolute clock).  Payload words follow their event
+ * raw, ceil(arg / 8) of them, no type byte.
+ *
+ * A short record, one word, is an event whose arg and sequence number are
+ * 0 (most lock and unlock events):
+ *   bits 0-7    TRACE_SHORT_BASE + the event's short code (below)
+ *        8-31   object and call-site slots, as in a full record
+ *        32-63  low 32 bits of the clock, as in a full record
+ *
+ * A zero word is a NOP, skipped: it fills words a writer reserved and
+ * then could not use.
  */
 struct trace_record {
     uint64_t w0;
@@ -121,6 +134,55 @@ struct trace_record {
 #define TRACE_W1_ARG(w) ((uint32_t)(w))
 #define TRACE_W1_CLOCKLO(w) ((uint32_t)((w) >> 32))
 #define TRACE_CLOCK_REFRESH (1ull << 30) /* see above */
+
+/* Short records: the events that may be written as one word, in code
+ * order (code = position; append only, the codes are in traces). */
+#define TRACE_SHORT_BASE 192u
+#define TRACE_SHORT_EVENTS(X)                                               \
+    X(MUTEX_WAIT) X(MUTEX_ACQUIRE) X(MUTEX_RELEASE)                         \
+    X(RWLOCK_RDWAIT) X(RWLOCK_WRWAIT) X(RWLOCK_RDACQUIRE)                   \
+    X(RWLOCK_WRACQUIRE) X(RWLOCK_RELEASE)                                   \
+    X(SPIN_WAIT) X(SPIN_ACQUIRE) X(SPIN_RELEASE)                            \
+    X(COND_SIGNAL) X(COND_BROADCAST) X(COND_WAIT) X(COND_WAKE)              \
+    X(SEM_WAIT) X(SEM_ACQUIRE) X(SEM_POST)                                  \
+    X(BARRIER_WAIT) X(BARRIER_LEAVE)                                        \
+    X(ONCE_ENTER) X(ONCE_RUN) X(ONCE_DONE)                                  \
+    X(THREAD_JOIN_WAIT) X(THREAD_JOIN)
+
+enum trace_short_code {
+#define X(id) TRACE_SHORT_##id,
+    TRACE_SHORT_EVENTS(X)
+#undef X
+    TRACE_SHORT_COUNT
+};
+#ifndef __cplusplus
+_Static_assert(TRACE_SHORT_BASE + TRACE_SHORT_COUNT <= 256,
+               "short codes fit in the type byte");
+#define EV(id, num, name, flags, doc)                                       \
+    _Static_assert((num) < TRACE_SHORT_BASE, "event numbers stay below "    \
+                                             "the short codes");
+#include "events.def"
+#undef EV
+#endif
+
+/* An event's short code, or -1 when it is always written full.  With a
+ * constant type this folds to a constant. */
+static inline int trace_short_code(uint32_t type)
+{
+    switch (type) {
+#define X(id)                                                               \
+    case TRACE_EV_##id:                                                     \
+        return TRACE_SHORT_##id;
+        TRACE_SHORT_EVENTS(X)
+#undef X
+    default:
+        return -1;
+    }
+}
+
+#define TRACE_SW(code, obj_slot, site_slot, clock)                          \
+    ((uint64_t)(TRACE_SHORT_BASE + (code)) | ((uint64_t)(obj_slot) << 8) |  \
+     ((uint64_t)(site_slot) << 20) | ((uint64_t)(uint32_t)(clock) << 32))
 
 /* The header page of a process file.  Fields after `version` may be
  * appended to in later versions; readers check `version` first. */

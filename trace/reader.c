@@ -95,7 +95,7 @@ struct cursor {
     uint32_t next_index; /* chunk_index the chunk at ci must have */
     bool entered;        /* bitmaps and clock are set up for chunk ci */
     uint32_t end;        /* fast path: records of chunk ci known good */
-    const struct trace_record *recs; /* fast path: chunk ci's records */
+    const uint64_t *recs; /* fast path: chunk ci's record words */
     uint64_t clock;      /* clock of the previous record */
     uint64_t objdef[BITWORDS];
     uint64_t sitedef[BITWORDS];
@@ -724,11 +724,11 @@ static void walk_register(struct trace_reader *r, uint32_t file, uint64_t off,
     struct rchunk ch = {
         .off = off,
         .index = c->chunk_index,
-        .cap = (c->size - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE,
+        .cap = (c->size - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE,
         .avail = avail_bytes < TRACE_CHUNK_HEADER_SIZE
                      ? 0
                      : (uint32_t)((avail_bytes - TRACE_CHUNK_HEADER_SIZE) /
-                                  TRACE_RECORD_SIZE),
+                                  TRACE_WORD_SIZE),
         .used = 0,
         .base_clock = c->base_clock,
     };
@@ -826,12 +826,12 @@ static void file_walk(struct trace_reader *r, uint32_t file)
 
 /* ---- decoding ---- */
 
-static inline const struct trace_record *chunk_records(const struct trace_reader *r,
-                                                       const struct rthread *t,
-                                                       const struct rchunk *ch)
+static inline const uint64_t *chunk_records(const struct trace_reader *r,
+                                            const struct rthread *t,
+                                            const struct rchunk *ch)
 {
-    return (const struct trace_record *)(r->files[t->file].map + ch->off +
-                                         TRACE_CHUNK_HEADER_SIZE);
+    return (const uint64_t *)(r->files[t->file].map + ch->off +
+                              TRACE_CHUNK_HEADER_SIZE);
 }
 
 #define DECODE_ERR(...)                                                      \
@@ -840,17 +840,66 @@ static inline const struct trace_record *chunk_records(const struct trace_reader
         return -1;                                                           \
     } while (0)
 
+/* The event type of each short code (0: a code this reader does not
+ * know, which decodes as SHORT_UNKNOWN, not an event type). */
+#define SHORT_UNKNOWN 255u
+static const uint8_t short_type[256 - TRACE_SHORT_BASE] = {
+#define X(id) [TRACE_SHORT_##id] = TRACE_EV_##id,
+    TRACE_SHORT_EVENTS(X)
+#undef X
+};
+
+/* The head of the record at rec[pos], either form, as a full record:
+ * its type (0 for a NOP word, SHORT_UNKNOWN for an unknown short code)
+ * and two words (a short record's arg and sequence number are 0).
+ * Returns its length in words, 0 when a full record is cut by `limit`. */
+struct rechead {
+    uint64_t w0, w1;
+    unsigned type;
+    unsigned byte; /* the low byte of the first word */
+};
+
+static inline __attribute__((always_inline)) uint32_t
+record_head(const uint64_t *rec, uint32_t pos, uint32_t limit,
+            struct rechead *h)
+{
+    uint64_t w = rec[pos];
+    unsigned b = (unsigned)(w & 0xffu);
+    h->byte = b;
+    if (b >= TRACE_SHORT_BASE) {
+        unsigned type = short_type[b - TRACE_SHORT_BASE];
+        h->type = type ? type : SHORT_UNKNOWN;
+        h->w0 = (w & 0xffffff00u) | h->type;
+        h->w1 = w & 0xffffffff00000000ull;
+        return 1;
+    }
+    h->type = b;
+    h->w0 = w;
+    h->w1 = 0;
+    if (b == TRACE_EV_NONE)
+        return 1;
+    if (limit - pos < 2)
+        return 0;
+    h->w1 = rec[pos + 1];
+    return 2;
+}
+
 /* Decode records [c->pos, limit) until one event.  1: event in *out;
  * 0: limit reached; -1: corrupt record at c->pos, why says what. */
 static inline __attribute__((always_inline)) int
-chunk_decode(struct cursor *c, const struct trace_record *rec,
-                        uint32_t limit, struct slot_tables *tab,
-                        struct rawev *out, char *why, size_t whycap)
+chunk_decode(struct cursor *c, const uint64_t *rec, uint32_t limit,
+             struct slot_tables *tab, struct rawev *out, char *why,
+             size_t whycap)
 {
     while (c->pos < limit) {
-        uint64_t w0 = rec[c->pos].w0, w1 = rec[c->pos].w1;
-        unsigned type = (unsigned)(w0 & 0xffu);
+        struct rechead h;
+        uint32_t words = record_head(rec, c->pos, limit, &h);
+        uint64_t w0 = h.w0, w1 = h.w1;
+        unsigned type = h.type;
         unsigned fl = decode_flags[type];
+        if (__builtin_expect(!words, 0))
+            DECODE_ERR("%s record cut by the end of the chunk's %u used "
+                       "words", trace_event_name(type), limit);
         if (__builtin_expect((fl & (TF_VALID | TF_META)) == TF_VALID, 1)) {
             unsigned os = TRACE_W0_OBJ(w0), ss = TRACE_W0_SITE(w0);
             uint32_t arg = TRACE_W1_ARG(w1), n = 0;
@@ -871,10 +920,10 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
                 if (arg > TRACE_PAYLOAD_MAX)
                     DECODE_ERR("%s payload of %u bytes (at most %u)",
                                trace_event_name(type), arg, TRACE_PAYLOAD_MAX);
-                n = (arg + TRACE_RECORD_SIZE - 1) / TRACE_RECORD_SIZE;
-                if (n >= limit - c->pos)
+                n = (arg + TRACE_WORD_SIZE - 1) / TRACE_WORD_SIZE;
+                if (n > limit - c->pos - words)
                     DECODE_ERR("%s payload of %u bytes runs past the chunk's "
-                               "%u used records",
+                               "%u used words",
                                trace_event_name(type), arg, limit);
             }
             uint32_t lo = TRACE_W1_CLOCKLO(w1);
@@ -885,20 +934,23 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
             out->site = site;
             out->arg = arg;
             out->pos = c->pos;
-            c->pos += 1 + n;
+            c->pos += words + n;
             return 1;
         }
         switch (type) {
         case TRACE_EV_NONE:
             c->pos++;
             break;
+        case SHORT_UNKNOWN:
+            DECODE_ERR("unknown short record code %u",
+                       h.byte - TRACE_SHORT_BASE);
         case TRACE_EV_OBJDEF: {
             unsigned os = TRACE_W0_OBJ(w0);
             if (!os) /* slot 0 means "no object" */
                 DECODE_ERR("object slot 0 defined");
             bit_set(c->objdef, os);
             tab->obj[os] = w1;
-            c->pos++;
+            c->pos += 2;
             break;
         }
         case TRACE_EV_SITEDEF: {
@@ -908,12 +960,12 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
             bit_set(c->sitedef, ss);
             tab->site[ss] = w1;
             bit_clear(tab->stackdef, ss);
-            c->pos++;
+            c->pos += 2;
             break;
         }
         case TRACE_EV_TIME:
             c->clock = w1;
-            c->pos++;
+            c->pos += 2;
             break;
         case TRACE_EV_SITE_STACK: {
             unsigned ss = TRACE_W0_SITE(w0);
@@ -921,19 +973,19 @@ chunk_decode(struct cursor *c, const struct trace_record *rec,
             if (len > TRACE_PAYLOAD_MAX || len % 8)
                 DECODE_ERR("site-stack payload of %u bytes (a multiple of 8, "
                            "at most %u)", len, TRACE_PAYLOAD_MAX);
-            uint32_t n = (len + TRACE_RECORD_SIZE - 1) / TRACE_RECORD_SIZE;
-            if (n >= limit - c->pos)
+            uint32_t n = len / TRACE_WORD_SIZE;
+            if (n > limit - c->pos - 2)
                 DECODE_ERR("site-stack payload of %u bytes runs past the "
-                           "chunk's %u used records", len, limit);
+                           "chunk's %u used words", len, limit);
             if (!bit_test(c->sitedef, ss))
                 DECODE_ERR("site stack for call-site slot %u before its "
                            "definition", ss);
             uint32_t lo = TRACE_W1_CLOCKLO(w1);
             c->clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)c->clock);
-            tab->stack_pos[ss] = c->pos + 1;
-            tab->stack_depth[ss] = (uint16_t)(len / 8);
+            tab->stack_pos[ss] = c->pos + 2;
+            tab->stack_depth[ss] = (uint16_t)n;
             bit_set(tab->stackdef, ss);
-            c->pos += 1 + n;
+            c->pos += 2 + n;
             break;
         }
         case TRACE_EV_PAD:
@@ -966,7 +1018,7 @@ static void record_error(const struct trace_reader *r, const struct rthread *t,
             "thread is skipped",
             f->path,
             (unsigned long long)(ch->off + TRACE_CHUNK_HEADER_SIZE +
-                                 (uint64_t)pos * TRACE_RECORD_SIZE),
+                                 (uint64_t)pos * TRACE_WORD_SIZE),
             t->serial, t->tid, why);
 }
 
@@ -987,7 +1039,7 @@ static bool chunk_grow(const struct trace_reader *r, const struct rthread *t,
     uint64_t size = r->files[t->file].size;
     if (size <= ch->off + TRACE_CHUNK_HEADER_SIZE)
         return false;
-    uint64_t avail = (size - ch->off - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE;
+    uint64_t avail = (size - ch->off - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE;
     if (avail > ch->cap)
         avail = ch->cap;
     if (avail <= ch->avail)
@@ -1004,7 +1056,7 @@ static void chunk_release(const struct trace_reader *r, const struct rthread *t,
                           const struct rchunk *ch)
 {
     const struct rfile *f = &r->files[t->file];
-    uint64_t len = TRACE_CHUNK_HEADER_SIZE + (uint64_t)ch->cap * TRACE_RECORD_SIZE;
+    uint64_t len = TRACE_CHUNK_HEADER_SIZE + (uint64_t)ch->cap * TRACE_WORD_SIZE;
     if (ch->off % 4096 == 0 && ch->off + len <= f->size)
         madvise((void *)(f->map + ch->off), len, MADV_DONTNEED);
 }
@@ -1015,7 +1067,7 @@ static int chunk_check(const struct trace_reader *r, const struct rthread *t,
 {
     if (ch->used > ch->cap) {
         err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u says %u "
-                "records are used, it holds %u; the rest of this thread is "
+                "words are used, it holds %u; the rest of this thread is "
                 "skipped",
                 r->files[t->file].path, (unsigned long long)ch->off + 20,
                 t->serial, t->tid, ch->index, ch->used, ch->cap);
@@ -1069,7 +1121,7 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
             return 0; /* growing while we look: the next poll maps more */
         if (ch->used > ch->avail) {
             err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u is cut "
-                    "short: it says %u records are used, the file holds %u "
+                    "short: it says %u words are used, the file holds %u "
                     "(truncated file); the rest of this thread is skipped",
                     r->files[t->file].path,
                     (unsigned long long)r->files[t->file].size, t->serial,
@@ -1161,11 +1213,11 @@ event_fill(const struct rthread *t, const struct cursor *c,
     ev->site_stack = NULL;
     ev->site_depth = 0;
     if (ss && bit_test(tab->stackdef, ss)) {
-        ev->site_stack = (const uint64_t *)(c->recs + tab->stack_pos[ss]);
+        ev->site_stack = c->recs + tab->stack_pos[ss];
         ev->site_depth = tab->stack_depth[ss];
     }
     if (fl & TF_PAYLOAD) {
-        ev->payload = c->recs + raw->pos + 1;
+        ev->payload = c->recs + raw->pos + 2;
         ev->payload_len = raw->arg;
     } else {
         ev->payload = NULL;
@@ -1248,27 +1300,29 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
 static inline void scan_plain_run(struct rthread *t)
 {
     struct cursor *c = &t->scan;
-    const struct trace_record *rec = c->recs;
+    const uint64_t *rec = c->recs;
     uint32_t pos = c->pos, end = c->end, from = pos;
-    uint64_t clock = c->clock;
+    uint64_t clock = c->clock, n = 0;
     while (pos < end) {
-        uint64_t w0 = rec[pos].w0;
-        unsigned type = TRACE_W0_TYPE(w0), os = TRACE_W0_OBJ(w0),
-                 ss = TRACE_W0_SITE(w0);
-        if (!scan_plain[type] ||
-            ((decode_flags[type] & TF_OBJ) && os && !bit_test(c->objdef, os)) ||
+        struct rechead h;
+        uint32_t words = record_head(rec, pos, end, &h);
+        unsigned os = TRACE_W0_OBJ(h.w0), ss = TRACE_W0_SITE(h.w0);
+        if (!words || !scan_plain[h.type] ||
+            ((decode_flags[h.type] & TF_OBJ) && os &&
+             !bit_test(c->objdef, os)) ||
             (ss && !bit_test(c->sitedef, ss)))
             break;
-        uint32_t lo = TRACE_W1_CLOCKLO(rec[pos].w1);
+        uint32_t lo = TRACE_W1_CLOCKLO(h.w1);
         clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)clock);
-        pos++;
+        pos += words;
+        n++;
     }
     if (pos == from)
         return;
     c->pos = pos;
     c->clock = clock;
     t->last_clock = clock;
-    t->events += pos - from;
+    t->events += n;
 }
 
 /* Whether a thread's scan would find anything new (cheap: no replay). */

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK_RECORDS(size) (((size) - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE)
+#define CHUNK_WORDS(size) (((size) - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE)
 #define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
 #define LOST_RETRY_EVERY 4096u
 
@@ -288,7 +288,7 @@ static void chunk_unmap(struct trace_thread_writer *w)
         return;
     munmap(w->chunk, w->chunk->size);
     w->chunk = NULL;
-    w->rec = NULL;
+    w->words = NULL;
     w->pos = w->cap = 0;
 }
 
@@ -301,7 +301,7 @@ void trace_writer_thread_seal(struct trace_thread_writer *w)
         return;
     uint64_t used = TRACE_CHUNK_HEADER_SIZE +
                     (uint64_t)(w->pos < w->cap ? w->pos : w->cap) *
-                        TRACE_RECORD_SIZE;
+                        TRACE_WORD_SIZE;
     uint64_t keep = (used + 4095u) & ~4095ull;
     if (keep >= c->size)
         return;
@@ -357,8 +357,8 @@ static bool chunk_open(struct trace_thread_writer *w)
     c->base_mono_ns = trace_clock_mono_ns();
     __atomic_store_n(&c->magic, TRACE_CHUNK_MAGIC, __ATOMIC_RELEASE);
     w->chunk = c;
-    w->rec = (struct trace_record *)((char *)c + TRACE_CHUNK_HEADER_SIZE);
-    w->cap = (uint32_t)CHUNK_RECORDS(size);
+    w->words = (uint64_t *)((char *)c + TRACE_CHUNK_HEADER_SIZE);
+    w->cap = (uint32_t)CHUNK_WORDS(size);
     w->last_clock = c->base_clock;
     w->lost = 0;
     memset(w->obj_cache, 0, sizeof w->obj_cache);
@@ -395,23 +395,24 @@ static void count_lost(struct trace_thread_writer *w, uint64_t n)
         __atomic_add_fetch(&w->proc->hdr->lost_events, n, __ATOMIC_RELAXED);
 }
 
-static inline void publish(struct trace_thread_writer *w)
+/* Write a full record at r; returns the word after it. */
+static uint64_t *put_full(uint64_t *r, uint64_t w0, uint64_t w1)
 {
-    if (w->chunk)
-        __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,
-                         __ATOMIC_RELEASE);
+    r[0] = w0;
+    r[1] = w1;
+    return r + 2;
 }
 
 /* The heart of the writer.  Reserves room for the event, the slot
  * definitions it needs, an optional TIME record and `extra` payload
- * records, writes all but the payload and returns the payload's first
- * record, or NULL when the event was dropped. */
-static struct trace_record *emit_begin(struct trace_thread_writer *w,
-                                       uint32_t type, uint64_t obj,
-                                       uint64_t site, uint32_t arg,
-                                       uint32_t seq, uint32_t extra,
-                                       uint64_t now)
+ * words, writes all but the payload and returns the payload's first
+ * word, or NULL when the event was dropped. */
+static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
+                            uint64_t obj, uint64_t site, uint32_t arg,
+                            uint32_t seq, uint32_t extra, uint64_t now)
 {
+    int code = trace_short_code(type);
+    bool one_word = code >= 0 && (arg | seq) == 0 && extra == 0;
     bool nested = w->depth > 0;
     w->depth++;
     COMPILER_BARRIER();
@@ -425,7 +426,8 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
         if (attempt > 0 && !nested) /* a chunk change took time */
             now = trace_clock_now(w->proc->clock_kind);
         bool need_time = now - w->last_clock >= TRACE_CLOCK_REFRESH;
-        uint32_t n = 1 + need_obj + need_site + need_time + extra;
+        uint32_t n = (one_word ? 1 : 2) +
+                     2 * (need_obj + need_site + need_time) + extra;
         if (w->switching || !w->chunk) {
             if (nested || w->switching || !chunk_switch(w))
                 break;
@@ -440,34 +442,29 @@ static struct trace_record *emit_begin(struct trace_thread_writer *w,
                 break;
             continue;
         }
-        struct trace_record *r = w->rec + p;
+        uint64_t *r = w->words + p;
         if (w->gen != gen) { /* a handler ran before our reservation */
             for (uint32_t i = 0; i < n; i++)
-                r[i].w0 = r[i].w1 = 0;
+                r[i] = 0;
             continue;
         }
-        if (need_time) {
-            r->w0 = TRACE_EV_TIME;
-            r->w1 = now;
-            r++;
-        }
+        if (need_time)
+            r = put_full(r, TRACE_EV_TIME, now);
         if (need_obj) {
-            r->w0 = TRACE_W0(TRACE_EV_OBJDEF, os, 0, 0);
-            r->w1 = obj;
+            r = put_full(r, TRACE_W0(TRACE_EV_OBJDEF, os, 0, 0), obj);
             w->obj_cache[os] = obj;
-            r++;
         }
         if (need_site) {
-            r->w0 = TRACE_W0(TRACE_EV_SITEDEF, 0, ss, 0);
-            r->w1 = site;
+            r = put_full(r, TRACE_W0(TRACE_EV_SITEDEF, 0, ss, 0), site);
             w->site_cache[ss] = site;
-            r++;
         }
-        r->w1 = TRACE_W1(arg, (uint32_t)now);
-        COMPILER_BARRIER();
-        r->w0 = TRACE_W0(type, os, ss, seq);
+        if (one_word)
+            *r++ = TRACE_SW((unsigned)code, os, ss, now);
+        else
+            r = put_full(r, TRACE_W0(type, os, ss, seq),
+                         TRACE_W1(arg, (uint32_t)now));
         w->last_clock = now;
-        return r + 1;
+        return r;
     }
     if (type >= TRACE_EV_PROCESS_START) /* bookkeeping is not an event */
         count_lost(w, 1);
@@ -484,8 +481,9 @@ static void emit_end(struct trace_thread_writer *w, uint32_t gen_at_start)
         memset(w->obj_cache, 0, sizeof w->obj_cache);
         memset(w->site_cache, 0, sizeof w->site_cache);
     }
-    publish(w);
-    w->depth--;
+    COMPILER_BARRIER();
+    if (--w->depth == 0 && w->chunk)
+        trace_writer_publish(w);
 }
 
 void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
@@ -507,16 +505,15 @@ void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
 {
     if (len > TRACE_PAYLOAD_MAX)
         len = TRACE_PAYLOAD_MAX;
-    uint32_t extra = (len + TRACE_RECORD_SIZE - 1) / TRACE_RECORD_SIZE;
+    uint32_t extra = (len + TRACE_WORD_SIZE - 1) / TRACE_WORD_SIZE;
     uint32_t gen = w->gen;
     int saved = errno;
-    struct trace_record *r = emit_begin(w, type, obj, site, len, 0, extra,
-                                        trace_clock_now(w->proc->clock_kind));
+    uint64_t *r = emit_begin(w, type, obj, site, len, 0, extra,
+                             trace_clock_now(w->proc->clock_kind));
     if (r) {
         memcpy(r, payload, len);
-        if (len % TRACE_RECORD_SIZE)
-            memset((char *)r + len, 0,
-                   TRACE_RECORD_SIZE - len % TRACE_RECORD_SIZE);
+        if (len % TRACE_WORD_SIZE)
+            memset((char *)r + len, 0, TRACE_WORD_SIZE - len % TRACE_WORD_SIZE);
         emit_end(w, gen);
     }
     errno = saved;

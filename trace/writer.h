@@ -18,7 +18,9 @@
  * between its cache check and its reservation makes the outer retry, and
  * one that changed the slot caches makes the outer forget them.  A nested
  * emit never opens a chunk: if the current one is full it counts the event
- * as lost.
+ * as lost.  Only the outermost emit publishes `used`, once its record is
+ * whole, so a reader never sees words an interrupted emit has reserved
+ * but not written yet.
  */
 #ifndef CTRACE_TRACE_WRITER_H
 #define CTRACE_TRACE_WRITER_H
@@ -45,9 +47,9 @@ struct trace_proc_writer {
 struct trace_thread_writer {
     struct trace_proc_writer *proc;
     struct trace_chunk_header *chunk; /* current chunk, or NULL */
-    struct trace_record *rec;         /* chunk's records */
-    uint32_t pos;                     /* next free record (reserve here) */
-    uint32_t cap;                     /* records the chunk holds */
+    uint64_t *words;                  /* chunk's record words */
+    uint32_t pos;                     /* next free word (reserve here) */
+    uint32_t cap;                     /* words the chunk holds */
     uint32_t tid, serial;
     uint32_t chunk_index;             /* index the next chunk gets */
     uint32_t next_size;               /* bytes the next chunk asks for */
@@ -166,7 +168,7 @@ static inline unsigned trace_slot_of(uint64_t v)
     return v ? (s ? s : 1) : 0;
 }
 
-/* Reserve n records: one instruction, so a signal cannot split it. */
+/* Reserve n words: one instruction, so a signal cannot split it. */
 static inline uint32_t trace_writer_reserve(struct trace_thread_writer *w,
                                             uint32_t n)
 {
@@ -179,11 +181,19 @@ static inline uint32_t trace_writer_reserve(struct trace_thread_writer *w,
 #endif
 }
 
-/* Record an event taken at clock `now`: the hot path.  It writes one
- * record when the object and site are already defined in this chunk and
- * there is room; otherwise (or if a signal handler recorded in between)
- * it leaves the work to trace_emit_at(), the general path.  A reserved
- * slot it does not fill stays zero: a NOP record for the reader. */
+/* Make the chunk's words so far visible to readers (outermost emit). */
+static inline void trace_writer_publish(struct trace_thread_writer *w)
+{
+    __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,
+                     __ATOMIC_RELEASE);
+}
+
+/* Record an event taken at clock `now`: the hot path.  It writes the
+ * record (one word when arg and seq are 0 and the type has a short
+ * code, else two) when the object and site are already defined in this
+ * chunk and there is room; otherwise (or if a signal handler recorded in
+ * between) it leaves the work to trace_emit_at(), the general path.
+ * Reserved words it does not fill stay zero: NOPs for the reader. */
 void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                    uint64_t site, uint32_t arg, uint32_t seq, uint64_t now);
 
@@ -192,6 +202,8 @@ static inline void trace_emit_now(struct trace_thread_writer *w, uint32_t type,
                                   uint32_t seq, uint64_t now)
 {
     unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
+    int code = trace_short_code(type);
+    bool one_word = code >= 0 && (arg | seq) == 0;
     if (w->depth) /* we interrupted an emit: tell it */
         w->gen++;
     w->depth++;
@@ -203,23 +215,37 @@ static inline void trace_emit_now(struct trace_thread_writer *w, uint32_t type,
         w->depth--;
         goto general;
     }
-    uint32_t p = trace_writer_reserve(w, 1);
-    if (__builtin_expect(p >= w->cap || w->gen != gen, 0)) {
+    uint32_t n = one_word ? 1 : 2;
+    uint32_t p = trace_writer_reserve(w, n);
+    if (__builtin_expect(p + n > w->cap || w->gen != gen, 0)) {
         w->depth--;
         goto general;
     }
-    struct trace_record *r = w->rec + p;
-    r->w1 = TRACE_W1(arg, (uint32_t)now);
-    __asm__ __volatile__("" ::: "memory");
-    r->w0 = TRACE_W0(type, os, ss, seq);
+    uint64_t *r = w->words + p;
+    if (one_word) {
+        r[0] = TRACE_SW((unsigned)code, os, ss, now);
+    } else {
+        r[1] = TRACE_W1(arg, (uint32_t)now);
+        r[0] = TRACE_W0(type, os, ss, seq);
+    }
     w->last_clock = now;
     __asm__ __volatile__("" ::: "memory");
-    __atomic_store_n(&w->chunk->used, w->pos < w->cap ? w->pos : w->cap,
-                     __ATOMIC_RELEASE);
-    w->depth--;
+    if (--w->depth == 0)
+        trace_writer_publish(w);
     return;
 general:
     trace_emit_at(w, type, obj, site, arg, seq, now);
+}
+
+/* The writer's latest record, as a full (two-word) record: NULL when the
+ * chunk holds fewer than two words.  Callers check its type and arg. */
+static inline struct trace_record *
+trace_writer_last_full(const struct trace_thread_writer *w)
+{
+    uint32_t p = w->pos;
+    if (!w->chunk || p < 2 || p > w->cap)
+        return NULL;
+    return (struct trace_record *)(w->words + p - 2);
 }
 
 /* Record one event now; TF_SEQ events go through trace_emit_ordered(). */

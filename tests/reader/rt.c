@@ -293,16 +293,28 @@ void craft_fill(struct craft_file *f, size_t size, uint8_t byte)
     f->len += size;
 }
 
+void craft_word(struct craft_chunk *c, uint64_t w)
+{
+    uint32_t cap = (c->size - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE;
+    cr_assert_lt(c->n, cap, "crafted chunk full");
+    uint64_t *words = (uint64_t *)(c->f->buf + c->off + TRACE_CHUNK_HEADER_SIZE);
+    words[c->n++] = w;
+    craft_chunk_hdr(c)->used = c->n;
+}
+
 void craft_raw(struct craft_chunk *c, uint64_t w0, uint64_t w1)
 {
-    uint32_t cap = (c->size - TRACE_CHUNK_HEADER_SIZE) / TRACE_RECORD_SIZE;
-    cr_assert_lt(c->n, cap, "crafted chunk full");
-    struct trace_record *r = (struct trace_record *)(c->f->buf + c->off +
-                                                     TRACE_CHUNK_HEADER_SIZE) +
-                             c->n++;
-    r->w0 = w0;
-    r->w1 = w1;
-    craft_chunk_hdr(c)->used = c->n;
+    craft_word(c, w0);
+    craft_word(c, w1);
+}
+
+void craft_short(struct craft_chunk *c, uint32_t type, unsigned obj_slot,
+                 unsigned site_slot, uint64_t clock)
+{
+    int code = trace_short_code(type);
+    cr_assert_geq(code, 0, "event %u has no short form", type);
+    craft_word(c, TRACE_SW((unsigned)code, obj_slot, site_slot, clock));
+    c->clock = clock;
 }
 
 void craft_objdef(struct craft_chunk *c, unsigned slot, uint64_t addr)
@@ -335,12 +347,10 @@ void craft_payload(struct craft_chunk *c, uint32_t type, unsigned obj_slot,
 {
     craft_event(c, type, obj_slot, 0, 0, len, clock);
     const uint8_t *p = data;
-    for (uint32_t at = 0; at < len; at += TRACE_RECORD_SIZE) {
-        uint8_t rec[TRACE_RECORD_SIZE] = {0};
-        memcpy(rec, p + at, len - at < sizeof rec ? len - at : sizeof rec);
-        uint64_t w[2];
-        memcpy(w, rec, sizeof w);
-        craft_raw(c, w[0], w[1]);
+    for (uint32_t at = 0; at < len; at += TRACE_WORD_SIZE) {
+        uint64_t w = 0;
+        memcpy(&w, p + at, len - at < sizeof w ? len - at : sizeof w);
+        craft_word(c, w);
     }
 }
 

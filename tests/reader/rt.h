@@ -71,7 +71,7 @@ struct craft_chunk {
     struct craft_file *f;
     size_t off;     /* of the chunk header */
     uint32_t size;
-    uint32_t n;     /* records written */
+    uint32_t n;     /* words written */
     uint64_t clock; /* clock of the latest record */
 };
 
@@ -88,7 +88,11 @@ struct trace_chunk_header *craft_chunk_hdr(struct craft_chunk *c);
 /* Append `size` bytes of `byte` (zero: space reserved, never written). */
 void craft_fill(struct craft_file *f, size_t size, uint8_t byte);
 /* Records; each one counts in the chunk's `used`. */
+/* One record word; a full record's two words; a short record. */
+void craft_word(struct craft_chunk *c, uint64_t w);
 void craft_raw(struct craft_chunk *c, uint64_t w0, uint64_t w1);
+void craft_short(struct craft_chunk *c, uint32_t type, unsigned obj_slot,
+                 unsigned site_slot, uint64_t clock);
 void craft_objdef(struct craft_chunk *c, unsigned slot, uint64_t addr);
 void craft_sitedef(struct craft_chunk *c, unsigned slot, uint64_t pc);
 void craft_time(struct craft_chunk *c, uint64_t clock);

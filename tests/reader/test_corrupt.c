@@ -178,14 +178,41 @@ static void expect_one_error(struct rt_trace *t, size_t good, const char *what)
 static void break_unknown_type(struct craft_file *f, struct craft_chunk *c)
 {
     (void)f;
-    craft_event(c, 250, 0, 0, 0, 0, 8);
+    craft_event(c, 190, 0, 0, 0, 0, 8);
     craft_event(c, TRACE_EV_MUTEX_FAIL, 0, 0, 0, 3, 9);
 }
 
 Test(corrupt, unknown_event_type)
 {
     struct rt_trace t = load_broken(break_unknown_type);
-    expect_one_error(&t, 2, "unknown event type 250");
+    expect_one_error(&t, 2, "unknown event type 190");
+}
+
+static void break_unknown_short(struct craft_file *f, struct craft_chunk *c)
+{
+    (void)f;
+    craft_word(c, TRACE_SW(60, 0, 0, 8));
+    craft_event(c, TRACE_EV_MUTEX_FAIL, 0, 0, 0, 3, 9);
+}
+
+Test(corrupt, unknown_short_code)
+{
+    struct rt_trace t = load_broken(break_unknown_short);
+    expect_one_error(&t, 2, "unknown short record code 60");
+}
+
+/* A full record whose second word lies past `used`. */
+static void break_cut_record(struct craft_file *f, struct craft_chunk *c)
+{
+    (void)f;
+    craft_event(c, TRACE_EV_MUTEX_FAIL, 0, 0, 0, 3, 9);
+    craft_chunk_hdr(c)->used = c->n - 1;
+}
+
+Test(corrupt, full_record_cut_by_used)
+{
+    struct rt_trace t = load_broken(break_cut_record);
+    expect_one_error(&t, 2, "mutex-fail record cut by the end of the chunk");
 }
 
 static void break_undefined_site(struct craft_file *f, struct craft_chunk *c)
@@ -203,7 +230,7 @@ Test(corrupt, site_slot_before_definition)
 static void break_payload_overrun(struct craft_file *f, struct craft_chunk *c)
 {
     (void)f;
-    craft_event(c, TRACE_EV_EXEC, 0, 0, 0, 100, 9); /* 7 records promised */
+    craft_event(c, TRACE_EV_EXEC, 0, 0, 0, 100, 9); /* 13 words promised */
     craft_raw(c, 0x6e69622f, 0);
 }
 
@@ -236,7 +263,7 @@ static void break_used(struct craft_file *f, struct craft_chunk *c)
 Test(corrupt, used_beyond_capacity)
 {
     struct rt_trace t = load_broken(break_used);
-    expect_one_error(&t, 0, "records are used, it holds");
+    expect_one_error(&t, 0, "words are used, it holds");
 }
 
 static void break_missing_chunk(struct craft_file *f, struct craft_chunk *c)

@@ -910,3 +910,52 @@ Test(reader, nop_and_pad_records)
     cr_assert_eq(t.threads[0].events, 2);
     rt_free(&t);
 }
+
+/* Short (one-word) and full records mix in a chunk: each short one reads
+ * as the event with arg and seq 0, its slots resolved and its clock
+ * unwrapped like a full record's, and payload words follow full records
+ * at any word boundary. */
+Test(reader, short_and_full_records_interleave)
+{
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 61, 1, 0, 0, TRACE_CLOCK_MONOTONIC, 100);
+    struct craft_chunk c;
+    craft_chunk(&f, &c, TRACE_CHUNK_MIN, 61, 0, 0, 100);
+    craft_objdef(&c, 7, 0xa700);
+    craft_sitedef(&c, 9, 0x400900);
+    craft_short(&c, TRACE_EV_MUTEX_ACQUIRE, 7, 9, 110);
+    craft_event(&c, TRACE_EV_MUTEX_ACQUIRE, 7, 9, 0, TRACE_ACQ_TRY, 120);
+    craft_short(&c, TRACE_EV_MUTEX_RELEASE, 7, 0, 130);
+    craft_payload(&c, TRACE_EV_THREAD_NAME, 0, 140, "odd-length", 11);
+    craft_short(&c, TRACE_EV_SEM_POST, 7, 9, 0x70000005ull);
+    craft_write(&f, dir, "p61.0.ctrace");
+    craft_free(&f);
+
+    struct rt_trace t;
+    rt_load(&t, dir);
+    cr_assert(t.opened, "%s", t.open_err);
+    cr_assert_eq(t.nerr, 0, "%s", t.nerr ? t.err[0] : "");
+    rt_check_sane(&t);
+    cr_assert_eq(t.n, 5);
+    uint32_t types[] = {TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_ACQUIRE,
+                        TRACE_EV_MUTEX_RELEASE, TRACE_EV_THREAD_NAME,
+                        TRACE_EV_SEM_POST};
+    uint64_t clocks[] = {110, 120, 130, 140, 0x70000005ull};
+    uint64_t sites[] = {0x400900, 0x400900, 0, 0, 0x400900};
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq(t.ev[i].type, types[i], "event %zu", i);
+        cr_assert_eq(t.ev[i].clock, clocks[i], "event %zu", i);
+        cr_assert_eq(t.ev[i].site, sites[i], "event %zu", i);
+        cr_assert_eq(t.ev[i].seq, 0);
+    }
+    cr_assert_eq(t.ev[0].obj, 0xa700);
+    cr_assert_eq(t.ev[0].arg, 0);
+    cr_assert_eq(t.ev[1].arg, TRACE_ACQ_TRY);
+    cr_assert_eq(t.ev[2].obj, 0xa700);
+    cr_assert_eq(t.ev[3].payload_len, 11);
+    cr_assert_str_eq(t.ev[3].payload, "odd-length");
+    cr_assert_eq(t.ev[4].obj, 0xa700);
+    cr_assert_eq(t.threads[0].events, 5);
+    rt_free(&t);
+}
