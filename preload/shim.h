@@ -94,33 +94,35 @@ static inline void shim_leave(void) { shim_tls.busy--; }
 
 /* Record an event.  The site's deeper stack is attached once per chunk
  * (the writer's site_hook) when stack_depth > 1. */
-static inline void shim_event(struct trace_thread_writer *w, uint32_t type,
-                              const void *obj, uint64_t site, uint32_t arg)
+static inline __attribute__((always_inline)) void
+shim_event(struct trace_thread_writer *w, uint32_t type, const void *obj,
+           uint64_t site, uint32_t arg)
 {
     trace_emit(w, type, (uint64_t)(uintptr_t)obj, site, arg);
 }
 
 /* Record a happens-before source or sink (TF_SEQ events): call it before
  * a release and after an acquire. */
-static inline void shim_event_seq(struct trace_thread_writer *w, uint32_t type,
-                                  const void *obj, uint64_t site, uint32_t arg)
+static inline __attribute__((always_inline)) void
+shim_event_seq(struct trace_thread_writer *w, uint32_t type, const void *obj,
+               uint64_t site, uint32_t arg)
 {
     trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
                        TRACE_FENCE_BOTH);
 }
 
 /* The same for hot paths that know which side they are on. */
-static inline void shim_event_release(struct trace_thread_writer *w,
-                                      uint32_t type, const void *obj,
-                                      uint64_t site, uint32_t arg)
+static inline __attribute__((always_inline)) void
+shim_event_release(struct trace_thread_writer *w, uint32_t type,
+                   const void *obj, uint64_t site, uint32_t arg)
 {
     trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
                        TRACE_FENCE_RELEASE);
 }
 
-static inline void shim_event_acquire(struct trace_thread_writer *w,
-                                      uint32_t type, const void *obj,
-                                      uint64_t site, uint32_t arg)
+static inline __attribute__((always_inline)) void
+shim_event_acquire(struct trace_thread_writer *w, uint32_t type,
+                   const void *obj, uint64_t site, uint32_t arg)
 {
     trace_emit_ordered(w, type, (uint64_t)(uintptr_t)obj, site, arg,
                        TRACE_FENCE_ACQUIRE);

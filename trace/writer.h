@@ -197,9 +197,9 @@ static inline void trace_writer_publish(struct trace_thread_writer *w)
 void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                    uint64_t site, uint32_t arg, uint32_t seq, uint64_t now);
 
-static inline void trace_emit_now(struct trace_thread_writer *w, uint32_t type,
-                                  uint64_t obj, uint64_t site, uint32_t arg,
-                                  uint32_t seq, uint64_t now)
+static inline __attribute__((always_inline)) void
+trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+               uint64_t site, uint32_t arg, uint32_t seq, uint64_t now)
 {
     unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
     int code = trace_short_code(type);
@@ -249,8 +249,9 @@ trace_writer_last_full(const struct trace_thread_writer *w)
 }
 
 /* Record one event now; TF_SEQ events go through trace_emit_ordered(). */
-static inline void trace_emit(struct trace_thread_writer *w, uint32_t type,
-                              uint64_t obj, uint64_t site, uint32_t arg)
+static inline __attribute__((always_inline)) void
+trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+           uint64_t site, uint32_t arg)
 {
     trace_emit_now(w, type, obj, site, arg, 0,
                    trace_clock_now(w->proc->clock_kind));
@@ -259,10 +260,9 @@ static inline void trace_emit(struct trace_thread_writer *w, uint32_t type,
 /* Record a happens-before source or sink: fenced clock, and the object's
  * sequence number when the trace uses them.  Call it before a release
  * and after an acquire; `f` may say which of the two it is. */
-static inline void trace_emit_ordered(struct trace_thread_writer *w,
-                                      uint32_t type, uint64_t obj,
-                                      uint64_t site, uint32_t arg,
-                                      enum trace_fence f)
+static inline __attribute__((always_inline)) void
+trace_emit_ordered(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
+                   uint64_t site, uint32_t arg, enum trace_fence f)
 {
     uint32_t seq = trace_writer_seq(w->proc, obj);
     trace_emit_now(w, type, obj, site, arg, seq,
