@@ -58,7 +58,7 @@ static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
 
 /* The events whose only effect on the scan is to move the clock and the
  * count: not metadata, no payload, and none of the few scan_note()
- * keeps. */
+ * keeps (see scan_kinds_init()). */
 #define SCAN_KEEPS(num)                                                      \
     ((num) == TRACE_EV_THREAD_START || (num) == TRACE_EV_THREAD_NAME ||     \
      (num) == TRACE_EV_THREAD_EXIT || (num) == TRACE_EV_LOST)
@@ -206,6 +206,7 @@ struct heap_entry {
 struct trace_reader {
     char *dir;
     bool live;
+    uint8_t scan_kind[256]; /* see scan_kinds_init() */
     struct rfile *files;
     struct trace_process *procs;
     uint32_t nfiles, capfiles, capprocs;
@@ -1292,27 +1293,49 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
     }
 }
 
+/* What the scan's inner loop does with a record, by the low byte of its
+ * first word: 0 stop (leave it to chunk_decode()), else its length in
+ * words, plus SCAN_OBJ when its object slot must be defined. */
+#define SCAN_WORDS 3u
+#define SCAN_OBJ 4u
+
+static void scan_kinds_init(uint8_t kind[256])
+{
+    for (unsigned b = 0; b < 256; b++) {
+        unsigned type = b, words = 2;
+        if (b >= TRACE_SHORT_BASE) {
+            type = short_type[b - TRACE_SHORT_BASE];
+            words = 1;
+        }
+        kind[b] = scan_plain[type]
+                      ? (uint8_t)(words | (decode_flags[type] & TF_OBJ ? SCAN_OBJ
+                                                                     : 0))
+                      : 0;
+    }
+}
+
 /* The scan's inner loop, after scan_note() saw an event: the plain
  * events that follow in the chunk only move the clock and the count, so
  * they are stepped over with no more than the checks chunk_decode()
- * makes of them (defined slots); anything else it leaves to
- * chunk_decode(). */
-static inline void scan_plain_run(struct rthread *t)
+ * makes of them (defined slots, whole records); anything else it leaves
+ * to chunk_decode().  The clock is in the high half of a record's last
+ * word, in both forms. */
+static inline void scan_plain_run(const struct trace_reader *r,
+                                  struct rthread *t)
 {
     struct cursor *c = &t->scan;
     const uint64_t *rec = c->recs;
     uint32_t pos = c->pos, end = c->end, from = pos;
     uint64_t clock = c->clock, n = 0;
     while (pos < end) {
-        struct rechead h;
-        uint32_t words = record_head(rec, pos, end, &h);
-        unsigned os = TRACE_W0_OBJ(h.w0), ss = TRACE_W0_SITE(h.w0);
-        if (!words || !scan_plain[h.type] ||
-            ((decode_flags[h.type] & TF_OBJ) && os &&
-             !bit_test(c->objdef, os)) ||
+        uint64_t w = rec[pos];
+        unsigned k = r->scan_kind[w & 0xffu], words = k & SCAN_WORDS;
+        unsigned os = TRACE_W0_OBJ(w), ss = TRACE_W0_SITE(w);
+        if (!k || words > end - pos ||
+            ((k & SCAN_OBJ) && os && !bit_test(c->objdef, os)) ||
             (ss && !bit_test(c->sitedef, ss)))
             break;
-        uint32_t lo = TRACE_W1_CLOCKLO(h.w1);
+        uint32_t lo = (uint32_t)(rec[pos + words - 1] >> 32);
         clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)clock);
         pos += words;
         n++;
@@ -1354,7 +1377,7 @@ static void thread_scan(struct trace_reader *r, struct rthread *t)
     while ((rc = thread_step(r, t, &t->scan, tab, true, &raw, &err)) > 0) {
         do {
             scan_note(r, t, tab, &raw);
-            scan_plain_run(t);
+            scan_plain_run(r, t);
         } while (cursor_next_in_chunk(&t->scan, tab, &raw));
     }
     r->new_events += t->events - before;
@@ -2173,6 +2196,7 @@ struct trace_reader *trace_reader_open(const char *dir, struct trace_error *err)
 {
     struct trace_reader *r = xcalloc(1, sizeof *r);
     r->dir = xstrdup(dir);
+    scan_kinds_init(r->scan_kind);
     if (dir_scan(r, err) < 0) {
         trace_reader_close(r);
         return NULL;
