@@ -139,13 +139,12 @@ static void child_lock(struct analyzer *a, uint32_t si, size_t li,
         return;
     }
     uint32_t node = lockgraph_node(a, ci);
-    struct an_held *h = an_held_add(&a->threads[thread]);
-    h->obj = ci;
-    h->node = node;
-    h->stack = l.stack;
-    h->count = 1;
-    h->ts = ts;
-    h->write = l.write;
+    an_held_add(&a->threads[thread], (struct an_held){.obj = ci,
+                                                      .node = node,
+                                                      .stack = l.stack,
+                                                      .count = 1,
+                                                      .ts = ts,
+                                                      .write = l.write});
     c = &a->objs[ci];
     if (l.write)
         c->owner = thread;

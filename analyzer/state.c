@@ -253,30 +253,18 @@ struct an_thread *an_thread_touch_slow(struct analyzer *a,
 
 /* ---- held locks ---- */
 
-struct an_held *an_held_find(struct an_thread *t, uint32_t obj)
-{
-    for (size_t i = t->nheld; i-- > 0;)
-        if (t->held[i].obj == obj)
-            return &t->held[i];
-    return NULL;
-}
-
-struct an_held *an_held_add_slow(struct an_thread *t)
+void an_held_grow(struct an_thread *t)
 {
     an_grow(&t->held, &t->held_cap, t->nheld + 1, sizeof *t->held);
-    struct an_held *h = &t->held[t->nheld++];
-    memset(h, 0, sizeof *h);
-    return h;
 }
 
-void an_held_remove(struct an_thread *t, struct an_held *h)
+/* A lock released out of order: the later ones move down, keeping
+ * acquisition order. */
+void an_held_remove_inner(struct an_thread *t, struct an_held *h)
 {
     size_t i = (size_t)(h - t->held);
-    /* Keep acquisition order: locks are mostly released innermost first,
-     * so this moves nothing in the common case. */
-    if (i + 1 < t->nheld)
-        memmove(&t->held[i], &t->held[i + 1],
-                (t->nheld - i - 1) * sizeof *t->held);
+    memmove(&t->held[i], &t->held[i + 1],
+            (t->nheld - i - 1) * sizeof *t->held);
     t->nheld--;
 }
 

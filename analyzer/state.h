@@ -397,19 +397,32 @@ static inline bool an_obj_is_pylock(const struct an_obj *o)
 }
 const char *an_obj_kind_name(uint8_t kind);
 
-/* A thread's held locks. */
-struct an_held *an_held_find(struct an_thread *t, uint32_t obj);
-struct an_held *an_held_add_slow(struct an_thread *t);
-static inline struct an_held *an_held_add(struct an_thread *t)
+/* A thread's held locks, innermost last. */
+static inline struct an_held *an_held_find(struct an_thread *t, uint32_t obj)
 {
-    if (t->nheld < t->held_cap) {
-        struct an_held *h = &t->held[t->nheld++];
-        memset(h, 0, sizeof *h);
-        return h;
-    }
-    return an_held_add_slow(t);
+    for (size_t i = t->nheld; i-- > 0;)
+        if (t->held[i].obj == obj)
+            return &t->held[i];
+    return NULL;
 }
-void an_held_remove(struct an_thread *t, struct an_held *h);
+void an_held_grow(struct an_thread *t);
+/* Append a hold, filled in by the caller (a struct copy: a memset of the
+ * slot first cost a slow `rep stos` per acquisition). */
+static inline void an_held_add(struct an_thread *t, struct an_held h)
+{
+    if (t->nheld == t->held_cap)
+        an_held_grow(t);
+    t->held[t->nheld++] = h;
+}
+void an_held_remove_inner(struct an_thread *t, struct an_held *h);
+/* Locks are mostly released innermost first: then nothing moves. */
+static inline void an_held_remove(struct an_thread *t, struct an_held *h)
+{
+    if (h == &t->held[t->nheld - 1])
+        t->nheld--;
+    else
+        an_held_remove_inner(t, h);
+}
 
 /* The proc index of the image `pid` is now, or AN_NONE. */
 uint32_t an_proc_by_pid(struct analyzer *a, uint32_t pid);

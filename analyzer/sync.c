@@ -309,14 +309,13 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
         uint32_t node = lockgraph_node(a, oi);
         if (!try && !waited) /* a wait already added the edges */
             lockgraph_on_acquire(a, ti, node, stack, d->write, ev->ts_ns);
-        struct an_held *h = an_held_add(t);
-        h->obj = oi;
-        h->node = node;
-        h->stack = stack;
-        h->count = 1;
-        h->ts = ev->ts_ns;
-        h->write = d->write;
-        h->trylock = try;
+        an_held_add(t, (struct an_held){.obj = oi,
+                                        .node = node,
+                                        .stack = stack,
+                                        .count = 1,
+                                        .ts = ev->ts_ns,
+                                        .write = d->write,
+                                        .trylock = try});
         if (d->write)
             o->owner = ti;
         else
@@ -441,14 +440,14 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
     if (o->kind != AN_MUTEX || o->destroyed || o->owner != AN_NONE ||
         o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack || !o->ct)
         return false;
-    struct an_held *h = an_held_add(t);
-    h->obj = oi;
-    h->node = o->node;
-    h->stack = an_stack_of(a, ev);
-    h->count = 1;
-    h->ts = ev->ts_ns;
-    h->write = 1;
-    h->trylock = (ev->arg & 3u) == TRACE_ACQ_TRY;
+    an_held_add(t, (struct an_held){.obj = oi,
+                                    .node = o->node,
+                                    .stack = an_stack_of(a, ev),
+                                    .count = 1,
+                                    .ts = ev->ts_ns,
+                                    .write = 1,
+                                    .trylock = (ev->arg & 3u) ==
+                                               TRACE_ACQ_TRY});
     o->owner = ti;
     t->dl_reported = 0;
     hb_lock_acquire(a, ti, o);
