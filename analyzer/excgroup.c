@@ -1263,7 +1263,7 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
     struct eg_thread *t = eg_thread_touch(g, ev);
     if (eg_goes_on(ev->type))
         t->dying = false;
-    eg_track_block(t, ev, trace_event_flags(ev->type));
+    eg_track_block(t, ev, an_event_flags(ev->type));
     if (ev->type > TRACE_EV_THREAD_EXIT) /* sync events: nothing more */
         return;
     switch (ev->type) {

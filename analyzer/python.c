@@ -164,7 +164,7 @@ static bool py_frames_apply(const struct py_thread *pt,
     if (!pt->live)
         return false;
     if (pt->obj)
-        return ev->obj == pt->obj && (trace_event_flags(ev->type) & TF_OBJ);
+        return ev->obj == pt->obj && (an_event_flags(ev->type) & TF_OBJ);
     return ev->type == TRACE_EV_FORK || ev->type == TRACE_EV_THREAD_CREATE;
 }
 
@@ -203,7 +203,7 @@ static bool py_operation_goes_on(const struct trace_event *ev)
     case TRACE_EV_MUTEX_FAIL:
         return ev->arg == EBUSY;
     default:
-        return (trace_event_flags(ev->type) & TF_BLOCK) != 0;
+        return (an_event_flags(ev->type) & TF_BLOCK) != 0;
     }
 }
 

@@ -7,6 +7,12 @@
 #include "python.h"
 #include "state.h"
 
+const uint8_t an_event_flags_table[TRACE_EV_LIMIT] = {
+#define EV(id, num, name, flags, doc) [num] = (flags),
+#include "events.def"
+#undef EV
+};
+
 /* ---- growing arrays ---- */
 
 void an_grow(void *p, size_t *cap, size_t need, size_t size)

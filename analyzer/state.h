@@ -354,6 +354,16 @@ struct analyzer {
     size_t nnotes, notes_cap;
 };
 
+/* ---- the event table's flags ---- */
+
+/* TF_* of each event type, expanded from events.def here as well so that
+ * the per-event paths read them without a call into the reader. */
+extern const uint8_t an_event_flags_table[TRACE_EV_LIMIT];
+static inline uint32_t an_event_flags(uint32_t type)
+{
+    return type < TRACE_EV_LIMIT ? an_event_flags_table[type] : 0;
+}
+
 /* ---- tables ---- */
 
 struct an_thread *an_thread_get(struct analyzer *a, uint32_t idx);
