@@ -342,17 +342,10 @@ uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr)
     return an_map_get(&a->obj_map, proc, addr);
 }
 
-static inline unsigned cache_way(uint64_t v)
+uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
+                               const struct trace_event *ev,
+                               struct an_objcache *c)
 {
-    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 60) & (AN_CACHE_WAYS - 1);
-}
-
-uint32_t an_obj_lookup_ev(struct analyzer *a, const struct trace_event *ev)
-{
-    struct an_objcache *c =
-        &a->threads[ev->thread].ocache[cache_way(ev->obj)];
-    if (c->addr == ev->obj && c->epoch == a->obj_epoch)
-        return c->idx;
     uint32_t i = an_map_get(&a->obj_map, ev->proc, ev->obj);
     if (i != AN_NONE) {
         c->addr = ev->obj;
@@ -487,51 +480,27 @@ uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
     return id;
 }
 
-static uint32_t an_stack_of_slow(struct analyzer *a,
-                                 const struct trace_event *ev);
+static uint32_t stack_of_site(struct analyzer *a,
+                              const struct trace_event *ev);
 
-/* The thread's cached answer for this site, if the reader handed the
- * same stack record again (same address, depth and last frame). */
 static inline uint64_t stack_last(const struct trace_event *ev)
 {
     return ev->site_stack && ev->site_depth ? ev->site_stack[ev->site_depth - 1] : 0;
 }
 
-static struct an_stackcache *stack_cache(struct analyzer *a,
-                                         const struct trace_event *ev,
-                                         uint32_t *hit)
-{
-    struct an_stackcache *c =
-        &a->threads[ev->thread].scache[cache_way(ev->site)];
-    *hit = 0;
-    if (c->site == ev->site && c->ptr == ev->site_stack &&
-        c->depth == ev->site_depth && c->last == stack_last(ev))
-        *hit = c->id;
-    return c;
-}
-
-static uint32_t an_stack_of_c(struct analyzer *a,
-                              const struct trace_event *ev);
-
-/* With the thread's Python frames on top when it has some for this
- * event (python.c). */
-uint32_t an_stack_of(struct analyzer *a, const struct trace_event *ev)
-{
-    uint32_t id = an_stack_of_c(a, ev);
-    return a->py ? python_stack_decorate(a, ev, id) : id;
-}
-
-static uint32_t an_stack_of_c(struct analyzer *a, const struct trace_event *ev)
+/* The C stack through the thread's cache (see an_stackcache_hit). */
+static uint32_t stack_of_c(struct analyzer *a, const struct trace_event *ev)
 {
     if (!ev->site)
         return 0;
-    uint32_t hit;
-    struct an_stackcache *c = ev->thread < a->nthreads
-                                  ? stack_cache(a, ev, &hit)
-                                  : NULL;
-    if (c && hit)
-        return hit;
-    uint32_t id = an_stack_of_slow(a, ev);
+    struct an_stackcache *c =
+        ev->thread < a->nthreads
+            ? &a->threads[ev->thread].scache[an_cache_way(ev->site)]
+            : NULL;
+    uint32_t id = c ? an_stackcache_hit(c, ev) : 0;
+    if (id)
+        return id;
+    id = stack_of_site(a, ev);
     if (c) {
         c->site = ev->site;
         c->ptr = ev->site_stack;
@@ -542,8 +511,16 @@ static uint32_t an_stack_of_c(struct analyzer *a, const struct trace_event *ev)
     return id;
 }
 
-static uint32_t an_stack_of_slow(struct analyzer *a,
-                                 const struct trace_event *ev)
+/* With the thread's Python frames on top when it has some for this
+ * event (python.c). */
+uint32_t an_stack_of_slow(struct analyzer *a, const struct trace_event *ev)
+{
+    uint32_t id = stack_of_c(a, ev);
+    return a->py ? python_stack_decorate(a, ev, id) : id;
+}
+
+static uint32_t stack_of_site(struct analyzer *a,
+                              const struct trace_event *ev)
 {
     uint32_t image = ev->proc < a->nprocs ? a->procs[ev->proc].root
                                           : ev->proc;

@@ -389,8 +389,24 @@ static inline struct an_thread *an_thread_touch(struct analyzer *a,
  * one, or a new one of `kind` (statically initialised).  `created` is set
  * when it did not exist anywhere. */
 uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr);
-/* The same through the event thread's cache. */
-uint32_t an_obj_lookup_ev(struct analyzer *a, const struct trace_event *ev);
+/* The same through the event thread's cache (inline: every lock event
+ * makes this lookup, and it nearly always hits). */
+static inline unsigned an_cache_way(uint64_t v)
+{
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 60) & (AN_CACHE_WAYS - 1);
+}
+uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
+                               const struct trace_event *ev,
+                               struct an_objcache *c);
+static inline uint32_t an_obj_lookup_ev(struct analyzer *a,
+                                        const struct trace_event *ev)
+{
+    struct an_objcache *c =
+        &a->threads[ev->thread].ocache[an_cache_way(ev->obj)];
+    if (c->addr == ev->obj && c->epoch == a->obj_epoch)
+        return c->idx;
+    return an_obj_lookup_ev_slow(a, ev, c);
+}
 /* Map (proc, addr) to object i (new object or alias). */
 void an_obj_map(struct analyzer *a, uint32_t proc, uint64_t addr, uint32_t i);
 uint32_t an_obj_find(struct analyzer *a, uint32_t proc, uint64_t addr,
@@ -442,8 +458,36 @@ uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc,
 
 /* ---- stacks ---- */
 
-/* Intern the stack of an event: site first, then its deeper frames. */
-uint32_t an_stack_of(struct analyzer *a, const struct trace_event *ev);
+/* The stack a thread's cache entry holds for this event, or 0: it
+ * answers when the reader handed the same stack record again (same site,
+ * address, depth and last frame). */
+static inline uint32_t an_stackcache_hit(const struct an_stackcache *c,
+                                         const struct trace_event *ev)
+{
+    uint64_t last = ev->site_stack && ev->site_depth
+                        ? ev->site_stack[ev->site_depth - 1]
+                        : 0;
+    bool same = c->site == ev->site && c->ptr == ev->site_stack &&
+                c->depth == ev->site_depth && c->last == last;
+    return same ? c->id : 0;
+}
+
+/* Intern the stack of an event: site first, then its deeper frames, with
+ * the thread's Python frames on top when it has some for this event.
+ * Inline: every acquisition asks, and a C-only trace nearly always finds
+ * the answer in the thread's cache. */
+uint32_t an_stack_of_slow(struct analyzer *a, const struct trace_event *ev);
+static inline uint32_t an_stack_of(struct analyzer *a,
+                                   const struct trace_event *ev)
+{
+    if (!a->py && ev->site && ev->thread < a->nthreads) {
+        uint32_t id = an_stackcache_hit(
+            &a->threads[ev->thread].scache[an_cache_way(ev->site)], ev);
+        if (id)
+            return id;
+    }
+    return an_stack_of_slow(a, ev);
+}
 uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
                          const uint64_t *pcs, uint32_t depth);
 const uint64_t *an_stack_pcs(const struct analyzer *a, uint32_t id,
