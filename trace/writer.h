@@ -161,10 +161,18 @@ static inline uint64_t trace_clock_fenced(uint32_t kind, enum trace_fence f)
     return trace_clock_now(kind);
 }
 
-/* Slot 0 means "no object / no site": a real value never hashes to it. */
+/* The slot a value hashes to.  Only 0 hashes to slot 0, but 1 in 4096
+ * other values do too: */
+static inline unsigned trace_slot_hash(uint64_t v)
+{
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+}
+
+/* the slot a value is recorded in moves those to slot 1, because slot 0
+ * means "no object / no site". */
 static inline unsigned trace_slot_of(uint64_t v)
 {
-    unsigned s = (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - TRACE_SLOT_BITS));
+    unsigned s = trace_slot_hash(v);
     return v ? (s ? s : 1) : 0;
 }
 
@@ -201,7 +209,9 @@ static inline __attribute__((always_inline)) void
 trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                uint64_t site, uint32_t arg, uint32_t seq, uint64_t now)
 {
-    unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
+    /* Plain hashes: a non-zero value hashing to slot 0 misses the cache
+     * (slot 0 caches 0) and takes the general path, which uses slot 1. */
+    unsigned os = trace_slot_hash(obj), ss = trace_slot_hash(site);
     int code = trace_short_code(type);
     bool one_word = code >= 0 && (arg | seq) == 0;
     if (w->depth) /* we interrupted an emit: tell it */
