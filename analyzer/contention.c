@@ -1,6 +1,5 @@
-/* Lock contention figures (see contention.h).  Counting is exact; a
- * lock's call sites are a small array searched from the front with the
- * busiest moved forward, so a hot site costs one comparison. */
+/* Lock contention figures (see contention.h): the out-of-line parts of
+ * the counting, and the collection at the end.  Counting is exact. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,13 +8,6 @@
 #include "state.h"
 
 #define CONTENTION_SITES_MAX 1024 /* sites tracked per lock */
-
-/* A lock's call sites: open addressing on the pc; a slot with no
- * acquisitions is empty (a slot is counted as soon as it is made). */
-static inline size_t site_home(uint64_t pc, size_t cap)
-{
-    return (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
-}
 
 static void sites_rehash(struct an_contention *ct, size_t cap)
 {
@@ -28,7 +20,7 @@ static void sites_rehash(struct an_contention *ct, size_t cap)
     for (size_t i = 0; i < oldcap; i++) {
         if (!old[i].acquisitions)
             continue;
-        size_t j = site_home(old[i].pc, cap);
+        size_t j = contention_site_home(old[i].pc, cap);
         while (ct->sites[j].acquisitions)
             j = (j + 1) & (cap - 1);
         ct->sites[j] = old[i];
@@ -36,23 +28,15 @@ static void sites_rehash(struct an_contention *ct, size_t cap)
     free(old);
 }
 
-static struct an_site_count *site_slot(struct an_contention *ct, uint64_t pc)
+struct an_site_count *contention_site_new(struct an_contention *ct,
+                                          uint64_t pc)
 {
-    if (ct->sites_cap) {
-        size_t mask = ct->sites_cap - 1;
-        for (size_t i = site_home(pc, ct->sites_cap);; i = (i + 1) & mask) {
-            struct an_site_count *s = &ct->sites[i];
-            if (!s->acquisitions)
-                break;
-            if (s->pc == pc)
-                return s;
-        }
-    }
     if (ct->nsites == CONTENTION_SITES_MAX)
         return NULL;
     if ((ct->nsites + 1) * 2 > ct->sites_cap)
         sites_rehash(ct, ct->sites_cap ? ct->sites_cap * 2 : 8);
-    size_t mask = ct->sites_cap - 1, i = site_home(pc, ct->sites_cap);
+    size_t mask = ct->sites_cap - 1;
+    size_t i = contention_site_home(pc, ct->sites_cap);
     while (ct->sites[i].acquisitions)
         i = (i + 1) & mask;
     ct->nsites++;
@@ -60,41 +44,12 @@ static struct an_site_count *site_slot(struct an_contention *ct, uint64_t pc)
     return &ct->sites[i];
 }
 
-static struct an_contention *contention_of(struct an_obj *o)
+struct an_contention *contention_new(struct an_obj *o)
 {
-    if (!o->ct) {
-        o->ct = calloc(1, sizeof *o->ct);
-        if (!o->ct)
-            abort();
-    }
+    o->ct = calloc(1, sizeof *o->ct);
+    if (!o->ct)
+        abort();
     return o->ct;
-}
-
-void contention_acquire(struct an_obj *o, uint64_t site, bool contended,
-                        uint64_t waited_ns)
-{
-    struct an_contention *ct = contention_of(o);
-    ct->acquisitions++;
-    if (contended) {
-        ct->contended++;
-        ct->wait_total += waited_ns;
-        if (waited_ns > ct->wait_max)
-            ct->wait_max = waited_ns;
-    }
-    struct an_site_count *s = site_slot(ct, site);
-    if (s) {
-        s->acquisitions++;
-        if (contended)
-            s->wait_ns += waited_ns;
-    }
-}
-
-void contention_release(struct an_obj *o, uint64_t held_ns)
-{
-    struct an_contention *ct = contention_of(o);
-    ct->hold_total += held_ns;
-    if (held_ns > ct->hold_max)
-        ct->hold_max = held_ns;
 }
 
 static int site_cmp(const void *x, const void *y)
