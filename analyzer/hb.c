@@ -6,7 +6,12 @@
  * already learnt) skips the join.  Clocks are dense arrays indexed by
  * thread, copied only up to their last non-zero entry.
  *
- * Invariant the shortcut relies on: every time a thread's clock is
+ * A release that follows the same thread's previous release of the same
+ * lock with no join into its clock in between changes only the thread's
+ * own entry of the lock's clock: it stores that entry instead of copying
+ * the whole clock (an_thread.vc_joins counts the joins).
+ *
+ * Invariant the acquire shortcut relies on: every time a thread's clock is
  * published (release, signal, post, create, fork, barrier arrival) the
  * thread ticks right after, so a published clock carrying epoch E of
  * thread u is u's whole clock at the end of epoch E; knowing E means
@@ -95,10 +100,23 @@ void hb_thread_init(struct analyzer *a, uint32_t thread)
         hb_vc_set(&t->vc, thread, 1);
 }
 
+/* Every join into a thread's clock goes through here (see vc_joins). */
+static void thread_join(struct an_thread *t, const struct vclock *src)
+{
+    hb_vc_join(&t->vc, src);
+    t->vc_joins++;
+}
+
 void hb_lock_release(struct analyzer *a, uint32_t thread, struct an_obj *o)
 {
     struct an_thread *t = &a->threads[thread];
-    hb_vc_copy(&o->vw, &t->vc);
+    if (o->rel_thread == thread && o->rel_joins == t->vc_joins &&
+        o->vw.n == t->vc.n && thread < t->vc.n) {
+        o->vw.c[thread] = t->vc.c[thread];
+    } else {
+        hb_vc_copy(&o->vw, &t->vc);
+        o->rel_joins = t->vc_joins;
+    }
     o->rel_thread = thread;
     o->rel_epoch = hb_vc_get(&t->vc, thread);
     hb_vc_tick(&t->vc, thread);
@@ -111,7 +129,7 @@ void hb_lock_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o)
         return;
     if (hb_vc_get(&t->vc, o->rel_thread) >= o->rel_epoch)
         return; /* already ordered after that release */
-    hb_vc_join(&t->vc, &o->vw);
+    thread_join(t, &o->vw);
 }
 
 void hb_read_release(struct analyzer *a, uint32_t thread, struct an_obj *o)
@@ -131,7 +149,7 @@ void hb_write_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o)
     struct an_thread *t = &a->threads[thread];
     hb_lock_acquire(a, thread, o);
     if (o->vr.n) {
-        hb_vc_join(&t->vc, &o->vr);
+        thread_join(t, &o->vr);
         /* the writer's release will carry them from now on */
         hb_vc_clear(&o->vr);
     }
@@ -147,7 +165,7 @@ void hb_send(struct analyzer *a, uint32_t thread, struct vclock *obj_vc)
 void hb_receive(struct analyzer *a, uint32_t thread,
                 const struct vclock *obj_vc)
 {
-    hb_vc_join(&a->threads[thread].vc, obj_vc);
+    thread_join(&a->threads[thread], obj_vc);
 }
 
 /* ---- public queries ---- */

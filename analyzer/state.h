@@ -136,8 +136,9 @@ struct an_obj {
     uint32_t owner;      /* exclusive holder (thread), or AN_NONE */
     uint32_t nreaders;   /* rwlock read holds (threads) */
     uint32_t ghost;      /* fork snapshot that left it locked, or AN_NONE */
-    uint32_t rel_thread; /* last exclusive releaser, its epoch */
-    uint64_t rel_epoch;
+    uint32_t rel_thread; /* last exclusive releaser, its epoch, and its */
+    uint64_t rel_epoch;  /* clock's joins when vw was copied from it */
+    uint64_t rel_joins;
     struct vclock vw;    /* release clock (write side / signals / posts) */
     struct an_contention *ct;
     /* first acquisitions inside and outside signal handlers */
@@ -217,6 +218,7 @@ struct an_thread {
     struct an_held *held;
     size_t nheld, held_cap;
     struct vclock vc;
+    uint64_t vc_joins;      /* joins into vc so far (hb.c) */
     /* what it is blocked in (TF_BLOCK event without its completion) */
     uint8_t blk, blk_timed;
     uint32_t blk_obj;       /* object, or AN_NONE */
