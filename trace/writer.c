@@ -279,6 +279,7 @@ struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw
     w->tid = tid;
     w->serial = serial;
     w->next_size = TRACE_CHUNK_MIN;
+    w->tsc_direct = pw->clock_kind == TRACE_CLOCK_TSC && !pw->seq && trace_rdtscp;
     return w;
 }
 

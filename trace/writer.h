@@ -57,6 +57,7 @@ struct trace_thread_writer {
     uint32_t gen;                     /* bumped by nested emits */
     uint32_t switching;               /* a chunk change is under way */
     uint32_t retry_after;             /* lost events before retrying */
+    uint32_t tsc_direct;              /* see trace_emit_ordered() */
     uint64_t lost;                    /* lost, not yet reported */
     uint64_t last_clock;              /* clock of the latest record */
     uint64_t chunk_file_off;          /* where the chunk is in the file */
@@ -139,23 +140,30 @@ enum trace_fence {
     TRACE_FENCE_ACQUIRE  /* stamped after the acquiring atomic */
 };
 
+#if defined(__x86_64__) || defined(__i386__)
+/* The TSC read as `f` says; `rdtscp`: the CPU has RDTSCP. */
+static inline uint64_t trace_tsc_fenced(enum trace_fence f, int rdtscp)
+{
+    uint32_t lo, hi;
+    if (f == TRACE_FENCE_RELEASE)
+        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    else if (f == TRACE_FENCE_ACQUIRE && rdtscp)
+        /* waits for earlier instructions and loads: the lock is ours */
+        __asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi)::"rcx", "memory");
+    else if (f == TRACE_FENCE_ACQUIRE) /* the read waits for the lock */
+        __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    else
+        __asm__ __volatile__("lfence\n\trdtsc\n\tlfence"
+                             : "=a"(lo), "=d"(hi)::"memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+#endif
+
 static inline uint64_t trace_clock_fenced(uint32_t kind, enum trace_fence f)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    if (kind == TRACE_CLOCK_TSC) {
-        uint32_t lo, hi;
-        if (f == TRACE_FENCE_RELEASE)
-            __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-        else if (f == TRACE_FENCE_ACQUIRE && trace_rdtscp)
-            /* waits for earlier instructions and loads: the lock is ours */
-            __asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi)::"rcx", "memory");
-        else if (f == TRACE_FENCE_ACQUIRE) /* the read waits for the lock */
-            __asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
-        else
-            __asm__ __volatile__("lfence\n\trdtsc\n\tlfence"
-                                 : "=a"(lo), "=d"(hi)::"memory");
-        return ((uint64_t)hi << 32) | lo;
-    }
+    if (kind == TRACE_CLOCK_TSC)
+        return trace_tsc_fenced(f, trace_rdtscp);
 #endif
     (void)f;
     return trace_clock_now(kind);
@@ -274,6 +282,14 @@ static inline __attribute__((always_inline)) void
 trace_emit_ordered(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                    uint64_t site, uint32_t arg, enum trace_fence f)
 {
+#if defined(__x86_64__) || defined(__i386__)
+    /* The common case, decided once per writer: TSC clock with RDTSCP,
+     * no sequence numbers. */
+    if (__builtin_expect(w->tsc_direct, 1)) {
+        trace_emit_now(w, type, obj, site, arg, 0, trace_tsc_fenced(f, 1));
+        return;
+    }
+#endif
     uint32_t seq = trace_writer_seq(w->proc, obj);
     trace_emit_now(w, type, obj, site, arg, seq,
                    trace_clock_fenced(w->proc->clock_kind, f));
