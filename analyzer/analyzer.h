@@ -75,10 +75,10 @@ void analyzer_set_process(struct analyzer *a, uint32_t proc, uint32_t pid,
 void analyzer_feed(struct analyzer *a, const struct trace_event *ev);
 
 /* Live monitoring: look for deadlocks and hangs in the current state, as
- * of `now_ns` (the trace's ts_ns time base: trace_reader_clock_to_ns of
- * the current clock).  Appends the ones not reported before to *out_new
- * (zero it first; free with analysis_result_free) and returns how many.
- * Cheap: proportional to the number of blocked threads. */
+ * of `now_ns` (the trace's ts_ns time base: trace_reader_now_ns()).
+ * Appends the ones not reported before to *out_new (zero it first; free
+ * with analysis_result_free) and returns how many.  Cheap: proportional
+ * to the number of blocked threads. */
 int analyzer_check_live(struct analyzer *a, uint64_t now_ns,
                         struct analysis_result *out_new);
 

@@ -15,7 +15,6 @@
 #include "analyzer.h"
 #include "report.h"
 #include "symbols.h"
-#include "writer.h"
 
 struct live_monitor {
     char *dir;
@@ -24,7 +23,6 @@ struct live_monitor {
     struct trace_reader *reader;
     struct analyzer *analyzer;
     struct symbolizer *sym;
-    uint32_t clock_kind;
     unsigned reported;
     bool acted;
 };
@@ -49,8 +47,6 @@ struct live_monitor *live_monitor_new(const char *trace_dir, pid_t program,
     m->opt = *opt;
     if (!m->opt.out)
         m->opt.out = stderr;
-    /* The same choice the shim makes, so "now" is on the trace's clock. */
-    m->clock_kind = trace_clock_pick();
     return m;
 }
 
@@ -159,8 +155,7 @@ void live_tick(void *arg)
     if (m->acted || !live_open(m))
         return;
     live_feed(m);
-    uint64_t now = trace_reader_clock_to_ns(m->reader,
-                                            trace_clock_now(m->clock_kind));
+    uint64_t now = trace_reader_now_ns(m->reader); /* on the trace's clock */
     struct analysis_result found;
     memset(&found, 0, sizeof found);
     int n = analyzer_check_live(m->analyzer, now, &found);

@@ -25,6 +25,9 @@ struct trace_proc_writer shim_proc;
 int shim_state;
 
 static uint32_t opt_stack_depth = 8;
+/* clock=monotonic: CLOCK_MONOTONIC and sequence numbers even where the
+ * TSC could order events (tests run the sequence path with it). */
+static bool opt_clock_monotonic;
 static char trace_dir[512];
 
 uint32_t shim_option_stack_depth(void) { return opt_stack_depth; }
@@ -93,6 +96,8 @@ static void options_parse(void)
         long n = strtol(v, NULL, 10);
         opt_stack_depth = n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
     }
+    if (option_value(opts, "clock", v, sizeof v))
+        opt_clock_monotonic = strcmp(v, "monotonic") == 0;
 }
 
 /* ---- process image ---- */
@@ -123,8 +128,11 @@ static void record_thread_name_from_comm(struct trace_thread_writer *w)
 static bool process_open(uint32_t flags, uint32_t parent_serial)
 {
     uint32_t pid = (uint32_t)getpid(), ppid = (uint32_t)getppid();
+    uint32_t clock_kind = trace_clock_pick();
+    if (opt_clock_monotonic)
+        clock_kind = TRACE_CLOCK_MONOTONIC;
     if (trace_writer_open_process(&shim_proc, trace_dir, pid, ppid, flags,
-                                  trace_clock_pick(), opt_stack_depth) != 0)
+                                  clock_kind, opt_stack_depth) != 0)
         return false;
     if (opt_stack_depth > 1)
         shim_proc.site_hook = site_stack_capture;

@@ -2380,11 +2380,6 @@ uint64_t trace_reader_lost_events(const struct trace_reader *r)
     return n;
 }
 
-uint64_t trace_reader_clock_to_ns(const struct trace_reader *r, uint64_t clock)
-{
-    return clock_ts(r, r->kind, clock);
-}
-
 /* ---- one thread alone (viewers) ----
  * A thread's own events in program order from a point in time, outside
  * the merge: its own cursor and slot tables, so it never disturbs

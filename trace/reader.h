@@ -107,10 +107,6 @@ const struct trace_thread *trace_reader_thread(const struct trace_reader *r,
 /* Total events lost as recorded by the shim (all files). */
 uint64_t trace_reader_lost_events(const struct trace_reader *r);
 
-/* Convert a raw clock value to ns since the trace's first event. */
-uint64_t trace_reader_clock_to_ns(const struct trace_reader *r,
-                                  uint64_t clock);
-
 /* The event table. */
 const char *trace_event_name(uint32_t type);   /* "mutex-acquire" or NULL */
 uint32_t trace_event_flags(uint32_t type);     /* TF_* or 0 */

@@ -35,11 +35,18 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 
 void shim_run_sample(struct shim_run *r, const char *sample)
 {
+    shim_run_sample_env(r, sample, NULL);
+}
+
+void shim_run_sample_env(struct shim_run *r, const char *sample,
+                         const char *const env[])
+{
     memset(r, 0, sizeof *r);
     const char *dir = e2e_trace_dir();
     const char *argv[] = {"ctrace", "run", "--no-report", "-o", dir,
                           e2e_sample(sample), NULL};
-    cr_assert_eq(e2e_run(&r->res, argv), 0, "cannot start %s", e2e_ctrace());
+    cr_assert_eq(e2e_run_env(&r->res, argv, env, NULL, E2E_TIMEOUT_S), 0,
+                 "cannot start %s", e2e_ctrace());
     cr_assert(!r->res.timed_out, "%s under ctrace timed out", sample);
     cr_assert_eq(r->res.status, 0, "%s under ctrace exited %d\nstdout:\n%s\nstderr:\n%s",
                  sample, r->res.status, r->res.out, r->res.err);

@@ -21,8 +21,11 @@ struct shim_run {
 };
 
 /* Run the sample through `ctrace run --no-report -o DIR`; fails the test
- * unless it exits 0 and its trace loads without loss. */
+ * unless it exits 0 and its trace loads without loss.  `env` (may be
+ * NULL): "NAME=value" strings added to the environment. */
 void shim_run_sample(struct shim_run *r, const char *sample);
+void shim_run_sample_env(struct shim_run *r, const char *sample,
+                         const char *const env[]);
 void shim_run_free(struct shim_run *r);
 
 /* Events of `type` about `obj` (ANY_OBJ) with `arg` (ANY_ARG). */

@@ -3,17 +3,25 @@
  * rwlocks: per object, in the reader's merged order, acquisitions and
  * releases strictly alternate, each release by the acquiring thread,
  * with timestamps that never go back (no two hold intervals overlap) and
- * sequence numbers, when the trace has them, in the same order. */
+ * sequence numbers, when the trace has them, in the same order.  The
+ * mutex run is made twice: with the clock the shim picks (the fenced TSC
+ * where the kernel trusts it) and with clock=monotonic, which orders by
+ * the sequence counters of seq.map, as machines without a usable TSC do. */
 #include <criterion/criterion.h>
 
 #include "shim_test.h"
 
+/* `env` NULL: the clock the shim picks; else CTRACE_OPTIONS that must
+ * make the trace carry sequence numbers. */
 static void check_order(const char *sample, uint32_t acquire_type,
-                        const struct shim_lock_family *f)
+                        const struct shim_lock_family *f,
+                        const char *const env[])
 {
     struct shim_run r;
-    shim_run_sample(&r, sample);
+    shim_run_sample_env(&r, sample, env);
     const struct e2e_trace *t = &r.t;
+    if (env)
+        cr_assert(shim_trace_has_seq(t), "%s: no sequence numbers", env[0]);
     uint64_t objs[8];
     size_t n = shim_objects(t, acquire_type, objs, 8);
     cr_assert_eq(n, 3, "%zu locks used, expected 3", n);
@@ -36,10 +44,19 @@ static void check_order(const char *sample, uint32_t acquire_type,
 
 Test(shim_order, mutex_hold_intervals_never_overlap, .timeout = 600)
 {
-    check_order("c/order_mutex", TRACE_EV_MUTEX_ACQUIRE, &shim_mutex_family);
+    check_order("c/order_mutex", TRACE_EV_MUTEX_ACQUIRE, &shim_mutex_family,
+                NULL);
 }
 
 Test(shim_order, rwlock_write_hold_intervals_never_overlap, .timeout = 600)
 {
-    check_order("c/order_rwlock", TRACE_EV_RWLOCK_WRACQUIRE, &shim_rwlock_family);
+    check_order("c/order_rwlock", TRACE_EV_RWLOCK_WRACQUIRE,
+                &shim_rwlock_family, NULL);
+}
+
+Test(shim_order, sequence_counters_order_the_mutex_holds, .timeout = 600)
+{
+    const char *env[] = {"CTRACE_OPTIONS=clock=monotonic", NULL};
+    check_order("c/order_mutex", TRACE_EV_MUTEX_ACQUIRE, &shim_mutex_family,
+                env);
 }
