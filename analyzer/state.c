@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb.h"
 #include "python.h"
 #include "state.h"
 
@@ -483,20 +484,13 @@ uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
 static uint32_t stack_of_site(struct analyzer *a,
                               const struct trace_event *ev);
 
-static inline uint64_t stack_last(const struct trace_event *ev)
-{
-    return ev->site_stack && ev->site_depth ? ev->site_stack[ev->site_depth - 1] : 0;
-}
-
 /* The C stack through the thread's cache (see an_stackcache_hit). */
 static uint32_t stack_of_c(struct analyzer *a, const struct trace_event *ev)
 {
     if (!ev->site)
         return 0;
     struct an_stackcache *c =
-        ev->thread < a->nthreads
-            ? &a->threads[ev->thread].scache[an_cache_way(ev->site)]
-            : NULL;
+        ev->thread < a->nthreads ? an_scache(a, ev) : NULL;
     uint32_t id = c ? an_stackcache_hit(c, ev) : 0;
     if (id)
         return id;
@@ -505,7 +499,7 @@ static uint32_t stack_of_c(struct analyzer *a, const struct trace_event *ev)
         c->site = ev->site;
         c->ptr = ev->site_stack;
         c->depth = ev->site_depth;
-        c->last = stack_last(ev);
+        c->last = an_stack_last(ev);
         c->id = id;
     }
     return id;

@@ -175,8 +175,11 @@ enum an_blk {
 
 enum an_thread_state { TS_UNSEEN, TS_RUNNING, TS_EXITED };
 
-/* Per-thread caches of the two lookups every lock event makes. */
-#define AN_CACHE_WAYS 16
+/* Per-thread caches of the two lookups every lock event makes, direct
+ * mapped.  Objects get more slots than sites: a thread cycling through
+ * 16 locks missed on one lookup in ten with 16 slots. */
+#define AN_OCACHE_BITS 6
+#define AN_SCACHE_BITS 4
 struct an_objcache {
     uint64_t addr;
     uint32_t idx, epoch; /* valid while epoch == analyzer.obj_epoch */
@@ -230,8 +233,8 @@ struct an_thread {
     uint32_t cond_mutex;    /* mutex released by a cond wait, AN_NONE */
     uint32_t barrier_round;
     uint32_t last_create;   /* serial of its latest thread-create */
-    struct an_objcache ocache[AN_CACHE_WAYS];
-    struct an_stackcache scache[AN_CACHE_WAYS];
+    struct an_objcache ocache[1u << AN_OCACHE_BITS];
+    struct an_stackcache scache[1u << AN_SCACHE_BITS];
 };
 
 /* ---- process images ---- */
@@ -393,9 +396,21 @@ static inline struct an_thread *an_thread_touch(struct analyzer *a,
 uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr);
 /* The same through the event thread's cache (inline: every lock event
  * makes this lookup, and it nearly always hits). */
-static inline unsigned an_cache_way(uint64_t v)
+static inline unsigned an_cache_way(uint64_t v, unsigned bits)
 {
-    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 60) & (AN_CACHE_WAYS - 1);
+    return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+static inline struct an_objcache *an_ocache(struct analyzer *a,
+                                            const struct trace_event *ev)
+{
+    return &a->threads[ev->thread]
+                .ocache[an_cache_way(ev->obj, AN_OCACHE_BITS)];
+}
+static inline struct an_stackcache *an_scache(struct analyzer *a,
+                                              const struct trace_event *ev)
+{
+    return &a->threads[ev->thread]
+                .scache[an_cache_way(ev->site, AN_SCACHE_BITS)];
 }
 uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
                                const struct trace_event *ev,
@@ -403,8 +418,7 @@ uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
 static inline uint32_t an_obj_lookup_ev(struct analyzer *a,
                                         const struct trace_event *ev)
 {
-    struct an_objcache *c =
-        &a->threads[ev->thread].ocache[an_cache_way(ev->obj)];
+    struct an_objcache *c = an_ocache(a, ev);
     if (c->addr == ev->obj && c->epoch == a->obj_epoch)
         return c->idx;
     return an_obj_lookup_ev_slow(a, ev, c);
@@ -463,14 +477,16 @@ uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc,
 /* The stack a thread's cache entry holds for this event, or 0: it
  * answers when the reader handed the same stack record again (same site,
  * address, depth and last frame). */
+static inline uint64_t an_stack_last(const struct trace_event *ev)
+{
+    return ev->site_stack && ev->site_depth ? ev->site_stack[ev->site_depth - 1]
+                                            : 0;
+}
 static inline uint32_t an_stackcache_hit(const struct an_stackcache *c,
                                          const struct trace_event *ev)
 {
-    uint64_t last = ev->site_stack && ev->site_depth
-                        ? ev->site_stack[ev->site_depth - 1]
-                        : 0;
     bool same = c->site == ev->site && c->ptr == ev->site_stack &&
-                c->depth == ev->site_depth && c->last == last;
+                c->depth == ev->site_depth && c->last == an_stack_last(ev);
     return same ? c->id : 0;
 }
 
@@ -483,8 +499,7 @@ static inline uint32_t an_stack_of(struct analyzer *a,
                                    const struct trace_event *ev)
 {
     if (!a->py && ev->site && ev->thread < a->nthreads) {
-        uint32_t id = an_stackcache_hit(
-            &a->threads[ev->thread].scache[an_cache_way(ev->site)], ev);
+        uint32_t id = an_stackcache_hit(an_scache(a, ev), ev);
         if (id)
             return id;
     }
