@@ -380,20 +380,26 @@ void excgroup_set_process(struct excgroup *g, uint32_t proc,
     eg_proc_fill(eg_proc_get(g, proc), p);
 }
 
+static __attribute__((cold)) void
+eg_proc_first_seen(struct excgroup *g, struct eg_proc *p,
+                   const struct trace_event *ev)
+{
+    p->seen = true;
+    p->pid = ev->pid;
+    const struct trace_process *tp =
+        g->r && ev->proc < trace_reader_process_count(g->r)
+            ? trace_reader_process(g->r, ev->proc)
+            : NULL;
+    if (tp && !p->exe && tp->exe)
+        p->exe = eg_strdup(tp->exe);
+}
+
 static struct eg_proc *eg_proc_touch(struct excgroup *g,
                                      const struct trace_event *ev)
 {
     struct eg_proc *p = eg_proc_get(g, ev->proc);
-    if (!p->seen) {
-        p->seen = true;
-        p->pid = ev->pid;
-        const struct trace_process *tp =
-            g->r && ev->proc < trace_reader_process_count(g->r)
-                ? trace_reader_process(g->r, ev->proc)
-                : NULL;
-        if (tp && !p->exe && tp->exe)
-            p->exe = eg_strdup(tp->exe);
-    }
+    if (!p->seen)
+        eg_proc_first_seen(g, p, ev);
     if (ev->ts_ns > p->end_ts)
         p->end_ts = ev->ts_ns;
     return p;
@@ -1201,17 +1207,11 @@ static void eg_on_reap(struct excgroup *g, const struct trace_event *ev)
 
 /* ---- what each thread is doing ---- */
 
-static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
-                           uint32_t flags)
+/* The thread begins a blocking call: remember it and its stack (out of
+ * line, like eg_on_event). */
+static __attribute__((noinline)) void
+eg_block_begin(struct eg_thread *t, const struct trace_event *ev)
 {
-    /* a handler that runs while the thread waits leaves it waiting */
-    if (flags & TF_META || t->sig_depth || ev->type == TRACE_EV_SIGNAL_ENTER ||
-        ev->type == TRACE_EV_SIGNAL_LEAVE)
-        return;
-    if (!(flags & TF_BLOCK)) {
-        t->blk_event = 0;
-        return;
-    }
     t->blk_event = ev->type;
     t->blk_obj = ev->obj;
     t->blk_arg = ev->arg;
@@ -1231,6 +1231,19 @@ static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
         t->blk_pcs[n++] = ev->site_stack[i];
     }
     t->blk_depth = n;
+}
+
+static void eg_track_block(struct eg_thread *t, const struct trace_event *ev,
+                           uint32_t flags)
+{
+    /* a handler that runs while the thread waits leaves it waiting */
+    if (flags & TF_META || t->sig_depth || ev->type == TRACE_EV_SIGNAL_ENTER ||
+        ev->type == TRACE_EV_SIGNAL_LEAVE)
+        return;
+    if (flags & TF_BLOCK)
+        eg_block_begin(t, ev);
+    else
+        t->blk_event = 0;
 }
 
 /* py-frames: remember the innermost Python frames (docs/python.md). */
@@ -1257,15 +1270,14 @@ static bool eg_goes_on(uint32_t type)
            (type >= TRACE_EV_THREAD_CREATE && type != TRACE_EV_THREAD_EXIT);
 }
 
-void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
+/* What a process, thread or failure event means here.  Out of line, so
+ * that the per-event path in excgroup_feed (mostly lock events) stays
+ * small and saves few registers. */
+static __attribute__((noinline)) void eg_on_event(struct excgroup *g,
+                                                  struct eg_proc *p,
+                                                  struct eg_thread *t,
+                                                  const struct trace_event *ev)
 {
-    struct eg_proc *p = eg_proc_touch(g, ev);
-    struct eg_thread *t = eg_thread_touch(g, ev);
-    if (eg_goes_on(ev->type))
-        t->dying = false;
-    eg_track_block(t, ev, an_event_flags(ev->type));
-    if (ev->type > TRACE_EV_THREAD_EXIT) /* sync events: nothing more */
-        return;
     switch (ev->type) {
     case TRACE_EV_MODULE_LOAD:
         eg_on_module(g, p, ev);
@@ -1328,6 +1340,17 @@ void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
         p->exec_pending = false;
         break;
     }
+}
+
+void excgroup_feed(struct excgroup *g, const struct trace_event *ev)
+{
+    struct eg_proc *p = eg_proc_touch(g, ev);
+    struct eg_thread *t = eg_thread_touch(g, ev);
+    if (eg_goes_on(ev->type))
+        t->dying = false;
+    eg_track_block(t, ev, an_event_flags(ev->type));
+    if (ev->type <= TRACE_EV_THREAD_EXIT) /* sync events: nothing more */
+        eg_on_event(g, p, t, ev);
 }
 
 /* ---- the end: exit statuses ---- */
