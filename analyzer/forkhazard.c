@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "forkhazard.h"
+#include "hb.h"
 #include "lockgraph.h"
 #include "state.h"
 

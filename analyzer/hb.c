@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
+#include "hb.h"
 
 static void vc_reserve(struct vclock *v, uint32_t n)
 {
@@ -101,35 +101,17 @@ void hb_thread_init(struct analyzer *a, uint32_t thread)
 }
 
 /* Every join into a thread's clock goes through here (see vc_joins). */
-static void thread_join(struct an_thread *t, const struct vclock *src)
+void hb_thread_join(struct an_thread *t, const struct vclock *src)
 {
     hb_vc_join(&t->vc, src);
     t->vc_joins++;
 }
 
-void hb_lock_release(struct analyzer *a, uint32_t thread, struct an_obj *o)
+/* A release's whole clock into the lock (hb_lock_release's slow case). */
+void hb_lock_publish(struct an_thread *t, struct an_obj *o)
 {
-    struct an_thread *t = &a->threads[thread];
-    if (o->rel_thread == thread && o->rel_joins == t->vc_joins &&
-        o->vw.n == t->vc.n && thread < t->vc.n) {
-        o->vw.c[thread] = t->vc.c[thread];
-    } else {
-        hb_vc_copy(&o->vw, &t->vc);
-        o->rel_joins = t->vc_joins;
-    }
-    o->rel_thread = thread;
-    o->rel_epoch = hb_vc_get(&t->vc, thread);
-    hb_vc_tick(&t->vc, thread);
-}
-
-void hb_lock_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o)
-{
-    struct an_thread *t = &a->threads[thread];
-    if (o->rel_thread == AN_NONE)
-        return;
-    if (hb_vc_get(&t->vc, o->rel_thread) >= o->rel_epoch)
-        return; /* already ordered after that release */
-    thread_join(t, &o->vw);
+    hb_vc_copy(&o->vw, &t->vc);
+    o->rel_joins = t->vc_joins;
 }
 
 void hb_read_release(struct analyzer *a, uint32_t thread, struct an_obj *o)
@@ -149,7 +131,7 @@ void hb_write_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o)
     struct an_thread *t = &a->threads[thread];
     hb_lock_acquire(a, thread, o);
     if (o->vr.n) {
-        thread_join(t, &o->vr);
+        hb_thread_join(t, &o->vr);
         /* the writer's release will carry them from now on */
         hb_vc_clear(&o->vr);
     }
@@ -165,7 +147,7 @@ void hb_send(struct analyzer *a, uint32_t thread, struct vclock *obj_vc)
 void hb_receive(struct analyzer *a, uint32_t thread,
                 const struct vclock *obj_vc)
 {
-    thread_join(&a->threads[thread], obj_vc);
+    hb_thread_join(&a->threads[thread], obj_vc);
 }
 
 /* ---- public queries ---- */

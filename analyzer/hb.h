@@ -30,47 +30,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A vector clock; entries past `n` are 0. */
-struct vclock {
-    uint64_t *c;
-    uint32_t n, cap;
-};
-
-static inline uint64_t hb_vc_get(const struct vclock *v, uint32_t i)
-{
-    return i < v->n ? v->c[i] : 0;
-}
-
-void hb_vc_set_slow(struct vclock *v, uint32_t i, uint64_t x);
-static inline void hb_vc_set(struct vclock *v, uint32_t i, uint64_t x)
-{
-    if (i < v->n)
-        v->c[i] = x;
-    else
-        hb_vc_set_slow(v, i, x);
-}
-
-static inline void hb_vc_tick(struct vclock *v, uint32_t i)
-{
-    hb_vc_set(v, i, hb_vc_get(v, i) + 1);
-}
-
-void hb_vc_join(struct vclock *dst, const struct vclock *src);
-void hb_vc_copy(struct vclock *dst, const struct vclock *src);
-void hb_vc_clear(struct vclock *v);
-bool hb_vc_leq(const struct vclock *a, const struct vclock *b);
-void hb_vc_free(struct vclock *v);
-
-struct analyzer;
-struct an_thread;
-struct an_obj;
+#include "state.h"
 
 /* A thread's first clock: its own epoch 1. */
 void hb_thread_init(struct analyzer *a, uint32_t thread);
 
-/* Exclusive lock (mutex, spinlock, rwlock write side). */
-void hb_lock_release(struct analyzer *a, uint32_t thread, struct an_obj *o);
-void hb_lock_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o);
+/* Exclusive lock (mutex, spinlock, rwlock write side).  Inline: every
+ * lock event makes one of these, and nearly always the acquirer already
+ * knows the release (no join) and the releaser released the lock last
+ * itself with no join since (one entry to store, see hb.c). */
+void hb_thread_join(struct an_thread *t, const struct vclock *src);
+void hb_lock_publish(struct an_thread *t, struct an_obj *o);
+
+static inline void hb_lock_acquire(struct analyzer *a, uint32_t thread,
+                                   struct an_obj *o)
+{
+    struct an_thread *t = &a->threads[thread];
+    if (o->rel_thread == AN_NONE)
+        return;
+    if (hb_vc_get(&t->vc, o->rel_thread) >= o->rel_epoch)
+        return; /* already ordered after that release */
+    hb_thread_join(t, &o->vw);
+}
+
+static inline void hb_lock_release(struct analyzer *a, uint32_t thread,
+                                   struct an_obj *o)
+{
+    struct an_thread *t = &a->threads[thread];
+    if (o->rel_thread == thread && o->rel_joins == t->vc_joins &&
+        o->vw.n == t->vc.n && thread < t->vc.n)
+        o->vw.c[thread] = t->vc.c[thread];
+    else
+        hb_lock_publish(t, o);
+    o->rel_thread = thread;
+    o->rel_epoch = hb_vc_get(&t->vc, thread);
+    hb_vc_tick(&t->vc, thread);
+}
 /* rwlock read side. */
 void hb_read_release(struct analyzer *a, uint32_t thread, struct an_obj *o);
 void hb_read_acquire(struct analyzer *a, uint32_t thread, struct an_obj *o);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "forkhazard.h"
+#include "hb.h"
 #include "lifecycle.h"
 #include "misuse.h"
 #include "state.h"

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hb.h"
 #include "race.h"
 #include "race_shadow.h"
 #include "state.h"

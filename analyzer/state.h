@@ -25,8 +25,8 @@
 
 #include "analyzer.h"
 #include "finding.h"
-#include "hb.h"
 #include "reader.h"
+#include "vclock.h"
 
 #define AN_NONE UINT32_MAX
 

@@ -20,6 +20,7 @@
 
 #include "contention.h"
 #include "forkhazard.h"
+#include "hb.h"
 #include "lockgraph.h"
 #include "misuse.h"
 #include "state.h"
