@@ -28,8 +28,7 @@ static void sites_rehash(struct an_contention *ct, size_t cap)
     free(old);
 }
 
-struct an_site_count *contention_site_new(struct an_contention *ct,
-                                          uint64_t pc)
+struct an_site_count *contention_site_new(struct an_contention *ct, uint64_t pc)
 {
     if (ct->nsites == CONTENTION_SITES_MAX)
         return NULL;

@@ -270,8 +270,7 @@ void an_held_grow(struct an_thread *t)
 void an_held_remove_inner(struct an_thread *t, struct an_held *h)
 {
     size_t i = (size_t)(h - t->held);
-    memmove(&t->held[i], &t->held[i + 1],
-            (t->nheld - i - 1) * sizeof *t->held);
+    memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof *t->held);
     t->nheld--;
 }
 
@@ -343,8 +342,7 @@ uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr)
     return an_map_get(&a->obj_map, proc, addr);
 }
 
-uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
-                               const struct trace_event *ev,
+uint32_t an_obj_lookup_ev_slow(struct analyzer *a, const struct trace_event *ev,
                                struct an_objcache *c)
 {
     uint32_t i = an_map_get(&a->obj_map, ev->proc, ev->obj);
@@ -481,8 +479,7 @@ uint32_t an_stack_intern(struct analyzer *a, uint32_t image,
     return id;
 }
 
-static uint32_t stack_of_site(struct analyzer *a,
-                              const struct trace_event *ev);
+static uint32_t stack_of_site(struct analyzer *a, const struct trace_event *ev);
 
 /* The C stack through the thread's cache (see an_stackcache_hit). */
 static uint32_t stack_of_c(struct analyzer *a, const struct trace_event *ev)
@@ -513,8 +510,7 @@ uint32_t an_stack_of_slow(struct analyzer *a, const struct trace_event *ev)
     return a->py ? python_stack_decorate(a, ev, id) : id;
 }
 
-static uint32_t stack_of_site(struct analyzer *a,
-                              const struct trace_event *ev)
+static uint32_t stack_of_site(struct analyzer *a, const struct trace_event *ev)
 {
     uint32_t image = ev->proc < a->nprocs ? a->procs[ev->proc].root
                                           : ev->proc;

@@ -221,7 +221,7 @@ struct an_thread {
     struct an_held *held;
     size_t nheld, held_cap;
     struct vclock vc;
-    uint64_t vc_joins;      /* joins into vc so far (hb.c) */
+    uint64_t vc_joins; /* joins into vc so far (hb.c) */
     /* what it is blocked in (TF_BLOCK event without its completion) */
     uint8_t blk, blk_timed;
     uint32_t blk_obj;       /* object, or AN_NONE */
@@ -412,8 +412,7 @@ static inline struct an_stackcache *an_scache(struct analyzer *a,
     return &a->threads[ev->thread]
                 .scache[an_cache_way(ev->site, AN_SCACHE_BITS)];
 }
-uint32_t an_obj_lookup_ev_slow(struct analyzer *a,
-                               const struct trace_event *ev,
+uint32_t an_obj_lookup_ev_slow(struct analyzer *a, const struct trace_event *ev,
                                struct an_objcache *c);
 static inline uint32_t an_obj_lookup_ev(struct analyzer *a,
                                         const struct trace_event *ev)

@@ -441,14 +441,14 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
     if (o->kind != AN_MUTEX || o->destroyed || o->owner != AN_NONE ||
         o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack || !o->ct)
         return false;
-    an_held_add(t, (struct an_held){.obj = oi,
-                                    .node = o->node,
-                                    .stack = an_stack_of(a, ev),
-                                    .count = 1,
-                                    .ts = ev->ts_ns,
-                                    .write = 1,
-                                    .trylock = (ev->arg & 3u) ==
-                                               TRACE_ACQ_TRY});
+    an_held_add(t,
+                (struct an_held){.obj = oi,
+                                 .node = o->node,
+                                 .stack = an_stack_of(a, ev),
+                                 .count = 1,
+                                 .ts = ev->ts_ns,
+                                 .write = 1,
+                                 .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY});
     o->owner = ti;
     t->dl_reported = 0;
     hb_lock_acquire(a, ti, o);
