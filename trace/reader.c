@@ -1329,15 +1329,24 @@ static inline void scan_plain_run(const struct trace_reader *r,
     uint64_t clock = c->clock, n = 0;
     while (pos < end) {
         uint64_t w = rec[pos];
-        unsigned k = r->scan_kind[w & 0xffu], words = k & SCAN_WORDS;
+        unsigned k = r->scan_kind[w & 0xffu];
         unsigned os = TRACE_W0_OBJ(w), ss = TRACE_W0_SITE(w);
-        if (!k || words > end - pos ||
-            ((k & SCAN_OBJ) && os && !bit_test(c->objdef, os)) ||
+        if (!k || ((k & SCAN_OBJ) && os && !bit_test(c->objdef, os)) ||
             (ss && !bit_test(c->sitedef, ss)))
             break;
-        uint32_t lo = (uint32_t)(rec[pos + words - 1] >> 32);
+        /* a branch, not (k & SCAN_WORDS): predicted, it keeps the next
+         * record's address off the chain of loads */
+        uint32_t lo;
+        if ((w & 0xffu) >= TRACE_SHORT_BASE) {
+            lo = (uint32_t)(w >> 32);
+            pos++;
+        } else {
+            if (end - pos < 2)
+                break;
+            lo = (uint32_t)(rec[pos + 1] >> 32);
+            pos += 2;
+        }
         clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)clock);
-        pos += words;
         n++;
     }
     if (pos == from)
