@@ -4,9 +4,9 @@
  * Text lines are for people (seconds.nanoseconds since the trace's start,
  * pid, tid, event name, then key=value fields); --json lines are for
  * programs (DESIGN.md: ts_ns, pid, tid, event, obj, ...).  Both print the
- * same fields through one small field writer, so a payload is decoded in
- * one place.  Payload bytes come from the trace: every length is checked
- * against the payload's size before it is used.
+ * same fields through one small field writer.  Payloads and arg meanings
+ * are decoded by event_fields.c (shared with the CTF export), which
+ * calls this writer back through a sink.
  *
  * Exit status: 0, 1 when the trace is corrupt (the readable part is still
  * printed, the errors go to stderr), 2 when it cannot be read at all or
@@ -14,10 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "commands.h"
-#include "pyframes.h"
+#include "event_fields.h"
 #include "reader.h"
 
 #define DUMP_EXIT_CORRUPT 1
@@ -208,126 +207,40 @@ static void dump_frames(struct dump_out *o, const char *key,
         out_char(o, ']');
 }
 
-/* ---- payloads ---- */
+/* ---- the shared field decoder's sink ---- */
 
-/* A view of a payload with bounds: every take checks what is left. */
-struct payload {
-    const unsigned char *p;
-    size_t left;
-};
-
-static const void *payload_take(struct payload *pl, size_t n)
+static void sink_str(void *ctx, const char *key, const char *s, size_t max)
 {
-    if (n > pl->left)
-        return NULL;
-    const void *at = pl->p;
-    pl->p += n;
-    pl->left -= n;
-    return at;
+    dump_str(ctx, key, s, max);
 }
 
-/* The u64 pcs after an 8-aligned point of the payload. */
-static void payload_frames(struct dump_out *o, const struct trace_event *ev,
-                           struct payload *pl, size_t nframes)
+static void sink_uint(void *ctx, const char *key, uint64_t v)
 {
-    size_t used = (size_t)(pl->p - (const unsigned char *)ev->payload);
-    size_t pad = (8 - used % 8) % 8;
-    if (!payload_take(pl, pad))
-        return;
-    if (nframes > pl->left / 8)
-        nframes = pl->left / 8;
-    uint64_t pcs[TRACE_PAYLOAD_MAX / 8];
-    memcpy(pcs, pl->p, nframes * 8);
-    dump_frames(o, "frames", pcs, nframes);
+    dump_uint(ctx, key, v);
 }
 
-static void payload_string(struct dump_out *o, const char *key,
-                           struct payload *pl, size_t len)
+static void sink_int(void *ctx, const char *key, int64_t v)
 {
-    if (len > pl->left)
-        len = pl->left;
-    const char *s = payload_take(pl, len);
-    if (s)
-        dump_str(o, key, s, len);
+    dump_int(ctx, key, v);
 }
 
-static void dump_reap(struct dump_out *o, const struct trace_reap_info *ri)
+static void sink_hex(void *ctx, const char *key, uint64_t v)
 {
-    dump_int(o, "child_pid", ri->pid);
-    if (ri->pid > 0 || ri->how >= 5) { /* system/pclose: pid 0, a status */
-        dump_int(o, "status", ri->status);
-        if (WIFEXITED(ri->status))
-            dump_int(o, "exit_code", WEXITSTATUS(ri->status));
-        else if (WIFSIGNALED(ri->status))
-            dump_int(o, "signo", WTERMSIG(ri->status));
-    } else if (ri->pid < 0) {
-        dump_int(o, "errno", ri->err);
-    }
-    dump_int(o, "how", ri->how);
+    dump_hex(ctx, key, v);
 }
 
-static void dump_assert(struct dump_out *o, const struct trace_event *ev,
-                        struct payload *pl)
+static void sink_frames(void *ctx, const char *key, const uint64_t *pcs,
+                        size_t n)
 {
-    const struct trace_assert_info *ai = payload_take(pl, sizeof *ai);
-    if (!ai)
-        return;
-    payload_string(o, "expr", pl, ai->expr_len);
-    payload_string(o, "file", pl, ai->file_len);
-    dump_uint(o, "line", ai->line);
-    payload_string(o, "function", pl, ai->func_len);
-    payload_frames(o, ev, pl, ai->nframes);
-}
-
-static void dump_module(struct dump_out *o, struct payload *pl)
-{
-    const struct trace_module_info *mi = payload_take(pl, sizeof *mi);
-    if (!mi)
-        return;
-    dump_hex(o, "base", mi->base);
-    dump_hex(o, "lo", mi->lo);
-    dump_hex(o, "hi", mi->hi);
-    size_t n = mi->build_id_len < sizeof mi->build_id ? mi->build_id_len
-                                                      : sizeof mi->build_id;
-    char hex[2 * sizeof mi->build_id + 1];
-    for (size_t i = 0; i < n; i++)
-        snprintf(hex + 2 * i, 3, "%02x", mi->build_id[i]);
-    hex[2 * n] = '\0';
-    dump_str(o, "build_id", hex, sizeof hex);
-    payload_string(o, "path", pl, mi->path_len);
-}
-
-/* cxx-throw, and cxx-terminate (type_len 0: no exception in flight). */
-static void dump_throw(struct dump_out *o, const struct trace_event *ev,
-                       struct payload *pl)
-{
-    const struct trace_throw_info *ti = payload_take(pl, sizeof *ti);
-    if (!ti)
-        return;
-    if (ti->type_len)
-        payload_string(o, "type", pl, ti->type_len);
-    if (ti->what_len)
-        payload_string(o, "what", pl, ti->what_len);
-    payload_frames(o, ev, pl, ti->nframes);
-}
-
-static void dump_pyexc(struct dump_out *o, struct payload *pl)
-{
-    const struct trace_pyexc_info *pi = payload_take(pl, sizeof *pi);
-    if (!pi)
-        return;
-    payload_string(o, "kind", pl, pi->kind_len);
-    payload_string(o, "type", pl, pi->type_len);
-    payload_string(o, "message", pl, pi->message_len);
-    payload_string(o, "traceback", pl, pi->traceback_len);
+    dump_frames(ctx, key, pcs, n);
 }
 
 /* py-frames: "function (file:line)" strings, innermost first. */
-static void dump_pyframes(struct dump_out *o, const struct trace_event *ev)
+static void sink_pyframes(void *ctx, const char *key,
+                          const struct trace_pyframe_view *fr, size_t n)
 {
-    struct trace_pyframe_view fr[64];
-    size_t n = trace_pyframes_decode(ev->payload, ev->payload_len, fr, 64);
-    dump_key(o, "frames");
+    struct dump_out *o = ctx;
+    dump_key(o, key);
     out_char(o, o->json ? '[' : '"');
     for (size_t i = 0; i < n; i++) {
         char line[16];
@@ -348,130 +261,9 @@ static void dump_pyframes(struct dump_out *o, const struct trace_event *ev)
     out_char(o, o->json ? ']' : '"');
 }
 
-static void dump_pyruntime(struct dump_out *o, struct payload *pl)
-{
-    const struct trace_pyruntime_info *ri = payload_take(pl, sizeof *ri);
-    if (!ri)
-        return;
-    dump_hex(o, "lo", ri->lo);
-    dump_hex(o, "hi", ri->hi);
-    dump_hex(o, "version", ri->version);
-    dump_uint(o, "flags", ri->flags);
-}
-
-/* Fields decoded from an event's payload. */
-static void dump_payload(struct dump_out *o, const struct trace_event *ev)
-{
-    struct payload pl = {ev->payload, ev->payload ? ev->payload_len : 0};
-    switch (ev->type) {
-    case TRACE_EV_PROCESS_START: {
-        const struct trace_process_info *pi = payload_take(&pl, sizeof *pi);
-        if (pi) {
-            dump_uint(o, "ppid", pi->ppid);
-            if (pi->parent_serial != UINT32_MAX)
-                dump_uint(o, "parent_serial", pi->parent_serial);
-            dump_uint(o, "flags", pi->flags);
-        }
-        break;
-    }
-    case TRACE_EV_EXEC:
-        payload_string(o, "path", &pl, pl.left);
-        break;
-    case TRACE_EV_SYSTEM:
-    case TRACE_EV_POPEN:
-        payload_string(o, "command", &pl, pl.left);
-        break;
-    case TRACE_EV_THREAD_NAME:
-    case TRACE_EV_SEM_OPEN:
-        payload_string(o, "name", &pl, pl.left);
-        break;
-    case TRACE_EV_SPAWN: {
-        const struct trace_spawn_info *si = payload_take(&pl, sizeof *si);
-        if (si) {
-            dump_uint(o, "child_pid", si->child_pid);
-            dump_uint(o, "result", si->result);
-            payload_string(o, "path", &pl, pl.left);
-        }
-        break;
-    }
-    case TRACE_EV_PROCESS_REAP: {
-        const struct trace_reap_info *ri = payload_take(&pl, sizeof *ri);
-        if (ri)
-            dump_reap(o, ri);
-        break;
-    }
-    case TRACE_EV_SIGNAL: {
-        const struct trace_signal_info *si = payload_take(&pl, sizeof *si);
-        if (si) {
-            dump_int(o, "signo", si->signo);
-            dump_int(o, "code", si->code);
-            dump_hex(o, "addr", si->addr);
-            payload_frames(o, ev, &pl, si->nframes);
-        }
-        break;
-    }
-    case TRACE_EV_ABORT:
-        payload_frames(o, ev, &pl, pl.left / 8);
-        break;
-    case TRACE_EV_ASSERT:
-        dump_assert(o, ev, &pl);
-        break;
-    case TRACE_EV_CXX_THROW:
-    case TRACE_EV_CXX_TERMINATE:
-        dump_throw(o, ev, &pl);
-        break;
-    case TRACE_EV_PY_EXCEPTION:
-        dump_pyexc(o, &pl);
-        break;
-    case TRACE_EV_PY_FRAMES:
-        dump_pyframes(o, ev);
-        break;
-    case TRACE_EV_PY_RUNTIME:
-        dump_pyruntime(o, &pl);
-        break;
-    case TRACE_EV_SIGNAL_SEND: {
-        const struct trace_kill_info *ki = payload_take(&pl, sizeof *ki);
-        if (ki) {
-            dump_int(o, "target_pid", ki->pid);
-            dump_int(o, "signo", ki->signo);
-        }
-        break;
-    }
-    case TRACE_EV_MODULE_LOAD:
-        dump_module(o, &pl);
-        break;
-    default:
-        break;
-    }
-}
-
-/* Fields that name what a plain arg means. */
-static void dump_arg_meaning(struct dump_out *o, const struct trace_event *ev)
-{
-    switch (ev->type) {
-    case TRACE_EV_FORK: /* 0xffffffff: fork failed */
-        dump_int(o, "child_pid", (int32_t)ev->arg);
-        break;
-    case TRACE_EV_PROCESS_WAIT:
-        dump_int(o, "wait_pid", (int32_t)ev->arg);
-        break;
-    case TRACE_EV_PROCESS_EXIT:
-        dump_int(o, "status", (int32_t)ev->arg);
-        break;
-    case TRACE_EV_SIGNAL_ENTER:
-    case TRACE_EV_SIGNAL_LEAVE:
-        dump_uint(o, "signo", ev->arg);
-        break;
-    case TRACE_EV_EXEC_FAIL:
-        dump_uint(o, "errno", ev->arg);
-        break;
-    case TRACE_EV_THREAD_CREATE:
-        dump_uint(o, "child_serial", ev->arg);
-        break;
-    default:
-        break;
-    }
-}
+static const struct event_fields_sink dump_sink = {
+    sink_str, sink_uint, sink_int, sink_hex, sink_frames, sink_pyframes,
+};
 
 /* ---- one event ---- */
 
@@ -514,8 +306,8 @@ static void dump_event(struct dump_out *o, const struct trace_reader *r,
         dump_uint(o, "seq", ev->seq);
     if (ev->site)
         dump_hex(o, "site", ev->site);
-    dump_arg_meaning(o, ev);
-    dump_payload(o, ev);
+    event_fields_arg(&dump_sink, o, ev);
+    event_fields_payload(&dump_sink, o, ev);
     if (o->json && ev->site_depth)
         dump_frames(o, "site_stack", ev->site_stack, ev->site_depth);
     out_cstr(o, o->json ? "}\n" : "\n");
