@@ -1,15 +1,17 @@
-/* `ctrace export --format=chrome [-o OUT] [DIR]`: a trace as Chrome Trace
- * Event JSON, which chrome://tracing and ui.perfetto.dev open.
+/* `ctrace export --format=chrome|ctf [-o OUT] [DIR]`: a trace for other
+ * viewers.  chrome: Chrome Trace Event JSON, which chrome://tracing and
+ * ui.perfetto.dev open, to a file or stdout (written here).  ctf: a
+ * Common Trace Format 1.8 directory for babeltrace2 and Trace Compass
+ * (export_ctf.c).
+ *
+ * Chrome JSON:
  *
  * Every thread becomes a track under its process (named by the program
  * and the thread's name).  What a person wants to see as spans is made of
  * event pairs: a wait (any TF_BLOCK event up to the thread's next real
  * event) and a lock hold (an acquisition up to the same thread's release
  * of that object).  Everything else is an instant event.  Streaming: the
- * memory is the locks each thread holds at once, not the trace.
- *
- * The Common Trace Format (--format=ctf) is not written yet: the command
- * says so. */
+ * memory is the locks each thread holds at once, not the trace. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "export_ctf.h"
 #include "options.h"
 #include "reader.h"
 
@@ -29,9 +32,11 @@ struct export_options {
 
 static const struct opt_def export_option_defs[] = {
     {"format", 0, OPT_STRING, offsetof(struct export_options, format), 0, 0,
-     false, "chrome", "output format (chrome: Trace Event JSON)"},
+     false, "FORMAT", "chrome (Trace Event JSON) or ctf (CTF 1.8)"},
     {"output", 'o', OPT_STRING, offsetof(struct export_options, output), 0, 0,
-     false, "FILE", "write to FILE instead of stdout"},
+     false, "OUT",
+     "chrome: a file (default stdout); ctf: a directory "
+     "(default " EXPORT_CTF_DEFAULT_DIR ")"},
     {0},
 };
 
@@ -60,11 +65,22 @@ struct exporter {
 
 static void export_usage(FILE *out)
 {
-    fprintf(out, "Usage: ctrace export --format=chrome [-o FILE] [DIR]\n\n"
-                 "Convert the trace in DIR (default " EXPORT_DEFAULT_DIR
-                 ") for other viewers: chrome writes\nTrace Event JSON for "
-                 "chrome://tracing and ui.perfetto.dev (lock holds and\nwaits "
-                 "as spans, other events as instants).\n\nOptions:\n");
+    fprintf(out,
+            "Usage: ctrace export --format=chrome [-o FILE] [DIR]\n"
+            "       ctrace export --format=ctf [-o OUTDIR] [DIR]\n\n"
+            "Convert the trace in DIR (default " EXPORT_DEFAULT_DIR
+            ") for other viewers.\n"
+            "chrome writes Trace Event JSON for chrome://tracing and\n"
+            "ui.perfetto.dev (lock holds and waits as spans, other events as\n"
+            "instants) to FILE or stdout.  ctf writes a CTF 1.8 trace\n"
+            "(babeltrace2, Trace Compass) into the directory OUTDIR "
+            "(default\n" EXPORT_CTF_DEFAULT_DIR
+            "), which must not exist or be empty: one "
+            "CTF event\nper `ctrace dump` line, with the same names.\n\n"
+            "Exit status: 0; 1 when the trace is corrupt (what can be read is\n"
+            "written, errors go to stderr) or the output cannot be written;\n"
+            "2 on a usage error or a trace that cannot be read.\n\n"
+            "Options:\n");
     options_print_help(export_option_defs, out);
 }
 
@@ -104,8 +120,9 @@ static void event_begin(struct exporter *x, const char *name, char ph,
     x->first = false;
     fputs("{\"name\":", x->out);
     json_string(x->out, name);
-    fprintf(x->out, ",\"ph\":\"%c\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-                    ",\"ts\":%" PRIu64 ".%03" PRIu64,
+    fprintf(x->out,
+            ",\"ph\":\"%c\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
+            ",\"ts\":%" PRIu64 ".%03" PRIu64,
             ph, ev->pid, ev->tid, ts_ns / 1000, ts_ns % 1000);
 }
 
@@ -117,13 +134,15 @@ static void span(struct exporter *x, bool hold, uint32_t type, uint64_t obj,
     const char *ename = trace_event_name(type);
     char name[96];
     if (hold)
-        snprintf(name, sizeof name, "hold %.*s", (int)strcspn(ename, "-"), ename);
+        snprintf(name, sizeof name, "hold %.*s", (int)strcspn(ename, "-"),
+                 ename);
     else
         snprintf(name, sizeof name, "%s", ename);
     event_begin(x, name, 'X', ev, since);
     uint64_t dur = ev->ts_ns > since ? ev->ts_ns - since : 0;
-    fprintf(x->out, ",\"dur\":%" PRIu64 ".%03" PRIu64
-                    ",\"args\":{\"obj\":\"0x%" PRIx64 "\"}}",
+    fprintf(x->out,
+            ",\"dur\":%" PRIu64 ".%03" PRIu64 ",\"args\":{\"obj\":\"0x%" PRIx64
+            "\"}}",
             dur / 1000, dur % 1000, obj);
 }
 
@@ -183,8 +202,9 @@ static void export_event(struct exporter *x, const struct trace_event *ev)
         hold_end(x, k, ev);
     } else {
         event_begin(x, trace_event_name(ev->type), 'i', ev, ev->ts_ns);
-        fprintf(x->out, ",\"s\":\"t\",\"args\":{\"obj\":\"0x%" PRIx64
-                        "\",\"arg\":%" PRIu32 "}}",
+        fprintf(x->out,
+                ",\"s\":\"t\",\"args\":{\"obj\":\"0x%" PRIx64
+                "\",\"arg\":%" PRIu32 "}}",
                 ev->obj, ev->arg);
     }
 }
@@ -199,8 +219,9 @@ static void export_names(struct exporter *x)
         char name[256];
         snprintf(name, sizeof name, "%s (pid %" PRIu32 ")",
                  exe ? exe + 1 : (p->exe ? p->exe : "?"), p->pid);
-        fprintf(x->out, "%s\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%"
-                        PRIu32 ",\"args\":{\"name\":",
+        fprintf(x->out,
+                "%s\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%" PRIu32
+                ",\"args\":{\"name\":",
                 x->first ? "" : ",", p->pid);
         json_string(x->out, name);
         fputs("}}", x->out);
@@ -212,8 +233,9 @@ static void export_names(struct exporter *x)
         char name[96];
         snprintf(name, sizeof name, "%s (tid %" PRIu32 ")",
                  t->name[0] ? t->name : "thread", t->tid);
-        fprintf(x->out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%"
-                        PRIu32 ",\"tid\":%" PRIu32 ",\"args\":{\"name\":",
+        fprintf(x->out,
+                ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%" PRIu32
+                ",\"tid\":%" PRIu32 ",\"args\":{\"name\":",
                 p ? p->pid : 0, t->tid);
         json_string(x->out, name);
         fputs("}}", x->out);
@@ -247,8 +269,8 @@ int cmd_export(int argc, char **argv)
 {
     struct export_options o = {0};
     const char *dir = NULL;
-    switch (options_parse_operand(export_option_defs, &o, "ctrace export",
-                                  argc, argv, &dir)) {
+    switch (options_parse_operand(export_option_defs, &o, "ctrace export", argc,
+                                  argv, &dir)) {
     case OPT_HELP:
         export_usage(stdout);
         return 0;
@@ -257,20 +279,31 @@ int cmd_export(int argc, char **argv)
     case OPT_OK:
         break;
     }
-    if (!o.format || strcmp(o.format, "chrome") != 0) {
-        fprintf(stderr, "ctrace export: %s%s%s\nTry 'ctrace export --help'.\n",
-                o.format ? "format '" : "which format? --format=chrome",
-                o.format ? o.format : "",
-                o.format ? "' is not supported (chrome is; ctf is not written "
-                           "yet)"
-                         : "");
+    bool ctf = o.format && strcmp(o.format, "ctf") == 0;
+    if (!ctf && (!o.format || strcmp(o.format, "chrome") != 0)) {
+        if (o.format)
+            fprintf(stderr,
+                    "ctrace export: format '%s' is not supported "
+                    "(formats: chrome, ctf)\n",
+                    o.format);
+        else
+            fprintf(stderr, "ctrace export: which format? --format=chrome "
+                            "or --format=ctf\n");
+        fputs("Try 'ctrace export --help'.\n", stderr);
         return OPTIONS_EXIT_USAGE;
     }
     struct trace_error err;
-    struct trace_reader *r = trace_reader_open(dir ? dir : EXPORT_DEFAULT_DIR, &err);
+    struct trace_reader *r =
+        trace_reader_open(dir ? dir : EXPORT_DEFAULT_DIR, &err);
     if (!r) {
         fprintf(stderr, "ctrace export: %s\n", err.msg);
         return OPTIONS_EXIT_USAGE;
+    }
+    if (ctf) {
+        int status =
+            export_ctf_write(r, o.output ? o.output : EXPORT_CTF_DEFAULT_DIR);
+        trace_reader_close(r);
+        return status;
     }
     FILE *out = o.output ? fopen(o.output, "w") : stdout;
     if (!out) {

@@ -17,6 +17,7 @@ packages=(
     libunwind-dev libdw-dev libelf-dev libncurses-dev libcriterion-dev
     python3 python3-jsonschema tmux procps coreutils
     python3-dask
+    babeltrace2 # tests/export reads `ctrace export --format=ctf` back
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -1,5 +1,6 @@
 /* `ctrace export --format=chrome`: the JSON parses, every lock hold of the
- * sample is one span on its thread's track, and tracks are named. */
+ * sample is one span on its thread's track, and tracks are named; an
+ * unknown format is refused with the list.  CTF: test_ctf.c. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,10 +51,12 @@ Test(export, chrome_json_has_every_hold)
 Test(export, unknown_format_is_a_usage_error)
 {
     struct e2e_result r;
-    const char *exp[] = {"ctrace", "export", "--format=ctf", e2e_trace_dir(),
-                         NULL};
+    const char *exp[] = {"ctrace", "export", "--format=perfetto",
+                         e2e_trace_dir(), NULL};
     cr_assert_eq(e2e_run(&r, exp), 0);
     cr_expect_eq(r.status, 2);
-    cr_expect_not_null(strstr(r.err, "not supported"), "%s", r.err);
+    cr_expect_not_null(strstr(r.err, "format 'perfetto' is not supported"),
+                       "%s", r.err);
+    cr_expect_not_null(strstr(r.err, "chrome, ctf"), "the formats: %s", r.err);
     e2e_result_free(&r);
 }
