@@ -9,7 +9,7 @@
  * A release that follows the same thread's previous release of the same
  * lock with no join into its clock in between changes only the thread's
  * own entry of the lock's clock: it stores that entry instead of copying
- * the whole clock (an_thread.vc_joins counts the joins).
+ * the whole clock (an_thread.vc_joins counts joins and frees of the clock).
  *
  * Invariant the acquire shortcut relies on: every time a thread's clock is
  * published (release, signal, post, create, fork, barrier arrival) the
@@ -104,6 +104,14 @@ void hb_thread_init(struct analyzer *a, uint32_t thread)
 void hb_thread_join(struct an_thread *t, const struct vclock *src)
 {
     hb_vc_join(&t->vc, src);
+    t->vc_joins++;
+}
+
+/* A freed clock restarts from zeros: a change like a join (vc_joins), so
+ * that no release takes the one-entry shortcut against its old copy. */
+void hb_thread_forget(struct an_thread *t)
+{
+    hb_vc_free(&t->vc);
     t->vc_joins++;
 }
 

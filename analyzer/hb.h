@@ -34,6 +34,8 @@
 
 /* A thread's first clock: its own epoch 1. */
 void hb_thread_init(struct analyzer *a, uint32_t thread);
+/* Free the clock of a finished thread whose joiner carries it on. */
+void hb_thread_forget(struct an_thread *t);
 
 /* Exclusive lock (mutex, spinlock, rwlock write side).  Inline: every
  * lock event makes one of these, and nearly always the acquirer already

@@ -194,7 +194,7 @@ static void thread_join(struct analyzer *a, uint32_t ti,
          * in any later reap or exec of the process): free it, so that
          * memory follows the live threads, not all threads ever. */
         if (a->threads[target].state == TS_EXITED && target != ti)
-            hb_vc_free(&a->threads[target].vc);
+            hb_thread_forget(&a->threads[target]);
     } else if (ev->arg != 0 && ev->arg != ETIMEDOUT && ev->arg != EBUSY &&
                !t->join_reported) {
         misuse_invalid_join(a, ti, target, join_error(ev->arg), ev);
