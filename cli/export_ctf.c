@@ -20,9 +20,9 @@
  * string field of its own named by its dump key; its other fields go
  * into one string, `detail`, as "key=value" pairs.
  *
- * Time: the CTF clock counts ns from the trace's start (ts_ns).  The
- * reader does not expose the trace's CLOCK_REALTIME start, so the clock
- * offset is 0 (the metadata says so).  CTF wants a stream's timestamps
+ * Time: the CTF clock counts ns from the trace's start (ts_ns), and its
+ * offset is the CLOCK_REALTIME of that start, so viewers show wall-clock
+ * times (when the trace does not know it, 0).  CTF wants a stream's timestamps
  * never to go back; the reader orders events that share an object by
  * sequence number first, so an event stamped a little earlier than the
  * one before it is written with that one's time. */
@@ -454,16 +454,17 @@ static void ctf_metadata_head(FILE *out, const struct ctf_writer *w)
     tsdl_string(out, ctf_root_cmdline(w->r));
     fprintf(out, "\";\n    processes = %zu;\n    threads = %zu;\n};\n\n",
             trace_reader_process_count(w->r), trace_reader_thread_count(w->r));
+    uint64_t real = trace_reader_start_real_ns(w->r);
     fprintf(out,
-            "/* ns since the trace's start (its earliest process start): "
-            "the trace's\n * CLOCK_REALTIME start is not known to the "
-            "reader, so the offset is 0. */\n"
+            "/* ns since the trace's start (its earliest process start); the "
+            "offset is\n * that start in CLOCK_REALTIME. */\n"
             "clock {\n    name = \"ctrace\";\n    uuid = \"%s\";\n"
             "    description = \"ctrace trace clock, ns from the trace's "
             "start\";\n    freq = 1000000000;\n    precision = 1;\n"
-            "    offset_s = 0;\n    offset = 0;\n    absolute = false;\n"
-            "};\n\n%s",
-            uuid, ctf_metadata_stream);
+            "    offset_s = %" PRIu64 ";\n    offset = %" PRIu64 ";\n"
+            "    absolute = %s;\n};\n\n%s",
+            uuid, real / 1000000000u, real % 1000000000u,
+            real ? "true" : "false", ctf_metadata_stream);
 }
 
 /* One event declaration; its fields match ctf_event_encode(). */

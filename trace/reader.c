@@ -158,7 +158,7 @@ struct rfile {
     struct mapping *old;
     uint32_t nold;
     uint32_t pid, ppid, image, clock_kind, flags;
-    uint64_t start_clock, start_mono;
+    uint64_t start_clock, start_mono, start_real;
     char exe[sizeof ((struct trace_file_header *)0)->exe];
     char cmdline[sizeof ((struct trace_file_header *)0)->cmdline + 1];
     /* chunk walk */
@@ -557,6 +557,7 @@ static void header_load(struct rfile *f)
     f->clock_kind = h->clock_kind;
     f->start_clock = h->start_clock;
     f->start_mono = h->start_mono_ns;
+    f->start_real = h->start_real_ns;
     memcpy(f->exe, h->exe, sizeof f->exe);
     f->exe[sizeof f->exe - 1] = '\0';
     uint32_t n = h->cmdline_len;
@@ -2470,6 +2471,18 @@ void trace_thread_reader_close(struct trace_thread_reader *tr)
         return;
     free(tr->tab);
     free(tr);
+}
+
+uint64_t trace_reader_start_real_ns(const struct trace_reader *r)
+{
+    if (!r->nfiles)
+        return 0;
+    /* Each image's header pairs CLOCK_REALTIME and CLOCK_MONOTONIC at
+     * its start; the first image's pair places ts_ns 0. */
+    const struct rfile *f = &r->files[0];
+    int64_t since = (int64_t)(f->start_mono - r->origin);
+    return f->start_real > (uint64_t)since ? f->start_real - (uint64_t)since
+                                            : 0;
 }
 
 uint64_t trace_reader_now_ns(const struct trace_reader *r)

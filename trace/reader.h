@@ -140,6 +140,9 @@ void trace_thread_reader_close(struct trace_thread_reader *tr);
  * reader per thread. */
 void trace_thread_reader_park(struct trace_thread_reader *tr);
 
+/* CLOCK_REALTIME, in ns since the epoch, at ts_ns 0 (0 if unknown). */
+uint64_t trace_reader_start_real_ns(const struct trace_reader *r);
+
 /* This moment in the trace's ts_ns time base (live mode: how long ago
  * the latest event happened is now - its ts_ns). */
 uint64_t trace_reader_now_ns(const struct trace_reader *r);

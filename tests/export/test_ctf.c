@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -203,12 +204,15 @@ static uint64_t counter_value(const char *out, const char *label)
 }
 
 /* A trace bigger than a packet (lock_loop: 4 events per iteration):
- * several packets, times in order across them, every event there. */
+ * several packets, times in order across them, every event there, and
+ * on the wall clock of the recording (the CTF clock's offset). */
 Test(export_ctf, big_trace_in_packets_time_forward)
 {
     need_babeltrace2();
     const char *dir = e2e_trace_dir();
+    time_t before = time(NULL);
     record(dir, "c/lock_loop", "20000");
+    time_t after = time(NULL);
     char *ctf = export_ctf(dir, 0);
 
     struct e2e_result bt, dump, counter;
@@ -222,6 +226,10 @@ Test(export_ctf, big_trace_in_packets_time_forward)
     size_t n = count_lines(dump.out);
     cr_assert_gt(n, 80000);
     expect_time_goes_forward(bt.out, n);
+    long long first = strtoll(bt.out + 1, NULL, 10);
+    cr_expect(first >= (long long)before && first <= (long long)after,
+              "first event at %lld s, recorded between %lld and %lld", first,
+              (long long)before, (long long)after);
     cr_expect_eq(counter_value(counter.out, "Event messages"), n, "%s",
                  counter.out);
     cr_expect_gt(counter_value(counter.out, "Packet beginning messages"), 4,
