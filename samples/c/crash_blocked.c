@@ -3,13 +3,15 @@
  *   main     holds held_lock, starts the threads, then joins the crasher
  *   locker   blocks in pthread_mutex_lock(&held_lock), which main holds
  *   waiter   blocks in pthread_cond_wait(&never_cond), never signalled
- *   crasher  starts only when both are blocked, then dereferences NULL
- *            in crash_now (SIGSEGV)
+ *   crasher  starts only when all three are blocked, then dereferences
+ *            NULL in crash_now (SIGSEGV)
  * "Blocked" is checked, not hoped for: the waiter sets waiter_in under
  * wait_lock and releases wait_lock only inside pthread_cond_wait, so once
  * the crasher holds wait_lock and sees waiter_in, the waiter is waiting;
  * the locker is inside its lock once /proc says it sleeps in the futex
- * system call (it does nothing else after saying it is about to lock).
+ * system call (it does nothing else after saying it is about to lock),
+ * and main is inside its join of the crasher the same way (its only
+ * blocking call after creating the crasher).
  *
  * With the argument "ok" the crasher returns instead; main then releases
  * held_lock, signals never_cond and joins everybody: exit 0, no failure.
@@ -83,9 +85,10 @@ static void *crasher_main(void *arg)
         if (!in)
             usleep(1000);
     }
-    /* the locker is inside its lock (10 s: only a safety net, for a
-       /proc that cannot be read) */
-    for (int i = 0; i < 10000 && !in_futex(locker_tid); i++)
+    /* the locker is inside its lock and main inside its join (10 s:
+       only a safety net, for a /proc that cannot be read) */
+    for (int i = 0; i < 10000 && !(in_futex(locker_tid) && in_futex(getpid()));
+         i++)
         usleep(1000);
     if (!ok_run)
         return (void *)(long)crash_now();
