@@ -227,11 +227,31 @@ struct trace_chunk_header {
     uint32_t chunk_index;   /* per thread: 0, 1, 2, ... */
     uint32_t used;          /* atomic: records committed */
     uint32_t lost_before;   /* events of this thread lost before it */
-    uint32_t flags;
+    uint32_t flags;         /* TRACE_CHUNK_* */
     uint64_t base_clock;    /* clock when the chunk was opened */
     uint64_t base_mono_ns;  /* CLOCK_MONOTONIC at the same moment */
-    uint8_t reserved[16];
+    /* A summary the writer leaves when it is done with the chunk (valid
+     * with TRACE_CHUNK_CLOSED), so that a reader can count a chunk's
+     * events without walking it: */
+    uint64_t end_clock;     /* the clock of its last record */
+    uint32_t events;        /* the events in its `used` words */
+    uint32_t reserved;
 };
+
+#define TRACE_CHUNK_CLOSED (1u << 0) /* end_clock and events hold */
+#define TRACE_CHUNK_KEEPS (1u << 1)  /* holds an event that describes its
+                                        thread (trace_event_describes_thread) */
+
+/* thread-start, thread-name, thread-exit and lost: the events a reader's
+ * thread list is made of, besides counts and times (a macro for constant
+ * tables, and a function). */
+#define TRACE_DESCRIBES_THREAD(type)                                        \
+    ((type) == TRACE_EV_THREAD_START || (type) == TRACE_EV_THREAD_NAME ||   \
+     (type) == TRACE_EV_THREAD_EXIT || (type) == TRACE_EV_LOST)
+static inline int trace_event_describes_thread(uint32_t type)
+{
+    return TRACE_DESCRIBES_THREAD(type);
+}
 #ifndef __cplusplus
 _Static_assert(sizeof(struct trace_chunk_header) == TRACE_CHUNK_HEADER_SIZE,
                "records start right after the chunk header");

@@ -59,12 +59,10 @@ static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
 /* The events whose only effect on the scan is to move the clock and the
  * count: not metadata, no payload, and none of the few scan_note()
  * keeps (see scan_kinds_init()). */
-#define SCAN_KEEPS(num)                                                      \
-    ((num) == TRACE_EV_THREAD_START || (num) == TRACE_EV_THREAD_NAME ||     \
-     (num) == TRACE_EV_THREAD_EXIT || (num) == TRACE_EV_LOST)
 static const uint8_t scan_plain[TRACE_EV_LIMIT] = {
 #define EV(id, num, name, flags, doc)                                        \
-    [num] = !((flags) & (TF_META | TF_PAYLOAD)) && !SCAN_KEEPS(num),
+    [num] = !((flags) & (TF_META | TF_PAYLOAD)) &&                       \
+            !TRACE_DESCRIBES_THREAD(num),
 #include "events.def"
 #undef EV
 };
@@ -1078,6 +1076,28 @@ static int chunk_check(const struct trace_reader *r, const struct rthread *t,
     return 0;
 }
 
+/* The scan, about to enter chunk ch of thread t: when the writer closed
+ * it (TRACE_CHUNK_CLOSED) and it holds no event the thread list needs,
+ * take its count and last clock from its summary instead of walking it.
+ * Its slots are then checked by the decode cursor alone. */
+static bool scan_skip_closed(const struct trace_reader *r, struct rthread *t,
+                             struct rchunk *ch)
+{
+    if (!t->any || ch->index != t->scan.next_index)
+        return false;
+    const struct trace_chunk_header *h =
+        (const void *)(r->files[t->file].map + ch->off);
+    uint32_t flags = __atomic_load_n(&h->flags, __ATOMIC_ACQUIRE);
+    if ((flags & (TRACE_CHUNK_CLOSED | TRACE_CHUNK_KEEPS)) != TRACE_CHUNK_CLOSED)
+        return false;
+    chunk_refresh(r, t, ch);
+    if (ch->used > ch->cap || ch->used > ch->avail)
+        return false; /* the walk says what is wrong */
+    t->events += load32(&h->events);
+    t->last_clock = load64(&h->end_clock);
+    return true;
+}
+
 /* The next event of a thread's stream.  `scan` marks the scan cursor,
  * which re-reads `used` and may run ahead; the decode cursor follows what
  * the scan has seen.  1 event, 0 end (for now), -1 corrupt. */
@@ -1090,6 +1110,12 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
         if (c->ci >= t->nchunks)
             return 0;
         struct rchunk *ch = &t->chunks[c->ci];
+        if (!c->entered && scan && scan_skip_closed(r, t, ch)) {
+            c->ci++;
+            c->next_index++;
+            c->end = 0;
+            continue;
+        }
         if (!c->entered) {
             if (ch->index != c->next_index) {
                 if (scan || r->live)
@@ -1269,7 +1295,7 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
     t->last_clock = raw->clock;
     t->events++;
     unsigned type = TRACE_W0_TYPE(raw->w0);
-    if (!SCAN_KEEPS(type))
+    if (!trace_event_describes_thread(type))
         return;
     struct trace_event ev;
     event_fill(t, &t->scan, tab, raw, &ev);

@@ -293,26 +293,36 @@ static void chunk_unmap(struct trace_thread_writer *w)
     w->pos = w->cap = 0;
 }
 
-/* Give back the unwritten tail of the current chunk (the file keeps its
- * size: the reader sees zeros, which end a chunk's records). */
+/* The thread is done with its chunk: publish it whole and leave its
+ * summary (TRACE_CHUNK_CLOSED).  No more records go into it. */
+static void chunk_close(struct trace_thread_writer *w)
+{
+    struct trace_chunk_header *c = w->chunk;
+    if (!c)
+        return;
+    w->cap = w->pos < w->cap ? w->pos : w->cap;
+    __atomic_store_n(&c->used, w->cap, __ATOMIC_RELEASE);
+    c->end_clock = w->last_clock;
+    c->events = w->chunk_events;
+    __atomic_or_fetch(&c->flags, TRACE_CHUNK_CLOSED, __ATOMIC_RELEASE);
+}
+
+/* Close the current chunk and give back its unwritten tail (the file
+ * keeps its size: the reader sees zeros, which end a chunk's records). */
 void trace_writer_thread_seal(struct trace_thread_writer *w)
 {
     struct trace_chunk_header *c = w->chunk;
     if (!c || !w->proc->hdr)
         return;
-    uint64_t used = TRACE_CHUNK_HEADER_SIZE +
-                    (uint64_t)(w->pos < w->cap ? w->pos : w->cap) *
-                        TRACE_WORD_SIZE;
+    /* Later records (a TLS destructor's unlock) go to a new, small chunk:
+     * a store into the punched range could meet a full disk. */
+    chunk_close(w);
+    w->next_size = TRACE_CHUNK_MIN;
+    uint64_t used = TRACE_CHUNK_HEADER_SIZE + (uint64_t)w->cap * TRACE_WORD_SIZE;
     uint64_t keep = (used + 4095u) & ~4095ull;
     if (keep >= c->size)
         return;
     int saved = errno;
-    __atomic_store_n(&c->used, w->pos < w->cap ? w->pos : w->cap,
-                     __ATOMIC_RELEASE);
-    /* Later records (a TLS destructor's unlock) go to a new, small chunk:
-     * a store into the punched range could meet a full disk. */
-    w->cap = w->pos < w->cap ? w->pos : w->cap;
-    w->next_size = TRACE_CHUNK_MIN;
     int fd = open(w->proc->path, O_RDWR | O_CLOEXEC);
     if (fd >= 0) {
         uint64_t off = w->chunk_file_off + keep;
@@ -361,6 +371,7 @@ static bool chunk_open(struct trace_thread_writer *w)
     w->words = (uint64_t *)((char *)c + TRACE_CHUNK_HEADER_SIZE);
     w->cap = (uint32_t)CHUNK_WORDS(size);
     w->last_clock = c->base_clock;
+    w->chunk_events = 0;
     w->lost = 0;
     memset(w->obj_cache, 0, sizeof w->obj_cache);
     memset(w->site_cache, 0, sizeof w->site_cache);
@@ -380,6 +391,7 @@ static bool chunk_switch(struct trace_thread_writer *w)
     }
     w->switching = 1;
     COMPILER_BARRIER();
+    chunk_close(w);
     chunk_unmap(w);
     bool ok = chunk_open(w);
     COMPILER_BARRIER();
@@ -465,6 +477,11 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
             r = put_full(r, TRACE_W0(type, os, ss, seq),
                          TRACE_W1(arg, (uint32_t)now));
         w->last_clock = now;
+        if (type >= TRACE_EV_PROCESS_START) /* an event, not bookkeeping */
+            trace_writer_count_event(w);
+        if (trace_event_describes_thread(type))
+            __atomic_or_fetch(&w->chunk->flags, TRACE_CHUNK_KEEPS,
+                              __ATOMIC_RELAXED);
         return r;
     }
     if (type >= TRACE_EV_PROCESS_START) /* bookkeeping is not an event */

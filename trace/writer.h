@@ -58,6 +58,7 @@ struct trace_thread_writer {
     uint32_t switching;               /* a chunk change is under way */
     uint32_t retry_after;             /* lost events before retrying */
     uint32_t tsc_direct;              /* see trace_emit_ordered() */
+    uint32_t chunk_events;            /* events in the current chunk */
     uint64_t lost;                    /* lost, not yet reported */
     uint64_t last_clock;              /* clock of the latest record */
     uint64_t chunk_file_off;          /* where the chunk is in the file */
@@ -197,6 +198,17 @@ static inline uint32_t trace_writer_reserve(struct trace_thread_writer *w,
 #endif
 }
 
+/* Count an event in the chunk's summary: one instruction, like the
+ * reservation, so that a signal handler's count cannot be lost. */
+static inline void trace_writer_count_event(struct trace_thread_writer *w)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("addl $1, %0" : "+m"(w->chunk_events));
+#else
+    __atomic_fetch_add(&w->chunk_events, 1, __ATOMIC_RELAXED);
+#endif
+}
+
 /* Make the chunk's words so far visible to readers (outermost emit). */
 static inline void trace_writer_publish(struct trace_thread_writer *w)
 {
@@ -227,8 +239,10 @@ trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
     w->depth++;
     uint32_t gen = w->gen;
     __asm__ __volatile__("" ::: "memory");
+    /* (events that describe a thread mark their chunk: general path) */
     if (__builtin_expect(w->obj_cache[os] != obj || w->site_cache[ss] != site ||
-                             now - w->last_clock >= TRACE_CLOCK_REFRESH,
+                             now - w->last_clock >= TRACE_CLOCK_REFRESH ||
+                             trace_event_describes_thread(type),
                          0)) {
         w->depth--;
         goto general;
@@ -247,6 +261,7 @@ trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
         r[0] = TRACE_W0(type, os, ss, seq);
     }
     w->last_clock = now;
+    trace_writer_count_event(w);
     __asm__ __volatile__("" ::: "memory");
     if (--w->depth == 0)
         trace_writer_publish(w);

@@ -959,3 +959,52 @@ Test(reader, short_and_full_records_interleave)
     cr_assert_eq(t.threads[0].events, 5);
     rt_free(&t);
 }
+
+/* Chunks a thread is done with carry a summary (events, last clock) that
+ * the reader's scan counts instead of walking, unless they hold an event
+ * the thread list needs (here: a rename in the middle of the run).  The
+ * counts and last times must be exactly what walking gives: the events
+ * the merge delivers, the last one's time. */
+Test(reader, closed_chunk_summaries_count_like_a_walk)
+{
+    char *dir = rt_dir();
+    struct trace_proc_writer pw;
+    rt_proc_open(&pw, dir, 910, 1, 0, rt_kind_best());
+    struct trace_thread_writer *w[2] = {rt_thread(&pw, 910), rt_thread(&pw, 911)};
+    const uint32_t per_thread = 400000; /* 3.2 MB: chunks 0..5 */
+    for (uint32_t i = 0; i < per_thread; i++)
+        for (int k = 0; k < 2; k++) {
+            if (k == 1 && i == per_thread / 2)
+                trace_emit_payload(w[k], TRACE_EV_THREAD_NAME, 0xab00, 0,
+                                   "renamed", 8);
+            trace_emit_ordered(w[k], i % 2 ? TRACE_EV_MUTEX_RELEASE
+                                           : TRACE_EV_MUTEX_ACQUIRE,
+                               0x7000 + 64 * (uint64_t)(i % 5), 0x500000, 0,
+                               TRACE_FENCE_BOTH);
+        }
+    uint32_t closed = 0;
+    for (int k = 0; k < 2; k++)
+        closed += w[k]->chunk_index;
+    for (int k = 0; k < 2; k++)
+        trace_writer_thread_free(w[k]);
+    trace_writer_close_process(&pw, 0);
+    trace_writer_drop_process(&pw);
+    cr_assert_geq(closed, 10, "only %u chunks: the test proves little", closed);
+
+    struct rt_trace t;
+    rt_load(&t, dir);
+    cr_assert(t.opened, "%s", t.open_err);
+    cr_assert_eq(t.nerr, 0, "%s", t.nerr ? t.err[0] : "");
+    for (uint32_t th = 0; th < t.nthreads; th++) {
+        size_t n = rt_thread_count(&t, th);
+        cr_assert_eq(t.threads[th].events, n, "thread %u: list %llu, merge %zu",
+                     th, (unsigned long long)t.threads[th].events, n);
+        cr_assert_eq(t.threads[th].last_ns,
+                     rt_thread_event(&t, th, (uint32_t)n - 1)->ts_ns);
+    }
+    int renamed = rt_find_thread(&t, 910, 1);
+    cr_assert_geq(renamed, 0);
+    cr_assert_str_eq(t.threads[renamed].name, "renamed");
+    cr_assert_eq(t.threads[renamed].events, per_thread + 1);
+    rt_free(&t);
+}
