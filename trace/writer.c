@@ -303,7 +303,9 @@ static void chunk_close(struct trace_thread_writer *w)
     w->cap = w->pos < w->cap ? w->pos : w->cap;
     __atomic_store_n(&c->used, w->cap, __ATOMIC_RELEASE);
     c->end_clock = w->last_clock;
-    c->events = w->chunk_events;
+    /* every word not counted otherwise is a one-word event */
+    c->events = w->slow_events + w->fast_full +
+                (w->cap - w->slow_words - 2 * w->fast_full);
     __atomic_or_fetch(&c->flags, TRACE_CHUNK_CLOSED, __ATOMIC_RELEASE);
 }
 
@@ -371,7 +373,7 @@ static bool chunk_open(struct trace_thread_writer *w)
     w->words = (uint64_t *)((char *)c + TRACE_CHUNK_HEADER_SIZE);
     w->cap = (uint32_t)CHUNK_WORDS(size);
     w->last_clock = c->base_clock;
-    w->chunk_events = 0;
+    w->slow_words = w->slow_events = w->fast_full = 0;
     w->lost = 0;
     memset(w->obj_cache, 0, sizeof w->obj_cache);
     memset(w->site_cache, 0, sizeof w->site_cache);
@@ -448,6 +450,7 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
         }
         uint32_t p = trace_writer_reserve(w, n);
         if (p + n > w->cap) {
+            trace_writer_count_nops(w, p, n);
             if (nested)
                 break;
             w->pos = w->cap; /* no wrap-around while the disk is full */
@@ -456,6 +459,7 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
             continue;
         }
         uint64_t *r = w->words + p;
+        trace_writer_count(&w->slow_words, n);
         if (w->gen != gen) { /* a handler ran before our reservation */
             for (uint32_t i = 0; i < n; i++)
                 r[i] = 0;
@@ -478,7 +482,7 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
                          TRACE_W1(arg, (uint32_t)now));
         w->last_clock = now;
         if (type >= TRACE_EV_PROCESS_START) /* an event, not bookkeeping */
-            trace_writer_count_event(w);
+            trace_writer_count(&w->slow_events, 1);
         if (trace_event_describes_thread(type))
             __atomic_or_fetch(&w->chunk->flags, TRACE_CHUNK_KEEPS,
                               __ATOMIC_RELAXED);

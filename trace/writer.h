@@ -58,7 +58,12 @@ struct trace_thread_writer {
     uint32_t switching;               /* a chunk change is under way */
     uint32_t retry_after;             /* lost events before retrying */
     uint32_t tsc_direct;              /* see trace_emit_ordered() */
-    uint32_t chunk_events;            /* events in the current chunk */
+    /* For the chunk's summary (chunk_close): the fast path counts
+     * only the two-word records it writes; the rest of its words are
+     * one-word events. */
+    uint32_t slow_words;  /* words written by the general path, or NOPs */
+    uint32_t slow_events; /* events written by the general path */
+    uint32_t fast_full;   /* two-word records written by the fast path */
     uint64_t lost;                    /* lost, not yet reported */
     uint64_t last_clock;              /* clock of the latest record */
     uint64_t chunk_file_off;          /* where the chunk is in the file */
@@ -198,15 +203,23 @@ static inline uint32_t trace_writer_reserve(struct trace_thread_writer *w,
 #endif
 }
 
-/* Count an event in the chunk's summary: one instruction, like the
+/* Add to one of the summary counters: one instruction, like the
  * reservation, so that a signal handler's count cannot be lost. */
-static inline void trace_writer_count_event(struct trace_thread_writer *w)
+static inline void trace_writer_count(uint32_t *counter, uint32_t n)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    __asm__ __volatile__("addl $1, %0" : "+m"(w->chunk_events));
+    __asm__ __volatile__("addl %1, %0" : "+m"(*counter) : "ir"(n));
 #else
-    __atomic_fetch_add(&w->chunk_events, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 #endif
+}
+
+/* Reserved words [p, p + n) that will stay zero: NOPs, for the count. */
+static inline void trace_writer_count_nops(struct trace_thread_writer *w,
+                                           uint32_t p, uint32_t n)
+{
+    if (p < w->cap)
+        trace_writer_count(&w->slow_words, n < w->cap - p ? n : w->cap - p);
 }
 
 /* Make the chunk's words so far visible to readers (outermost emit). */
@@ -250,6 +263,7 @@ trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
     uint32_t n = one_word ? 1 : 2;
     uint32_t p = trace_writer_reserve(w, n);
     if (__builtin_expect(p + n > w->cap || w->gen != gen, 0)) {
+        trace_writer_count_nops(w, p, n);
         w->depth--;
         goto general;
     }
@@ -261,7 +275,8 @@ trace_emit_now(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
         r[0] = TRACE_W0(type, os, ss, seq);
     }
     w->last_clock = now;
-    trace_writer_count_event(w);
+    if (!one_word)
+        trace_writer_count(&w->fast_full, 1);
     __asm__ __volatile__("" ::: "memory");
     if (--w->depth == 0)
         trace_writer_publish(w);

@@ -33,6 +33,26 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
     return 0;
 }
 
+/* The thread list's counts (from the chunks' summaries where the writer
+ * closed them, signal handlers' events included) are the events the
+ * merge delivers. */
+static void shim_check_thread_counts(const struct e2e_trace *t,
+                                     const char *sample)
+{
+    size_t *n = calloc(t->nthreads + 1, sizeof *n);
+    cr_assert_not_null(n);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ev[i].thread < t->nthreads)
+            n[t->ev[i].thread]++;
+    for (size_t th = 0; th < t->nthreads; th++)
+        cr_assert_eq(t->threads[th].events, n[th],
+                     "%s: thread %zu (tid %u): the list says %llu events, "
+                     "the merge gave %zu",
+                     sample, th, t->threads[th].tid,
+                     (unsigned long long)t->threads[th].events, n[th]);
+    free(n);
+}
+
 void shim_run_sample(struct shim_run *r, const char *sample)
 {
     shim_run_sample_env(r, sample, NULL);
@@ -53,6 +73,7 @@ void shim_run_sample_env(struct shim_run *r, const char *sample,
     e2e_load_trace(&r->t, dir);
     cr_assert_eq(r->t.lost, 0, "%s: %llu events lost", sample,
                  (unsigned long long)r->t.lost);
+    shim_check_thread_counts(&r->t, sample);
     /* The trace is in memory now: leave no files behind. */
     char *parent = strdup(dir);
     *strrchr(parent, '/') = '\0';
