@@ -32,7 +32,7 @@
 #define TRACE_WORD_SIZE 8u               /* the unit of records and `used` */
 #define TRACE_RECORD_SIZE 16u            /* a full record: two words */
 #define TRACE_CHUNK_MIN (64u * 1024u)    /* first chunk of a thread */
-#define TRACE_CHUNK_MAX (4u * 1024u * 1024u) /* chunks double up to this */
+#define TRACE_CHUNK_MAX (2u * 1024u * 1024u) /* chunks double up to this */
 #define TRACE_SEQ_STRIPES 16384u         /* sequence counters in seq.map */
 #define TRACE_SEQ_STRIDE 64u             /* one counter per cache line */
 #define TRACE_SLOT_BITS 12u              /* obj/site slot field width */
