@@ -1321,22 +1321,20 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
 }
 
 /* What the scan's inner loop does with a record, by the low byte of its
- * first word: 0 stop (leave it to chunk_decode()), else its length in
- * words, plus SCAN_OBJ when its object slot must be defined. */
-#define SCAN_WORDS 3u
-#define SCAN_OBJ 4u
+ * first word: 0 stop (leave it to chunk_decode()), else SCAN_PLAIN, plus
+ * SCAN_OBJ when its object slot must be defined. */
+#define SCAN_PLAIN 1u
+#define SCAN_OBJ 2u
 
 static void scan_kinds_init(uint8_t kind[256])
 {
     for (unsigned b = 0; b < 256; b++) {
-        unsigned type = b, words = 2;
-        if (b >= TRACE_SHORT_BASE) {
-            type = short_type[b - TRACE_SHORT_BASE];
-            words = 1;
-        }
+        unsigned type = b >= TRACE_SHORT_BASE
+                            ? short_type[b - TRACE_SHORT_BASE]
+                            : b;
         kind[b] = scan_plain[type]
-                      ? (uint8_t)(words | (decode_flags[type] & TF_OBJ ? SCAN_OBJ
-                                                                     : 0))
+                      ? (uint8_t)(SCAN_PLAIN |
+                                  (decode_flags[type] & TF_OBJ ? SCAN_OBJ : 0))
                       : 0;
     }
 }
@@ -1361,8 +1359,8 @@ static inline void scan_plain_run(const struct trace_reader *r,
         if (!k || ((k & SCAN_OBJ) && os && !bit_test(c->objdef, os)) ||
             (ss && !bit_test(c->sitedef, ss)))
             break;
-        /* a branch, not (k & SCAN_WORDS): predicted, it keeps the next
-         * record's address off the chain of loads */
+        /* the length by a branch, not from the table: predicted, it
+         * keeps the next record's address off the chain of loads */
         uint32_t lo;
         if ((w & 0xffu) >= TRACE_SHORT_BASE) {
             lo = (uint32_t)(w >> 32);
