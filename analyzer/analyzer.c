@@ -17,8 +17,8 @@
 #include "lifecycle.h"
 #include "lockgraph.h"
 #include "misuse.h"
-#include "race.h"
 #include "python.h"
+#include "race.h"
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
@@ -180,8 +180,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
                 (unsigned long long)lost);
 
     if (a->findings.n)
-        qsort(a->findings.v, a->findings.n, sizeof *a->findings.v,
-              finding_cmp);
+        qsort(a->findings.v, a->findings.n, sizeof *a->findings.v, finding_cmp);
     out->findings = a->findings.v;
     out->nfindings = a->findings.n;
     a->findings.v = NULL;

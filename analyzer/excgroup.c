@@ -1217,8 +1217,8 @@ eg_block_begin(struct eg_thread *t, const struct trace_event *ev)
     t->blk_arg = ev->arg;
     t->blk_since = ev->ts_ns;
     uint32_t n = 0;
-    for (uint32_t i = 0; ev->obj && ev->obj == t->py_obj && i < t->py_n &&
-                         n < EG_BLOCK_PCS;
+    for (uint32_t i = 0;
+         ev->obj && ev->obj == t->py_obj && i < t->py_n && n < EG_BLOCK_PCS;
          i++)
         t->blk_pcs[n++] = t->py_pcs[i];
     if (ev->site && n < EG_BLOCK_PCS)

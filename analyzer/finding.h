@@ -31,7 +31,7 @@ const char *finding_kind_name(enum finding_kind k);
 enum finding_severity finding_kind_severity(enum finding_kind k);
 enum finding_category finding_kind_category(enum finding_kind k);
 const char *finding_kind_why(enum finding_kind k);
-int finding_kind_from_name(const char *name); /* -1 if unknown */
+int finding_kind_from_name(const char *name);               /* -1 if unknown */
 const char *finding_severity_name(enum finding_severity s); /* "error" */
 
 #define STACK_MAX_FRAMES 64
@@ -44,7 +44,7 @@ const char *finding_severity_name(enum finding_severity s); /* "error" */
  * taken while holding A", "blocked in pthread_mutex_lock"). */
 struct finding_stack {
     uint32_t proc;
-    uint32_t thread;      /* reader thread index */
+    uint32_t thread; /* reader thread index */
     uint32_t depth;
     uint64_t pcs[STACK_MAX_FRAMES];
     char label[160];
@@ -69,11 +69,11 @@ struct finding_object {
 struct finding {
     enum finding_kind kind;
     enum finding_severity severity;
-    char message[512];   /* one line, specific: names threads and locks */
-    uint32_t pid;        /* the main process concerned */
-    uint32_t proc;       /* its reader process index */
-    uint64_t ts_ns;      /* when it happened or was detected */
-    uint32_t count;      /* occurrences merged into this finding */
+    char message[512]; /* one line, specific: names threads and locks */
+    uint32_t pid;      /* the main process concerned */
+    uint32_t proc;     /* its reader process index */
+    uint64_t ts_ns;    /* when it happened or was detected */
+    uint32_t count;    /* occurrences merged into this finding */
     size_t nthreads;
     uint32_t threads[FINDING_MAX_THREADS]; /* reader thread indexes */
     size_t nobjects;
@@ -105,13 +105,13 @@ struct contention_entry {
  * the top symbolized frames of the program.  Added for issue 4. */
 
 enum exception_kind {
-    EXC_SIGNAL,  /* fatal signal, or death by a signal with no stack */
-    EXC_ASSERT,  /* failed assert() */
-    EXC_ABORT,   /* abort() */
-    EXC_CXX,     /* C++ throw ending in std::terminate (or caught, with
-                    --exceptions=all) */
-    EXC_EXIT,    /* non-zero exit status */
-    EXC_PYTHON,  /* Python exception (ctrace_record_exception) */
+    EXC_SIGNAL, /* fatal signal, or death by a signal with no stack */
+    EXC_ASSERT, /* failed assert() */
+    EXC_ABORT,  /* abort() */
+    EXC_CXX,    /* C++ throw ending in std::terminate (or caught, with
+                   --exceptions=all) */
+    EXC_EXIT,   /* non-zero exit status */
+    EXC_PYTHON, /* Python exception (ctrace_record_exception) */
 };
 
 #define EXC_MAX_IDS 256     /* distinct pids/tids kept per group */
@@ -121,13 +121,13 @@ enum exception_kind {
 
 /* What another thread of a crashed process was doing when it died. */
 struct exception_thread {
-    uint32_t thread;          /* reader thread index */
-    uint32_t blocked_event;   /* TF_BLOCK event type it was in; 0: running */
-    uint64_t since_ns;        /* when it began to block */
+    uint32_t thread;           /* reader thread index */
+    uint32_t blocked_event;    /* TF_BLOCK event type it was in; 0: running */
+    uint64_t since_ns;         /* when it began to block */
     struct finding_object obj; /* what it waited on (addr 0: nothing) */
-    uint64_t target;          /* join: reader thread index joined (or
-                                 UINT64_MAX); process-wait: pid argument */
-    uint32_t depth;           /* pcs of its blocking call, innermost first */
+    uint64_t target;           /* join: reader thread index joined (or
+                                  UINT64_MAX); process-wait: pid argument */
+    uint32_t depth;            /* pcs of its blocking call, innermost first */
     uint64_t pcs[8];
 };
 
@@ -137,8 +137,8 @@ struct exception_member {
     uint32_t proc;   /* reader process index, UINT32_MAX when not traced */
     uint32_t thread; /* reader thread index, UINT32_MAX when unknown */
     uint64_t ts_ns;
-    uint64_t addr;   /* signal: faulting address (si_addr) */
-    int32_t code;    /* signal: si_code */
+    uint64_t addr; /* signal: faulting address (si_addr) */
+    int32_t code;  /* signal: si_code */
     size_t nothers;
     struct exception_thread *others; /* owned: the process's other threads */
 };
@@ -166,13 +166,13 @@ struct exception_group {
     size_t npids, ntids; /* distinct, ascending, capped */
     uint32_t pids[EXC_MAX_IDS];
     uint32_t tids[EXC_MAX_IDS];
-    bool ids_truncated;  /* more distinct pids or tids than kept */
+    bool ids_truncated;         /* more distinct pids or tids than kept */
     struct finding_stack stack; /* the first occurrence's (depth 0: none) */
-    uint32_t exact_frame; /* stack.pcs[i] is an exact pc (the fault), not
-                             a return address; UINT32_MAX: none is */
-    size_t npyframes;     /* EXC_PYTHON: innermost first */
+    uint32_t exact_frame;       /* stack.pcs[i] is an exact pc (the fault), not
+                                   a return address; UINT32_MAX: none is */
+    size_t npyframes;           /* EXC_PYTHON: innermost first */
     struct exception_pyframe *pyframes; /* owned */
-    char *traceback;      /* EXC_PYTHON: the text, owned, may be NULL */
+    char *traceback; /* EXC_PYTHON: the text, owned, may be NULL */
     size_t nmembers;
     struct exception_member *members; /* owned */
 };

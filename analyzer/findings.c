@@ -40,8 +40,7 @@ enum finding_severity finding_kind_severity(enum finding_kind k)
 
 enum finding_category finding_kind_category(enum finding_kind k)
 {
-    return (unsigned)k < FINDING_KIND_COUNT ? finding_table[k].cat
-                                            : CAT_MISUSE;
+    return (unsigned)k < FINDING_KIND_COUNT ? finding_table[k].cat : CAT_MISUSE;
 }
 
 const char *finding_kind_why(enum finding_kind k)
@@ -91,8 +90,7 @@ static void default_name(const struct finding *f, bool is_thread,
 }
 
 /* Parse "{thread:N}" / "{object:N}" at s; returns its length or 0. */
-static size_t placeholder_parse(const char *s, bool *is_thread,
-                                uint32_t *index)
+static size_t placeholder_parse(const char *s, bool *is_thread, uint32_t *index)
 {
     const char *p;
     if (strncmp(s, "{thread:", 8) == 0) {
@@ -251,8 +249,8 @@ size_t an_finding_object(struct analyzer *a, struct finding *f, uint32_t obj)
 void an_finding_stack(struct analyzer *a, struct finding *f, uint32_t stack,
                       uint32_t thread, const char *fmt, ...)
 {
-    struct finding_stack *s = realloc(f->stacks,
-                                      (f->nstacks + 1) * sizeof *f->stacks);
+    struct finding_stack *s =
+        realloc(f->stacks, (f->nstacks + 1) * sizeof *f->stacks);
     if (!s)
         abort();
     f->stacks = s;

@@ -93,11 +93,12 @@ static void snap_warn(struct analyzer *a, uint32_t si)
             n += (size_t)snprintf(list + n, sizeof list - n,
                                   "%s" AN_T " holds " AN_O, n ? ", " : "",
                                   l->holder, o);
-        an_finding_stack(a, f, l->stack, l->holder,
-                         AN_T " took " AN_O " here", l->holder, o);
+        an_finding_stack(a, f, l->stack, l->holder, AN_T " took " AN_O " here",
+                         l->holder, o);
     }
-    an_finding_message(f, AN_T " forks (child pid %u) while %s: in the child "
-                          "%s locked forever",
+    an_finding_message(f,
+                       AN_T " forks (child pid %u) while %s: in the child "
+                            "%s locked forever",
                        forker, s->child_pid, list,
                        others == 1 ? "it stays" : "they stay");
 }
@@ -165,8 +166,8 @@ void forkhazard_child_start(struct analyzer *a, uint32_t proc, uint32_t ti,
         int parent = a->procs[proc].parent;
         if (parent < 0)
             return;
-        uint32_t forker = an_thread_by_serial(a, (uint32_t)parent,
-                                              parent_serial);
+        uint32_t forker =
+            an_thread_by_serial(a, (uint32_t)parent, parent_serial);
         if (forker == AN_NONE || forker >= a->nthreads)
             return;
         si = snap_take(a, forker, pid, ev->ts_ns);
@@ -189,8 +190,8 @@ static const struct an_snap_lock *snap_lock_at(const struct an_fork_snap *s,
     return NULL;
 }
 
-static void child_error_fill(struct analyzer *a, struct finding *f,
-                             uint32_t si, uint32_t ti, uint32_t oi,
+static void child_error_fill(struct analyzer *a, struct finding *f, uint32_t si,
+                             uint32_t ti, uint32_t oi,
                              const struct trace_event *ev)
 {
     const struct an_fork_snap *s = &a->snaps[si];
@@ -210,9 +211,11 @@ static void child_error_fill(struct analyzer *a, struct finding *f,
     an_finding_thread(f, holder);
     an_finding_thread(f, forker);
     size_t o = an_finding_object(a, f, oi);
-    an_finding_message(f, AN_T " (child pid %u) waits forever for " AN_O
-                          ": " AN_T " held it when " AN_T
-                          " forked, and no thread of the child will release it",
+    an_finding_message(f,
+                       AN_T
+                       " (child pid %u) waits forever for " AN_O ": " AN_T
+                       " held it when " AN_T
+                       " forked, and no thread of the child will release it",
                        ti, f->pid, o, holder, forker);
     an_finding_stack(a, f, an_stack_of(a, ev), ti,
                      AN_T " waits for " AN_O " here, in the child", ti, o);
@@ -237,8 +240,8 @@ void forkhazard_child_waits(struct analyzer *a, uint32_t ti, uint32_t oi,
         uint64_t key[5] = {a->procs[s->parent_proc].root,
                            an_stack_top(a, s->fork_stack),
                            an_stack_top(a, l ? l->stack : 0), ev->site, 1};
-        f = an_report(a, FINDING_FORK_WITH_LOCK_HELD, ev->proc, ev->ts_ns,
-                      key, 5);
+        f = an_report(a, FINDING_FORK_WITH_LOCK_HELD, ev->proc, ev->ts_ns, key,
+                      5);
     }
     s->error_reported = 1;
     a->procs[a->threads[ti].proc].serious = AN_SERIOUS_FORK;

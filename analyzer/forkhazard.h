@@ -30,8 +30,8 @@ struct analyzer;
 void forkhazard_on_fork(struct analyzer *a, uint32_t thread,
                         const struct trace_event *ev);
 /* A forked image starts: `thread` is its first thread. */
-void forkhazard_child_start(struct analyzer *a, uint32_t proc,
-                            uint32_t thread, uint32_t parent_serial,
+void forkhazard_child_start(struct analyzer *a, uint32_t proc, uint32_t thread,
+                            uint32_t parent_serial,
                             const struct trace_event *ev);
 /* A child thread begins to wait for a ghost-held lock. */
 void forkhazard_child_waits(struct analyzer *a, uint32_t thread, uint32_t obj,

@@ -65,8 +65,7 @@ void hb_vc_copy(struct vclock *dst, const struct vclock *src)
     if (src->n)
         memcpy(dst->c, src->c, (size_t)src->n * sizeof *src->c);
     if (dst->n > src->n)
-        memset(dst->c + src->n, 0,
-               (size_t)(dst->n - src->n) * sizeof *dst->c);
+        memset(dst->c + src->n, 0, (size_t)(dst->n - src->n) * sizeof *dst->c);
     dst->n = src->n;
 }
 

@@ -94,7 +94,8 @@ static void thread_start(struct analyzer *a, uint32_t ti,
      * it as routine+1, which symbolizes to the routine itself. */
     if (ev->site) {
         uint64_t routine = ev->site + 1;
-        t->start_stack = an_stack_intern(a, a->procs[ev->proc].root, &routine, 1);
+        t->start_stack =
+            an_stack_intern(a, a->procs[ev->proc].root, &routine, 1);
     }
     uint32_t ci = t->serial != AN_NONE
                       ? an_map_get(&a->create_map, proc, t->serial)
@@ -141,7 +142,8 @@ static void thread_join_wait(struct analyzer *a, uint32_t ti,
 {
     struct an_thread *t = &a->threads[ti];
     /* arg 1: a timed join, which ends by itself: not blocked for good */
-    sync_block(t, BLK_JOIN, AN_NONE, ev->ts_ns, an_stack_of(a, ev), ev->arg == 1);
+    sync_block(t, BLK_JOIN, AN_NONE, ev->ts_ns, an_stack_of(a, ev),
+               ev->arg == 1);
     t->blk_target = ev->obj;
     t->join_reported = 0;
     uint32_t target = self_thread(a, ev->proc, ev->obj);
@@ -210,9 +212,9 @@ static void thread_detach(struct analyzer *a, const struct trace_event *ev)
     /* an exited thread that was joined or detached is gone: its pthread_t
      * now names a thread not started yet (CPython detaches each thread
      * right after creating it, often reusing the last one's) */
-    if (target != AN_NONE && !(a->threads[target].state == TS_EXITED &&
-                               (a->threads[target].joined ||
-                                a->threads[target].detached)))
+    if (target != AN_NONE &&
+        !(a->threads[target].state == TS_EXITED &&
+          (a->threads[target].joined || a->threads[target].detached)))
         a->threads[target].detached = 1;
     else /* a thread not started yet */
         an_map_put(&a->detach_map, ev->proc, ev->obj, 1);

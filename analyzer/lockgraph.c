@@ -22,7 +22,7 @@ struct lg_node {
 
 struct lg_edge {
     uint32_t from, to;
-    uint32_t thread, thread2; /* first thread; first other thread */
+    uint32_t thread, thread2;        /* first thread; first other thread */
     uint32_t from_stack, to_stack;   /* first occurrence */
     uint32_t from_stack2, to_stack2; /* first occurrence by thread2 */
     uint32_t gate_off, gate_n;       /* locks held at every occurrence */
@@ -408,7 +408,7 @@ static size_t cycle_key(const struct lg_search *s, size_t len, uint64_t *key)
     const struct lg_edge *e0 = &s->g->edges[s->cycle_edges[0]];
     key[0] = a->procs[a->threads[e0->thread].proc].root;
     size_t max = len < 64 ? len : 64;
-    uint64_t (*pairs)[2] = (uint64_t(*)[2])(key + 1);
+    uint64_t(*pairs)[2] = (uint64_t(*)[2])(key + 1);
     for (size_t k = 0; k < max; k++) {
         const struct lg_edge *e = &s->g->edges[s->cycle_edges[k]];
         pairs[k][0] = an_stack_top(a, e->from_stack);
@@ -433,10 +433,10 @@ static void cycle_message(struct analyzer *a, struct finding *f,
 {
     char *m = f->message;
     size_t cap = sizeof f->message, n = 0;
-#define PUT(...)                                                            \
-    do {                                                                    \
-        if (n < cap)                                                        \
-            n += (size_t)snprintf(m + n, cap - n, __VA_ARGS__);             \
+#define PUT(...)                                                               \
+    do {                                                                       \
+        if (n < cap)                                                           \
+            n += (size_t)snprintf(m + n, cap - n, __VA_ARGS__);                \
     } while (0)
     PUT("lock order cycle ");
     /* objects past the finding's array all share its last position */
@@ -448,14 +448,14 @@ static void cycle_message(struct analyzer *a, struct finding *f,
     PUT(AN_O, obj_pos[0]);
     size_t before_detail = n;
     for (size_t i = 0; i < len; i++)
-        PUT("%s" AN_T " takes " AN_O " while holding " AN_O,
-            i ? "; " : ": ", who[i], obj_pos[(i + 1) % len], obj_pos[i]);
+        PUT("%s" AN_T " takes " AN_O " while holding " AN_O, i ? "; " : ": ",
+            who[i], obj_pos[(i + 1) % len], obj_pos[i]);
     if (n >= cap) {
         /* Too long for the details: the stacks carry them. */
         char tail[48];
         snprintf(tail, sizeof tail, " (%zu locks, see the stacks)", len);
         n = before_detail < cap - sizeof tail ? before_detail
-                                                : cap - sizeof tail;
+                                              : cap - sizeof tail;
         snprintf(m + n, cap - n, "%s", tail);
     }
 #undef PUT
@@ -477,10 +477,9 @@ static bool cycle_deadlocked(const struct lg_search *s, size_t len)
                 &s->g->nodes[s->g->edges[s->cycle_edges[i]].from];
             const struct an_obj *o = &a->objs[n->obj];
             size_t j = 0;
-            while (j < f->nobjects &&
-                   !(f->objects[j].addr == o->addr &&
-                     f->objects[j].proc == o->proc &&
-                     f->objects[j].generation == n->gen))
+            while (j < f->nobjects && !(f->objects[j].addr == o->addr &&
+                                        f->objects[j].proc == o->proc &&
+                                        f->objects[j].generation == n->gen))
                 j++;
             if (j == f->nobjects)
                 break;
@@ -524,9 +523,8 @@ static void cycle_report(struct lg_search *s, size_t len)
         an_finding_stack(a, f, use2[i] ? e->to_stack2 : e->to_stack, who[i],
                          AN_T " takes " AN_O " while holding " AN_O, who[i],
                          next, obj_pos[i]);
-        an_finding_stack(a, f, use2[i] ? e->from_stack2 : e->from_stack,
-                         who[i], AN_T " took " AN_O " here", who[i],
-                         obj_pos[i]);
+        an_finding_stack(a, f, use2[i] ? e->from_stack2 : e->from_stack, who[i],
+                         AN_T " took " AN_O " here", who[i], obj_pos[i]);
     }
     cycle_message(a, f, obj_pos, who, len);
     free(use2);
@@ -729,8 +727,8 @@ static int comp_node_cmp(const void *x, const void *y, void *arg)
 }
 
 /* Split nodes[1..m) into components, pushing the non-trivial ones. */
-static void johnson_split(struct lg_search *s, const uint32_t *nodes,
-                          size_t m, struct lg_work **work, size_t *nwork,
+static void johnson_split(struct lg_search *s, const uint32_t *nodes, size_t m,
+                          struct lg_work **work, size_t *nwork,
                           size_t *work_cap)
 {
     if (m < 3)

@@ -96,8 +96,8 @@ void misuse_double_lock(struct analyzer *a, uint32_t thread, uint32_t obj,
 void misuse_unlock_unlocked(struct analyzer *a, uint32_t thread, uint32_t obj,
                             const struct trace_event *ev)
 {
-    struct finding *f = begin(a, FINDING_UNLOCK_OF_UNLOCKED, thread,
-                              ev->ts_ns, ev->site, 0, 0);
+    struct finding *f =
+        begin(a, FINDING_UNLOCK_OF_UNLOCKED, thread, ev->ts_ns, ev->site, 0, 0);
     if (!f)
         return;
     size_t o = an_finding_object(a, f, obj);
@@ -107,14 +107,13 @@ void misuse_unlock_unlocked(struct analyzer *a, uint32_t thread, uint32_t obj,
                      AN_T " unlocks " AN_O " here", thread, o);
 }
 
-void misuse_unlock_non_owner(struct analyzer *a, uint32_t thread,
-                             uint32_t obj, uint32_t owner,
-                             const struct trace_event *ev)
+void misuse_unlock_non_owner(struct analyzer *a, uint32_t thread, uint32_t obj,
+                             uint32_t owner, const struct trace_event *ev)
 {
     const struct an_held *h = hold_of(a, owner, obj);
     uint32_t hs = h ? h->stack : 0;
-    struct finding *f = begin(a, FINDING_UNLOCK_BY_NON_OWNER, thread,
-                              ev->ts_ns, ev->site, an_stack_top(a, hs), 0);
+    struct finding *f = begin(a, FINDING_UNLOCK_BY_NON_OWNER, thread, ev->ts_ns,
+                              ev->site, an_stack_top(a, hs), 0);
     if (!f)
         return;
     size_t o = an_finding_object(a, f, obj);
@@ -123,15 +122,14 @@ void misuse_unlock_non_owner(struct analyzer *a, uint32_t thread,
         an_finding_message(f, AN_T " unlocks " AN_O ", which " AN_T " holds",
                            thread, o, owner);
     } else {
-        an_finding_message(f, AN_T " unlocks " AN_O
-                              ", which other threads hold for reading",
-                           thread, o);
+        an_finding_message(
+            f, AN_T " unlocks " AN_O ", which other threads hold for reading",
+            thread, o);
     }
     an_finding_stack(a, f, an_stack_of(a, ev), thread,
                      AN_T " unlocks " AN_O " here", thread, o);
     if (hs)
-        an_finding_stack(a, f, hs, owner, AN_T " took " AN_O " here", owner,
-                         o);
+        an_finding_stack(a, f, hs, owner, AN_T " took " AN_O " here", owner, o);
 }
 
 /* A thread that holds lock `obj` (exclusively, else for reading). */
@@ -180,7 +178,8 @@ void misuse_destroy_locked(struct analyzer *a, uint32_t thread, uint32_t obj,
     if (other != AN_NONE)
         an_finding_thread(f, other);
     if (cond)
-        an_finding_message(f, AN_T " %s " AN_O "%s while %u thread(s) wait on it",
+        an_finding_message(f,
+                           AN_T " %s " AN_O "%s while %u thread(s) wait on it",
                            thread, what, o, again, ob->waiters);
     else if (other == thread)
         an_finding_message(f, AN_T " %s " AN_O "%s while holding it", thread,
@@ -188,8 +187,8 @@ void misuse_destroy_locked(struct analyzer *a, uint32_t thread, uint32_t obj,
     else
         an_finding_message(f, AN_T " %s " AN_O "%s while " AN_T " holds it",
                            thread, what, o, again, other);
-    an_finding_stack(a, f, an_stack_of(a, ev), thread,
-                     AN_T " %s " AN_O " here", thread, what, o);
+    an_finding_stack(a, f, an_stack_of(a, ev), thread, AN_T " %s " AN_O " here",
+                     thread, what, o);
     if (os)
         an_finding_stack(a, f, os, other,
                          cond ? AN_T " waits on " AN_O " here"
@@ -201,9 +200,8 @@ void misuse_use_destroyed(struct analyzer *a, uint32_t thread, uint32_t obj,
                           const struct trace_event *ev)
 {
     const struct an_obj *ob = &a->objs[obj];
-    struct finding *f =
-        begin(a, FINDING_USE_OF_DESTROYED, thread, ev->ts_ns, ev->site,
-              an_stack_top(a, ob->destroy_stack), 0);
+    struct finding *f = begin(a, FINDING_USE_OF_DESTROYED, thread, ev->ts_ns,
+                              ev->site, an_stack_top(a, ob->destroy_stack), 0);
     if (!f)
         return;
     size_t o = an_finding_object(a, f, obj);
@@ -211,17 +209,15 @@ void misuse_use_destroyed(struct analyzer *a, uint32_t thread, uint32_t obj,
     const char *call = ev_call(ev->type);
     if (d != AN_NONE) {
         an_finding_thread(f, d);
-        an_finding_message(f, AN_T " %s " AN_O " after " AN_T
-                              " destroyed it%s",
-                           thread, call, o, d,
-                           strcmp(call, "destroys") == 0 ? " (destroyed twice)"
-                                                         : "");
+        an_finding_message(
+            f, AN_T " %s " AN_O " after " AN_T " destroyed it%s", thread, call,
+            o, d, strcmp(call, "destroys") == 0 ? " (destroyed twice)" : "");
     } else {
         an_finding_message(f, AN_T " %s " AN_O " after it was destroyed",
                            thread, call, o);
     }
-    an_finding_stack(a, f, an_stack_of(a, ev), thread,
-                     AN_T " %s " AN_O " here", thread, call, o);
+    an_finding_stack(a, f, an_stack_of(a, ev), thread, AN_T " %s " AN_O " here",
+                     thread, call, o);
     if (ob->destroy_stack && d != AN_NONE)
         an_finding_stack(a, f, ob->destroy_stack, d,
                          AN_T " destroyed " AN_O " here", d, o);
@@ -241,18 +237,19 @@ void misuse_cond_without_mutex(struct analyzer *a, uint32_t thread,
         uint32_t owner = a->objs[mutex].owner;
         if (owner != AN_NONE && owner != thread) {
             an_finding_thread(f, owner);
-            an_finding_message(f, AN_T " waits on " AN_O " with " AN_O
-                                  ", which it does not hold (" AN_T " does)",
+            an_finding_message(f,
+                               AN_T " waits on " AN_O " with " AN_O
+                                    ", which it does not hold (" AN_T " does)",
                                thread, c, m, owner);
         } else {
-            an_finding_message(f, AN_T " waits on " AN_O " with " AN_O
-                                  ", which it does not hold",
+            an_finding_message(f,
+                               AN_T " waits on " AN_O " with " AN_O
+                                    ", which it does not hold",
                                thread, c, m);
         }
     } else {
-        an_finding_message(f, AN_T " waits on " AN_O
-                              " without holding its mutex",
-                           thread, c);
+        an_finding_message(
+            f, AN_T " waits on " AN_O " without holding its mutex", thread, c);
     }
     an_finding_stack(a, f, an_stack_of(a, ev), thread,
                      AN_T " waits on " AN_O " here", thread, c);
@@ -282,12 +279,14 @@ void misuse_cond_multiple(struct analyzer *a, uint32_t thread, uint32_t cond,
     size_t m2 = an_finding_object(a, f, other_mutex);
     if (other != AN_NONE) {
         an_finding_thread(f, other);
-        an_finding_message(f, AN_T " waits on " AN_O " with " AN_O
-                              " while " AN_T " waits on it with " AN_O,
+        an_finding_message(f,
+                           AN_T " waits on " AN_O " with " AN_O " while " AN_T
+                                " waits on it with " AN_O,
                            thread, c, m, other, m2);
     } else {
-        an_finding_message(f, AN_T " waits on " AN_O " with " AN_O
-                              " while other threads wait on it with " AN_O,
+        an_finding_message(f,
+                           AN_T " waits on " AN_O " with " AN_O
+                                " while other threads wait on it with " AN_O,
                            thread, c, m, m2);
     }
     an_finding_stack(a, f, an_stack_of(a, ev), thread,
@@ -295,8 +294,8 @@ void misuse_cond_multiple(struct analyzer *a, uint32_t thread, uint32_t cond,
                      m);
     if (os)
         an_finding_stack(a, f, os, other,
-                         AN_T " waits on " AN_O " with " AN_O " here", other,
-                         c, m2);
+                         AN_T " waits on " AN_O " with " AN_O " here", other, c,
+                         m2);
 }
 
 void misuse_exit_holding(struct analyzer *a, uint32_t thread,
@@ -305,8 +304,8 @@ void misuse_exit_holding(struct analyzer *a, uint32_t thread,
     struct an_thread *t = &a->threads[thread];
     uint64_t k1 = t->nheld ? an_stack_top(a, t->held[0].stack) : 0;
     uint64_t k2 = t->nheld > 1 ? an_stack_top(a, t->held[1].stack) : 0;
-    struct finding *f = begin(a, FINDING_EXIT_HOLDING_LOCK, thread,
-                              ev->ts_ns, k1, k2, an_stack_top(a, t->start_stack));
+    struct finding *f = begin(a, FINDING_EXIT_HOLDING_LOCK, thread, ev->ts_ns,
+                              k1, k2, an_stack_top(a, t->start_stack));
     if (!f)
         return;
     char list[300];
@@ -321,10 +320,9 @@ void misuse_exit_holding(struct analyzer *a, uint32_t thread,
             an_finding_stack(a, f, t->held[i].stack, thread,
                              AN_T " took " AN_O " here", thread, o);
     }
-    an_finding_message(f, AN_T " %s while holding %s", thread,
-                       t->exit_how == TRACE_EXIT_CANCEL ? "is cancelled"
-                                                        : "exits",
-                       list);
+    an_finding_message(
+        f, AN_T " %s while holding %s", thread,
+        t->exit_how == TRACE_EXIT_CANCEL ? "is cancelled" : "exits", list);
     uint32_t es = an_stack_of(a, ev);
     if (es)
         an_finding_stack(a, f, es, thread, AN_T " exits here", thread);
@@ -340,12 +338,15 @@ static void thread_leak(struct analyzer *a, uint32_t ti, uint64_t ts)
         return;
     if (t->creator != AN_NONE) {
         an_finding_thread(f, t->creator);
-        an_finding_message(f, AN_T " (created by " AN_T
-                              ") finished but was never joined nor detached",
+        an_finding_message(f,
+                           AN_T " (created by " AN_T
+                                ") finished but was never joined nor detached",
                            ti, t->creator);
     } else {
-        an_finding_message(f, AN_T " finished but was never joined nor "
-                              "detached", ti);
+        an_finding_message(f,
+                           AN_T " finished but was never joined nor "
+                                "detached",
+                           ti);
     }
     if (t->create_stack)
         an_finding_stack(a, f, t->create_stack, t->creator,
@@ -403,24 +404,25 @@ void misuse_signal_lock(struct analyzer *a, uint32_t obj, uint64_t ts)
 {
     const struct an_obj *o = &a->objs[obj];
     uint32_t st = o->sig_thread, pt = o->plain_thread;
-    struct finding *f =
-        begin(a, FINDING_LOCK_IN_SIGNAL_HANDLER, st, ts,
-              an_stack_top(a, o->sig_stack), an_stack_top(a, o->plain_stack),
-              0);
+    struct finding *f = begin(a, FINDING_LOCK_IN_SIGNAL_HANDLER, st, ts,
+                              an_stack_top(a, o->sig_stack),
+                              an_stack_top(a, o->plain_stack), 0);
     if (!f)
         return;
     an_finding_thread(f, pt);
     size_t j = an_finding_object(a, f, obj);
     if (st == pt)
-        an_finding_message(f, AN_T " takes " AN_O " inside a signal handler "
-                              "and outside handlers: a signal that arrives "
-                              "while it holds " AN_O " deadlocks it",
+        an_finding_message(f,
+                           AN_T " takes " AN_O " inside a signal handler "
+                                "and outside handlers: a signal that arrives "
+                                "while it holds " AN_O " deadlocks it",
                            st, j, j);
     else
-        an_finding_message(f, AN_T " takes " AN_O " inside a signal handler "
-                              "and " AN_T " outside handlers: a signal that "
-                              "arrives while a thread holds " AN_O
-                              " deadlocks that thread",
+        an_finding_message(f,
+                           AN_T " takes " AN_O " inside a signal handler "
+                                "and " AN_T " outside handlers: a signal that "
+                                "arrives while a thread holds " AN_O
+                                " deadlocks that thread",
                            st, j, pt, j);
     an_finding_stack(a, f, o->sig_stack, st,
                      AN_T " takes " AN_O " in a signal handler here", st, j);
@@ -440,8 +442,8 @@ static void object_misuse(struct analyzer *a, enum finding_kind kind,
         return;
     an_finding_object(a, f, obj); /* object 0, named in `why` */
     an_finding_message(f, AN_T " %s", thread, why);
-    an_finding_stack(a, f, an_stack_of(a, ev), thread, AN_T " %s here",
-                     thread, ev_call(ev->type));
+    an_finding_stack(a, f, an_stack_of(a, ev), thread, AN_T " %s here", thread,
+                     ev_call(ev->type));
 }
 
 void misuse_sem(struct analyzer *a, uint32_t thread, uint32_t obj,
@@ -467,18 +469,19 @@ static void barrier_stuck(struct analyzer *a, uint32_t ti)
         return;
     uint64_t key[4] = {a->procs[t->proc].root, an_stack_top(a, t->blk_stack),
                        o->create_pc, 1};
-    struct finding *f = an_report(a, FINDING_BARRIER_MISUSE, t->proc,
-                                  t->blk_since, key, 4);
+    struct finding *f =
+        an_report(a, FINDING_BARRIER_MISUSE, t->proc, t->blk_since, key, 4);
     if (!f)
         return;
     an_finding_thread(f, ti);
     size_t j = an_finding_object(a, f, t->blk_obj);
-    an_finding_message(f, AN_T " waits forever on " AN_O
-                          ": its count is %u but %zu threads wait on it, so "
-                          "the last round never fills",
+    an_finding_message(f,
+                       AN_T " waits forever on " AN_O
+                            ": its count is %u but %zu threads wait on it, so "
+                            "the last round never fills",
                        ti, j, b->count, b->nwaiters);
-    an_finding_stack(a, f, t->blk_stack, ti, AN_T " waits on " AN_O " here",
-                     ti, j);
+    an_finding_stack(a, f, t->blk_stack, ti, AN_T " waits on " AN_O " here", ti,
+                     j);
 }
 
 static void join_stuck(struct analyzer *a, uint32_t ti)

@@ -22,9 +22,8 @@ void misuse_double_lock(struct analyzer *a, uint32_t thread, uint32_t obj,
                         const struct an_held *held);
 void misuse_unlock_unlocked(struct analyzer *a, uint32_t thread, uint32_t obj,
                             const struct trace_event *ev);
-void misuse_unlock_non_owner(struct analyzer *a, uint32_t thread,
-                             uint32_t obj, uint32_t owner,
-                             const struct trace_event *ev);
+void misuse_unlock_non_owner(struct analyzer *a, uint32_t thread, uint32_t obj,
+                             uint32_t owner, const struct trace_event *ev);
 /* A lock destroyed or initialised again while held, or a condition
  * variable while threads wait on it. */
 void misuse_destroy_locked(struct analyzer *a, uint32_t thread, uint32_t obj,

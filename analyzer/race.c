@@ -47,8 +47,9 @@
  * memory accessed by threads that are not yet ordered). */
 #define RACE_GC_FIRST ((64u << 20) / RACE_SBLOCK_BYTES)
 #define RACE_SHADOW_CAP ((512u << 20) / RACE_SBLOCK_BYTES)
-#define RACE_RECENT 8u             /* relaxed atomic reads an acquire fence
-                                      may join */
+#define RACE_RECENT                                                            \
+    8u /* relaxed atomic reads an acquire fence                                \
+          may join */
 #define RACE_STACK_CACHE 64u
 #define PC_MASK ((1ull << 48) - 1)
 
@@ -70,10 +71,10 @@ struct race_block {
 };
 
 struct race_thread {
-    uint32_t held_n;          /* lockset cache: the held locks it was */
+    uint32_t held_n; /* lockset cache: the held locks it was */
     uint32_t held_obj[8];
     uint32_t lockset;
-    struct vclock fence;      /* clock at its latest release fence */
+    struct vclock fence; /* clock at its latest release fence */
     bool fenced;
     uint64_t recent[RACE_RECENT]; /* atomics read relaxed since the last
                                      acquire fence */
@@ -164,7 +165,8 @@ static uint32_t race_stack(struct analyzer *a, struct race *r,
     struct race_thread *rt = race_thread(r, ev->thread);
     unsigned way = (unsigned)((ev->site * 0x9e3779b97f4a7c15ull) >> 58) &
                    (RACE_STACK_CACHE - 1);
-    if (rt->scache[way].site == ev->site && rt->scache[way].ptr == ev->site_stack &&
+    if (rt->scache[way].site == ev->site &&
+        rt->scache[way].ptr == ev->site_stack &&
         rt->scache[way].depth == ev->site_depth && rt->scache[way].id)
         return rt->scache[way].id;
     uint64_t pc = ev->site & PC_MASK;
@@ -218,8 +220,8 @@ static uint32_t race_lockset(struct analyzer *a, struct race *r, uint32_t t)
             an_map_put(&r->lockset_map, h ^ n, salt, off);
             break;
         }
-        if (r->locksets[off] == n &&
-            memcmp(r->locksets + off + 1, rt->held_obj, n * sizeof(uint32_t)) == 0)
+        if (r->locksets[off] == n && memcmp(r->locksets + off + 1, rt->held_obj,
+                                            n * sizeof(uint32_t)) == 0)
             break;
     }
     rt->lockset = off;
@@ -234,7 +236,8 @@ static uint32_t race_info_of(struct analyzer *a, struct race *r,
     uint32_t stack = race_stack(a, r, x->ev);
     uint32_t lockset = race_lockset(a, r, x->thread);
     uint64_t k1 = stack | (uint64_t)lockset << 32;
-    uint64_t k2 = x->size | (uint64_t)x->size_log << 32 | (uint64_t)x->flags << 40;
+    uint64_t k2 =
+        x->size | (uint64_t)x->size_log << 32 | (uint64_t)x->flags << 40;
     uint32_t id = an_map_get(&r->info_map, k1, k2);
     if (id == AN_NONE) {
         an_grow(&r->infos, &r->infos_cap, r->ninfos + 1, sizeof *r->infos);
@@ -324,7 +327,8 @@ static size_t race_locks_text(struct analyzer *a, struct finding *f,
                               const uint32_t *objs, uint32_t n, char *buf,
                               size_t cap)
 {
-    size_t at = (size_t)snprintf(buf, cap, "%s", n ? "holding " : "holding no lock");
+    size_t at =
+        (size_t)snprintf(buf, cap, "%s", n ? "holding " : "holding no lock");
     for (uint32_t i = 0; i < n && at < cap; i++) {
         size_t o = an_finding_object(a, f, objs[i]);
         at += (size_t)snprintf(buf + at, cap - at, "%s%s " AN_O, i ? ", " : "",
@@ -355,7 +359,8 @@ static const struct race_block *race_location(struct analyzer *a,
         o->create_pc = an_stack_top(a, b->stack);
         an_finding_thread(f, b->thread);
         snprintf(extra, cap,
-                 " (%" PRIu64 " bytes, offset %" PRIu64 ", allocated by " AN_T ")",
+                 " (%" PRIu64 " bytes, offset %" PRIu64 ", allocated by " AN_T
+                 ")",
                  b->size, addr - b->addr, b->thread);
     } else {
         snprintf(o->kind, sizeof o->kind, "memory");
@@ -377,8 +382,9 @@ static void race_creation_stack(struct analyzer *a, struct finding *f,
 static uint64_t race_unit_addr(uint64_t gran, unsigned mask, uint32_t size)
 {
     uint64_t byte = gran * 8 + (unsigned)__builtin_ctz(mask);
-    return size && size <= 8 && !(size & (size - 1)) ? byte & ~(uint64_t)(size - 1)
-                                                     : byte;
+    return size && size <= 8 && !(size & (size - 1))
+               ? byte & ~(uint64_t)(size - 1)
+               : byte;
 }
 
 static void race_report(struct analyzer *a, struct race *r,
@@ -395,8 +401,8 @@ static void race_report(struct analyzer *a, struct race *r,
     uint64_t pcx = an_stack_top(a, xi->stack), pcc = an_stack_top(a, pi->stack);
     uint64_t key[3] = {x->proc < a->nprocs ? a->procs[x->proc].root : x->proc,
                        pcx < pcc ? pcx : pcc, pcx < pcc ? pcc : pcx};
-    struct finding *f = an_report(a, FINDING_DATA_RACE, x->proc, x->ev->ts_ns,
-                                  key, 3);
+    struct finding *f =
+        an_report(a, FINDING_DATA_RACE, x->proc, x->ev->ts_ns, key, 3);
     if (!f) {
         f = an_report_find(a, FINDING_DATA_RACE, key, 3);
         e->finding1 = f ? (uint32_t)(f - a->findings.v) + 1 : 0;
@@ -428,8 +434,9 @@ static void race_report(struct analyzer *a, struct race *r,
         " (%s), with no synchronization ordering them",
         where, x->thread, atx, race_verb(xi->flags, false), xi->size, ax, lx,
         c->thread, atc, race_verb(pi->flags, true), pi->size, ac, lc);
-    an_finding_stack(a, f, xi->stack, x->thread, AN_T " %s%s %u bytes at 0x%" PRIx64,
-                     x->thread, atx, race_verb(xi->flags, false), xi->size, ax);
+    an_finding_stack(a, f, xi->stack, x->thread,
+                     AN_T " %s%s %u bytes at 0x%" PRIx64, x->thread, atx,
+                     race_verb(xi->flags, false), xi->size, ax);
     an_finding_stack(a, f, pi->stack, c->thread,
                      "earlier, " AN_T " %s%s %u bytes at 0x%" PRIx64, c->thread,
                      atc, race_verb(pi->flags, true), pi->size, ac);
@@ -592,9 +599,9 @@ static void race_collect(struct analyzer *a, struct race *r)
         free(g.frontier[i]);
     free(g.frontier);
     if (r->shadow.n > RACE_SHADOW_CAP)
-        r->stats.evicted +=
-            shadow_evict(&r->shadow, RACE_SHADOW_CAP / 4 * 3);
-    r->gc_at = r->shadow.n * 2 > RACE_GC_FIRST ? r->shadow.n * 2 : RACE_GC_FIRST;
+        r->stats.evicted += shadow_evict(&r->shadow, RACE_SHADOW_CAP / 4 * 3);
+    r->gc_at =
+        r->shadow.n * 2 > RACE_GC_FIRST ? r->shadow.n * 2 : RACE_GC_FIRST;
     if (r->gc_at > RACE_SHADOW_CAP)
         r->gc_at = RACE_SHADOW_CAP;
 }
@@ -657,7 +664,8 @@ static void race_fence(struct analyzer *a, struct race *r, uint32_t t,
 {
     unsigned mo = ev->arg;
     struct race_thread *rt = race_thread(r, t);
-    if (mo == 2 || mo >= 4 || mo == 1) { /* acquire, consume, acq_rel, seq_cst */
+    if (mo == 2 || mo >= 4 ||
+        mo == 1) { /* acquire, consume, acq_rel, seq_cst */
         for (uint32_t i = 0; i < rt->nrecent; i++) {
             struct vclock *s = race_sync(r, ev->proc, rt->recent[i], false);
             if (s)
@@ -675,8 +683,8 @@ static void race_fence(struct analyzer *a, struct race *r, uint32_t t,
 
 /* ---- events ---- */
 
-static void access_init(struct race_access *x, struct analyzer *a,
-                        uint32_t t, const struct trace_event *ev)
+static void access_init(struct race_access *x, struct analyzer *a, uint32_t t,
+                        const struct trace_event *ev)
 {
     x->ev = ev;
     x->thread = t;

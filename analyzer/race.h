@@ -36,11 +36,11 @@ void race_finish(struct analyzer *a);
 /* Totals of the mem-stats records seen (all threads). */
 struct race_stats {
     uint64_t accesses, filtered, merged, records, dropped;
-    uint64_t mem_events;      /* mem-* and atomic-* events analysed */
+    uint64_t mem_events;       /* mem-* and atomic-* events analysed */
     uint64_t shadow_bytes_max; /* largest shadow memory at once */
-    uint64_t evicted;         /* shadow blocks (512 bytes of memory each)
-                                 evicted past the cap */
-    uint64_t cells_dropped;   /* accesses forgotten on crowded granules */
+    uint64_t evicted;          /* shadow blocks (512 bytes of memory each)
+                                  evicted past the cap */
+    uint64_t cells_dropped;    /* accesses forgotten on crowded granules */
 };
 void race_get_stats(const struct analyzer *a, struct race_stats *out);
 

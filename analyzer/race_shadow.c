@@ -90,8 +90,8 @@ static void table_remove_at(struct race_shadow *s, size_t i)
     s->n--;
     for (size_t j = (i + 1) & mask; s->slots[j]; j = (j + 1) & mask) {
         size_t home = block_hash(s->slots[j]->proc1, s->slots[j]->block) & mask;
-        bool between = i <= j ? (home > i && home <= j)
-                              : (home > i || home <= j);
+        bool between =
+            i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
             s->slots[i] = s->slots[j];
             s->slots[j] = NULL;
@@ -186,7 +186,8 @@ void shadow_clear_range(struct race_shadow *s, uint32_t proc, uint64_t lo,
     if (!s->n || hi <= lo)
         return;
     uint32_t proc1 = proc + 1;
-    uint64_t first = lo >> RACE_BLOCK_SHIFT, last = (hi - 1) >> RACE_BLOCK_SHIFT;
+    uint64_t first = lo >> RACE_BLOCK_SHIFT,
+             last = (hi - 1) >> RACE_BLOCK_SHIFT;
     if (last - first + 1 > s->cap) { /* more blocks than slots: scan these */
         for (size_t i = 0; i < s->cap;) {
             struct race_sblock *b = s->slots[i];

@@ -33,7 +33,10 @@ struct race_cell {
     uint32_t info;
 };
 
-static inline uint64_t rc_epoch(const struct race_cell *c) { return c->em >> 16; }
+static inline uint64_t rc_epoch(const struct race_cell *c)
+{
+    return c->em >> 16;
+}
 static inline unsigned rc_flags(const struct race_cell *c)
 {
     return (unsigned)(c->em >> 8) & 0xffu;
@@ -66,8 +69,8 @@ struct race_gran {
 };
 
 struct race_sblock {
-    uint64_t block;  /* address >> RACE_BLOCK_SHIFT */
-    uint32_t proc1;  /* reader process index + 1 */
+    uint64_t block; /* address >> RACE_BLOCK_SHIFT */
+    uint32_t proc1; /* reader process index + 1 */
     uint32_t pad;
     struct race_gran g[RACE_BLOCK_GRANS];
 };

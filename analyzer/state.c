@@ -36,8 +36,8 @@ void an_grow(void *p, size_t *cap, size_t need, size_t size)
 
 static inline uint64_t map_hash(uint64_t k1, uint64_t k2)
 {
-    uint64_t h = k1 * 0x9e3779b97f4a7c15ull ^ (k2 + 0x632be59bd9b4e019ull) *
-                                                  0xc2b2ae3d27d4eb4full;
+    uint64_t h = k1 * 0x9e3779b97f4a7c15ull ^
+                 (k2 + 0x632be59bd9b4e019ull) * 0xc2b2ae3d27d4eb4full;
     return h ^ (h >> 29);
 }
 
@@ -112,8 +112,8 @@ void an_map_del(struct an_map *m, uint64_t k1, uint64_t k2)
          j = (j + 1) & mask) {
         size_t home = map_hash(m->slots[j].k1, m->slots[j].k2) & mask;
         /* Move j into the hole at i when its home is not in (i, j]. */
-        bool between = i <= j ? (home > i && home <= j)
-                              : (home > i || home <= j);
+        bool between =
+            i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!between) {
             m->slots[i] = m->slots[j];
             m->slots[j].val = AN_NONE;
@@ -145,8 +145,7 @@ struct an_proc *an_proc_get(struct analyzer *a, uint32_t idx)
         a->nprocs = (size_t)idx + 1;
     }
     struct an_proc *p = &a->procs[idx];
-    if (!p->info && a->reader &&
-        idx < trace_reader_process_count(a->reader)) {
+    if (!p->info && a->reader && idx < trace_reader_process_count(a->reader)) {
         const struct trace_process *rp = trace_reader_process(a->reader, idx);
         p->info = 1;
         p->pid = rp->pid;
@@ -202,8 +201,8 @@ struct an_thread *an_thread_get(struct analyzer *a, uint32_t idx)
     return &a->threads[idx];
 }
 
-static void thread_set_identity(struct analyzer *a, uint32_t idx,
-                                uint32_t proc, uint32_t tid, uint32_t serial)
+static void thread_set_identity(struct analyzer *a, uint32_t idx, uint32_t proc,
+                                uint32_t tid, uint32_t serial)
 {
     struct an_thread *t = an_thread_get(a, idx);
     t->info = 1;
@@ -220,8 +219,7 @@ void analyzer_set_thread(struct analyzer *a, uint32_t thread, uint32_t proc,
     thread_set_identity(a, thread, proc, tid, serial);
 }
 
-uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc,
-                             uint32_t serial)
+uint32_t an_thread_by_serial(struct analyzer *a, uint32_t proc, uint32_t serial)
 {
     return an_map_get(&a->serial_map, proc, serial);
 }
@@ -233,8 +231,7 @@ struct an_thread *an_thread_touch_slow(struct analyzer *a,
     struct an_thread *t = an_thread_get(a, idx);
     if (!t->info) {
         if (a->reader && idx < trace_reader_thread_count(a->reader)) {
-            const struct trace_thread *rt =
-                trace_reader_thread(a->reader, idx);
+            const struct trace_thread *rt = trace_reader_thread(a->reader, idx);
             thread_set_identity(a, idx, rt->proc, rt->tid, rt->serial);
         } else {
             thread_set_identity(a, idx, ev->proc, ev->tid, AN_NONE);
@@ -427,8 +424,7 @@ uint32_t an_obj_find(struct analyzer *a, uint32_t proc, uint64_t addr,
 
 /* ---- stacks ---- */
 
-static uint64_t stack_hash(uint32_t image, const uint64_t *pcs,
-                           uint32_t depth)
+static uint64_t stack_hash(uint32_t image, const uint64_t *pcs, uint32_t depth)
 {
     uint64_t h = 0xcbf29ce484222325ull ^ image;
     for (uint32_t i = 0; i < depth; i++) {
@@ -512,8 +508,7 @@ uint32_t an_stack_of_slow(struct analyzer *a, const struct trace_event *ev)
 
 static uint32_t stack_of_site(struct analyzer *a, const struct trace_event *ev)
 {
-    uint32_t image = ev->proc < a->nprocs ? a->procs[ev->proc].root
-                                          : ev->proc;
+    uint32_t image = ev->proc < a->nprocs ? a->procs[ev->proc].root : ev->proc;
     uint64_t buf[STACK_MAX_FRAMES];
     const uint64_t *pcs = buf;
     uint32_t depth;
@@ -523,8 +518,8 @@ static uint32_t stack_of_site(struct analyzer *a, const struct trace_event *ev)
     } else {
         buf[0] = ev->site;
         depth = 1;
-        for (uint32_t i = 0; ev->site_stack && i < ev->site_depth &&
-                             depth < STACK_MAX_FRAMES;
+        for (uint32_t i = 0;
+             ev->site_stack && i < ev->site_depth && depth < STACK_MAX_FRAMES;
              i++)
             buf[depth++] = ev->site_stack[i];
     }

@@ -111,26 +111,26 @@ struct an_contention {
 
 /* Barrier rounds and waiters (only barriers carry one). */
 struct an_barrier {
-    uint32_t count;    /* from barrier-init; 0 when unknown */
-    uint32_t arrivals; /* in the open round */
-    uint32_t round;    /* number of the open round */
+    uint32_t count;                      /* from barrier-init; 0 when unknown */
+    uint32_t arrivals;                   /* in the open round */
+    uint32_t round;                      /* number of the open round */
     struct vclock ring[AN_BARRIER_RING]; /* arrivals' clocks per round */
     uint32_t *waiters; /* distinct threads that ever waited (this gen) */
     size_t nwaiters, waiters_cap;
-    uint32_t blocked;  /* threads inside barrier-wait right now */
+    uint32_t blocked; /* threads inside barrier-wait right now */
 };
 
 struct an_obj {
     /* hot: read by every lock event (first cache lines) */
     uint64_t addr;
-    uint32_t proc;       /* image it lives in (for shared ones: creator) */
-    uint32_t gen;        /* init/destroy generation */
-    uint8_t kind;        /* enum an_obj_kind */
-    uint8_t mtype;       /* PTHREAD_MUTEX_* type */
-    uint8_t pshared;     /* shared across processes */
-    uint8_t inited;      /* explicit init seen (else static / first use) */
-    uint8_t destroyed;   /* destroyed and not initialised since */
-    uint8_t recursive;   /* seen re-acquired by its owner without waiting */
+    uint32_t proc;     /* image it lives in (for shared ones: creator) */
+    uint32_t gen;      /* init/destroy generation */
+    uint8_t kind;      /* enum an_obj_kind */
+    uint8_t mtype;     /* PTHREAD_MUTEX_* type */
+    uint8_t pshared;   /* shared across processes */
+    uint8_t inited;    /* explicit init seen (else static / first use) */
+    uint8_t destroyed; /* destroyed and not initialised since */
+    uint8_t recursive; /* seen re-acquired by its owner without waiting */
     uint8_t destroy_reported;
     uint32_t node;       /* lock-graph node of this generation, or AN_NONE */
     uint32_t owner;      /* exclusive holder (thread), or AN_NONE */
@@ -139,7 +139,7 @@ struct an_obj {
     uint32_t rel_thread; /* last exclusive releaser, its epoch, and its */
     uint64_t rel_epoch;  /* clock's joins when vw was copied from it */
     uint64_t rel_joins;
-    struct vclock vw;    /* release clock (write side / signals / posts) */
+    struct vclock vw; /* release clock (write side / signals / posts) */
     struct an_contention *ct;
     /* first acquisitions inside and outside signal handlers */
     uint32_t sig_stack, plain_stack, sig_thread, plain_thread;
@@ -194,28 +194,28 @@ struct an_stackcache {
 /* A lock a thread holds. */
 struct an_held {
     uint32_t obj;
-    uint32_t node;   /* lock-graph node of the acquisition */
-    uint32_t stack;  /* where it was taken */
-    uint32_t count;  /* recursion depth */
-    uint64_t ts;     /* when (hold time) */
-    uint8_t write;   /* exclusive / write side */
+    uint32_t node;  /* lock-graph node of the acquisition */
+    uint32_t stack; /* where it was taken */
+    uint32_t count; /* recursion depth */
+    uint64_t ts;    /* when (hold time) */
+    uint8_t write;  /* exclusive / write side */
     uint8_t trylock;
 };
 
 struct an_thread {
-    uint8_t state;      /* enum an_thread_state */
-    uint8_t info;       /* proc/tid/serial known from the reader or caller */
+    uint8_t state; /* enum an_thread_state */
+    uint8_t info;  /* proc/tid/serial known from the reader or caller */
     uint8_t detached, joined, exit_how;
-    uint8_t started;    /* thread-start seen */
-    uint8_t dl_reported;/* double-lock reported for the current wait */
+    uint8_t started;     /* thread-start seen */
+    uint8_t dl_reported; /* double-lock reported for the current wait */
     uint8_t join_reported;
-    uint8_t cond_unheld;/* the cond wait released a mutex it did not hold */
+    uint8_t cond_unheld; /* the cond wait released a mutex it did not hold */
     uint32_t proc, tid, serial;
-    uint32_t creator;       /* thread that created it, or AN_NONE */
-    uint32_t create_stack;  /* where pthread_create was called */
-    uint32_t start_stack;   /* the start routine */
+    uint32_t creator;      /* thread that created it, or AN_NONE */
+    uint32_t create_stack; /* where pthread_create was called */
+    uint32_t start_stack;  /* the start routine */
     uint32_t exit_stack;
-    uint64_t self;          /* pthread_t */
+    uint64_t self; /* pthread_t */
     uint64_t first_ts, last_ts, exit_ts;
     uint32_t sig_depth;
     struct an_held *held;
@@ -224,15 +224,15 @@ struct an_thread {
     uint64_t vc_joins; /* changes to vc other than its own ticks (hb.c) */
     /* what it is blocked in (TF_BLOCK event without its completion) */
     uint8_t blk, blk_timed;
-    uint32_t blk_obj;       /* object, or AN_NONE */
-    uint32_t blk_aux;       /* cond: the mutex it released */
-    uint32_t blk_wake_seq;  /* cond: wake_seq when it began */
-    uint64_t blk_target;    /* join: pthread_t; process-wait: pid */
+    uint32_t blk_obj;      /* object, or AN_NONE */
+    uint32_t blk_aux;      /* cond: the mutex it released */
+    uint32_t blk_wake_seq; /* cond: wake_seq when it began */
+    uint64_t blk_target;   /* join: pthread_t; process-wait: pid */
     uint64_t blk_since;
     uint32_t blk_stack;
-    uint32_t cond_mutex;    /* mutex released by a cond wait, AN_NONE */
+    uint32_t cond_mutex; /* mutex released by a cond wait, AN_NONE */
     uint32_t barrier_round;
-    uint32_t last_create;   /* serial of its latest thread-create */
+    uint32_t last_create; /* serial of its latest thread-create */
     struct an_objcache ocache[1u << AN_OCACHE_BITS];
     struct an_stackcache scache[1u << AN_SCACHE_BITS];
 };
@@ -246,22 +246,22 @@ enum { AN_SERIOUS_DEADLOCK = 1, AN_SERIOUS_FORK = 2 };
 
 struct an_proc {
     uint8_t seen, info;
-    uint8_t started;    /* process-start seen */
-    uint8_t exited;     /* process-exit seen */
-    uint8_t crashed;    /* fatal signal, abort, assert, terminate */
-    uint8_t execd;      /* replaced by a successful exec */
-    uint8_t reaped;     /* its parent reaped it */
+    uint8_t started; /* process-start seen */
+    uint8_t exited;  /* process-exit seen */
+    uint8_t crashed; /* fatal signal, abort, assert, terminate */
+    uint8_t execd;   /* replaced by a successful exec */
+    uint8_t reaped;  /* its parent reaped it */
     uint8_t hang_reported;
-    uint8_t serious;    /* AN_SERIOUS_*: a deadlock or fork error was found
-                           in it */
+    uint8_t serious; /* AN_SERIOUS_*: a deadlock or fork error was found
+                        in it */
     uint32_t pid, ppid, flags;
-    int parent;         /* parent image index, -1 */
-    uint32_t root;      /* first image of its fork family (dedup keys) */
-    uint32_t exec_thread; /* thread inside exec, or AN_NONE */
-    uint32_t snap;      /* fork snapshot it came from, or AN_NONE */
+    int parent;               /* parent image index, -1 */
+    uint32_t root;            /* first image of its fork family (dedup keys) */
+    uint32_t exec_thread;     /* thread inside exec, or AN_NONE */
+    uint32_t snap;            /* fork snapshot it came from, or AN_NONE */
     uint32_t pending_creates; /* thread-create without thread-start */
     uint64_t first_ts, end_ts, reap_ts, hang_since;
-    uint32_t *threads;  /* thread indexes, in order of appearance */
+    uint32_t *threads; /* thread indexes, in order of appearance */
     size_t nthreads, threads_cap;
 };
 
@@ -269,11 +269,11 @@ struct an_proc {
 
 struct an_snap_lock {
     uint64_t addr;
-    uint32_t obj;     /* the parent's object */
-    uint32_t holder;  /* parent thread holding it */
-    uint32_t stack;   /* where the holder took it */
+    uint32_t obj;    /* the parent's object */
+    uint32_t holder; /* parent thread holding it */
+    uint32_t stack;  /* where the holder took it */
     uint8_t write;
-    uint8_t forker;   /* held by the forking thread itself */
+    uint8_t forker; /* held by the forking thread itself */
 };
 
 struct an_fork_snap {
@@ -284,8 +284,8 @@ struct an_fork_snap {
     struct vclock vc;
     struct an_snap_lock *locks;
     size_t nlocks;
-    uint32_t finding;    /* index of its warning finding, or AN_NONE */
-    uint8_t fork_seen;   /* the parent's fork event was processed */
+    uint32_t finding;  /* index of its warning finding, or AN_NONE */
+    uint8_t fork_seen; /* the parent's fork event was processed */
     uint8_t error_reported;
 };
 
@@ -323,27 +323,27 @@ struct analyzer {
     size_t nprocs, procs_cap;
     struct an_obj *objs;
     size_t nobjs, objs_cap;
-    struct an_map obj_map;     /* (proc, addr) -> object */
-    uint32_t obj_epoch;        /* bumped whenever obj_map changes */
-    struct an_map sem_names;   /* (name hash, 0) -> object */
-    struct an_map serial_map;  /* (proc, serial) -> thread */
-    struct an_map self_map;    /* (proc, pthread_t) -> thread */
-    struct an_map detach_map;  /* (proc, pthread_t) -> 1: detached early */
-    struct an_map pid_map;     /* (pid, 0) -> latest image */
-    struct an_map create_map;  /* (proc, serial) -> an_create */
-    struct an_map spawn_map;   /* (child pid, 0) -> an_create of a spawn */
-    struct an_map exec_map;    /* (pid, 0) -> thread inside exec */
+    struct an_map obj_map;    /* (proc, addr) -> object */
+    uint32_t obj_epoch;       /* bumped whenever obj_map changes */
+    struct an_map sem_names;  /* (name hash, 0) -> object */
+    struct an_map serial_map; /* (proc, serial) -> thread */
+    struct an_map self_map;   /* (proc, pthread_t) -> thread */
+    struct an_map detach_map; /* (proc, pthread_t) -> 1: detached early */
+    struct an_map pid_map;    /* (pid, 0) -> latest image */
+    struct an_map create_map; /* (proc, serial) -> an_create */
+    struct an_map spawn_map;  /* (child pid, 0) -> an_create of a spawn */
+    struct an_map exec_map;   /* (pid, 0) -> thread inside exec */
     struct an_create *creates;
     size_t ncreates, creates_cap;
-    uint32_t free_create;      /* a reusable an_create, or AN_NONE */
+    uint32_t free_create; /* a reusable an_create, or AN_NONE */
     struct an_fork_snap *snaps;
     size_t nsnaps, snaps_cap;
     struct an_map snap_by_pid; /* (child pid, 0) -> snapshot not matched */
 
     struct an_stacks stacks;
     struct lockgraph *graph;
-    struct excgroup *excg; /* exception groups (excgroup.c) */
-    struct race *race;     /* data races (race.c), made on first use */
+    struct excgroup *excg;   /* exception groups (excgroup.c) */
+    struct race *race;       /* data races (race.c), made on first use */
     struct python_state *py; /* Python runtimes, frames (python.c); NULL
                                 until a python-runtime event */
     struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
@@ -381,8 +381,7 @@ struct an_thread *an_thread_touch_slow(struct analyzer *a,
 static inline struct an_thread *an_thread_touch(struct analyzer *a,
                                                 const struct trace_event *ev)
 {
-    if (ev->thread < a->nthreads &&
-        a->threads[ev->thread].state != TS_UNSEEN) {
+    if (ev->thread < a->nthreads && a->threads[ev->thread].state != TS_UNSEEN) {
         struct an_thread *t = &a->threads[ev->thread];
         t->last_ts = ev->ts_ns;
         return t;

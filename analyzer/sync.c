@@ -616,8 +616,7 @@ static void sem_init(struct analyzer *a, uint32_t ti,
     uint32_t oi = an_obj_find(a, ev->proc, ev->obj, AN_SEM, &created);
     if (!created && a->objs[oi].waiters)
         misuse_sem(a, ti, oi,
-                   "initialises {object:0} again while threads wait on it",
-                   ev);
+                   "initialises {object:0} again while threads wait on it", ev);
     obj_new_generation(a, oi);
     a->objs[oi].inited = 1;
     obj_created(a, ti, oi, ev);
@@ -676,8 +675,8 @@ static void sem_destroy(struct analyzer *a, uint32_t ti,
 static void sem_wait_begin(struct analyzer *a, uint32_t ti,
                            const struct trace_event *ev)
 {
-    uint32_t oi = sem_use(a, ti, ev,
-                          "waits on {object:0}, which was never initialised");
+    uint32_t oi =
+        sem_use(a, ti, ev, "waits on {object:0}, which was never initialised");
     a->objs[oi].waiters++;
     sync_block(&a->threads[ti], BLK_SEM, oi, ev->ts_ns, an_stack_of(a, ev),
                (ev->arg & 1) != 0);
@@ -726,8 +725,8 @@ void sync_sem_event(struct analyzer *a, uint32_t ti,
         sem_wait_end(a, ti, ev);
         break;
     case TRACE_EV_SEM_POST:
-        oi = sem_use(a, ti, ev,
-                     "posts {object:0}, which was never initialised");
+        oi =
+            sem_use(a, ti, ev, "posts {object:0}, which was never initialised");
         hb_send(a, ti, &a->objs[oi].vw);
         break;
     }

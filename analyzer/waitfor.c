@@ -68,8 +68,8 @@ static void edge_add(struct wf_graph *g, uint32_t from, uint32_t to,
 }
 
 /* Edges out of blocked thread t to the holders of lock `obj`. */
-static void edges_to_holders(struct analyzer *a, struct wf_graph *g,
-                             uint32_t t, uint32_t obj, bool readers_too)
+static void edges_to_holders(struct analyzer *a, struct wf_graph *g, uint32_t t,
+                             uint32_t obj, bool readers_too)
 {
     const struct an_obj *o = &a->objs[obj];
     if (o->owner != AN_NONE && o->owner != t && thread_live(a, o->owner))
@@ -248,12 +248,14 @@ static void deadlock_message(struct analyzer *a, struct finding *f,
         const struct an_thread *t = &a->threads[e->from];
         const char *sep = i ? "; " : "";
         if (e->obj == AN_NONE)
-            n += (size_t)snprintf(m + n, cap - n, "%s" AN_T " waits to join " AN_T,
-                                  sep, e->from, e->to);
+            n += (size_t)snprintf(m + n, cap - n,
+                                  "%s" AN_T " waits to join " AN_T, sep,
+                                  e->from, e->to);
         else
             n += (size_t)snprintf(
-                m + n, cap - n, "%s" AN_T " waits for " AN_O " held by " AN_T "%s",
-                sep, e->from, an_finding_object(a, f, e->obj), e->to,
+                m + n, cap - n,
+                "%s" AN_T " waits for " AN_O " held by " AN_T "%s", sep,
+                e->from, an_finding_object(a, f, e->obj), e->to,
                 t->blk == BLK_COND ? " (to retake it after a condition wait)"
                                    : "");
     }
@@ -282,8 +284,8 @@ static void deadlock_report(struct analyzer *a, const struct wf_graph *g,
         if (t->blk_since > ts)
             ts = t->blk_since;
     }
-    struct finding *f = an_report(a, FINDING_DEADLOCK, a->threads[t0].proc,
-                                  ts, key, nkey);
+    struct finding *f =
+        an_report(a, FINDING_DEADLOCK, a->threads[t0].proc, ts, key, nkey);
     if (!f)
         return;
     for (size_t i = 0; i < len; i++) {
@@ -297,8 +299,8 @@ static void deadlock_report(struct analyzer *a, const struct wf_graph *g,
         const struct an_thread *t = &a->threads[e->from];
         if (e->obj == AN_NONE) {
             an_finding_stack(a, f, t->blk_stack, e->from,
-                             AN_T " blocked in pthread_join of " AN_T,
-                             e->from, e->to);
+                             AN_T " blocked in pthread_join of " AN_T, e->from,
+                             e->to);
             continue;
         }
         size_t o = an_finding_object(a, f, e->obj);
@@ -307,8 +309,8 @@ static void deadlock_report(struct analyzer *a, const struct wf_graph *g,
                          blk_call_of(a, t), o);
         const struct an_held *h = an_held_find(&a->threads[e->to], e->obj);
         if (h)
-            an_finding_stack(a, f, h->stack, e->to,
-                             AN_T " took " AN_O " here", e->to, o);
+            an_finding_stack(a, f, h->stack, e->to, AN_T " took " AN_O " here",
+                             e->to, o);
     }
 }
 
@@ -320,7 +322,8 @@ static bool cycle_confirmed(struct analyzer *a, const struct wf_graph *g,
         return true;
     for (size_t i = 0; i < len; i++) {
         const struct an_thread *t = &a->threads[g->e[cyc[i]].from];
-        if (now < t->blk_since || now - t->blk_since < a->opt.deadlock_confirm_ns)
+        if (now < t->blk_since ||
+            now - t->blk_since < a->opt.deadlock_confirm_ns)
             return false;
     }
     return true;
@@ -473,8 +476,7 @@ static void hang_report(struct analyzer *a, uint32_t pi,
     size_t n = (size_t)snprintf(m, cap,
                                 "all %zu threads of process %u are blocked "
                                 "(for %.1f s): ",
-                                nlive, p->pid,
-                                (double)(now - ps->since) / 1e9);
+                                nlive, p->pid, (double)(now - ps->since) / 1e9);
     size_t shown = 0;
     for (size_t i = 0; i < p->nthreads; i++) {
         uint32_t ti = p->threads[i];
@@ -487,8 +489,8 @@ static void hang_report(struct analyzer *a, uint32_t pi,
         if (n < cap)
             n += (size_t)snprintf(m + n, cap - n, "%s%s", shown ? "; " : "", d);
         if (shown++ < 16) {
-            an_finding_stack(a, f, t->blk_stack, ti, AN_T " blocked in %s",
-                             ti, blk_call_of(a, t));
+            an_finding_stack(a, f, t->blk_stack, ti, AN_T " blocked in %s", ti,
+                             blk_call_of(a, t));
             hang_self_held(a, f, ti);
         }
     }

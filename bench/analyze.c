@@ -55,9 +55,9 @@ struct bench_opts {
 struct figures {
     uint64_t events;
     uint64_t wall_ns, cpu_ns;
-    uint64_t maxrss_kb;     /* ru_maxrss: anonymous + mapped trace pages */
-    uint64_t anon_peak_kb;  /* peak RssAnon seen */
-    uint64_t file_kb;       /* RssFile at the end (mapped trace) */
+    uint64_t maxrss_kb;    /* ru_maxrss: anonymous + mapped trace pages */
+    uint64_t anon_peak_kb; /* peak RssAnon seen */
+    uint64_t file_kb;      /* RssFile at the end (mapped trace) */
     uint64_t findings;
     int ok;
 };
@@ -68,7 +68,7 @@ struct run {
     char dir[PATH_MAX];
     uint64_t record_ns;
     uint64_t trace_bytes;
-    struct figures fig;             /* the median run, peaks of all */
+    struct figures fig;              /* the median run, peaks of all */
     uint64_t cpu_min_ns, cpu_max_ns; /* fastest and slowest run */
 };
 
@@ -146,21 +146,20 @@ static void record(struct run *r, const struct bench_opts *o)
     if (!mkdtemp(r->dir))
         die("mkdtemp");
     strncat(r->dir, "/trace", sizeof r->dir - strlen(r->dir) - 1);
-    char ctrace[PATH_MAX + 16], workload[PATH_MAX + 16], threads[16],
-        iters[32];
+    char ctrace[PATH_MAX + 16], workload[PATH_MAX + 16], threads[16], iters[32];
     snprintf(ctrace, sizeof ctrace, "%s/../cli/ctrace", bin_dir);
     snprintf(workload, sizeof workload, "%s/workload", bin_dir);
     snprintf(threads, sizeof threads, "%d", o->threads);
     uint64_t per = 2ull * (uint64_t)o->threads;
     snprintf(iters, sizeof iters, "%" PRIu64, (r->target + per - 1) / per);
-    char *argv[] = {ctrace, "run", "--no-report", "-o", r->dir, workload,
-                    "mix", threads, iters, NULL};
+    char *argv[] = {ctrace,   "run", "--no-report", "-o",  r->dir,
+                    workload, "mix", threads,       iters, NULL};
     uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
     int st = spawn_wait(argv);
     r->record_ns = clock_ns(CLOCK_MONOTONIC) - t0;
     if (st != 0) {
-        fprintf(stderr, "analyze: %s run ... %s mix %s %s exited %d\n",
-                ctrace, workload, threads, iters, st);
+        fprintf(stderr, "analyze: %s run ... %s mix %s %s exited %d\n", ctrace,
+                workload, threads, iters, st);
         exit(2);
     }
     du_total = 0;

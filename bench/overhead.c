@@ -65,9 +65,15 @@ static void measure(const struct paths *p, const char *mode,
     for (int i = 0; i < reps; i++) {
         char *nat[] = {(char *)p->workload, (char *)mode, NULL};
         nv[i] = run_value(nat, key);
-        char *tr[] = {(char *)p->ctrace, "run",          "--no-report", "-o",
-                      (char *)trace_dir,  "--",           (char *)p->workload,
-                      (char *)mode,       NULL};
+        char *tr[] = {(char *)p->ctrace,
+                      "run",
+                      "--no-report",
+                      "-o",
+                      (char *)trace_dir,
+                      "--",
+                      (char *)p->workload,
+                      (char *)mode,
+                      NULL};
         tv[i] = run_value(tr, key);
         if (floor_mode) {
             char *fl[] = {(char *)p->workload, (char *)floor_mode, NULL};
@@ -140,19 +146,25 @@ int main(int argc, char **argv)
     uint64_t bytes = bench_trace_bytes(trace_dir);
     uint64_t events = count_events(trace_dir);
 
-    printf("ctrace overhead benchmark (%d runs each, medians; baseline measured in this run)\n", reps);
-    printf("  mix workload (2 threads x 2M, 16 mutexes): native %.1f ms, traced %.1f ms, "
+    printf("ctrace overhead benchmark (%d runs each, medians; baseline "
+           "measured in this run)\n",
+           reps);
+    printf("  mix workload (2 threads x 2M, 16 mutexes): native %.1f ms, "
+           "traced %.1f ms, "
            "ratio %.2fx (target <= 1.25x)\n",
            mix_nat / 1e6, mix_tr / 1e6, mix_tr / mix_nat);
     printf("    natively with only the shim's two clock reads per iteration, "
            "nothing recorded: %.1f ms, ratio %.2fx\n",
            mix_stamped / 1e6, mix_stamped / mix_nat);
-    printf("  uncontended lock/unlock: native %.2f ns/pair, traced %.2f ns/pair\n",
-           loop_nat, loop_tr);
-    printf("  cost per recorded event: %.2f ns; one rdtsc: %.2f ns; ratio %.2fx "
-           "(target <= 2x)\n",
-           per_event, rdtsc_ns, per_event / rdtsc_ns);
-    printf("  trace of the mix run: %llu events, %llu bytes on disk, %.2f bytes/event "
+    printf(
+        "  uncontended lock/unlock: native %.2f ns/pair, traced %.2f ns/pair\n",
+        loop_nat, loop_tr);
+    printf(
+        "  cost per recorded event: %.2f ns; one rdtsc: %.2f ns; ratio %.2fx "
+        "(target <= 2x)\n",
+        per_event, rdtsc_ns, per_event / rdtsc_ns);
+    printf("  trace of the mix run: %llu events, %llu bytes on disk, %.2f "
+           "bytes/event "
            "(target <= 16)\n",
            (unsigned long long)events, (unsigned long long)bytes,
            events ? (double)bytes / (double)events : 0.0);

@@ -174,9 +174,10 @@ int main(int argc, char **argv)
         char *a_nat[] = {p.native, (char *)threads, (char *)items,
                          (char *)block, NULL};
         nat[i] = run(a_nat);
-        char *a_tr[] = {p.ctrace, "run", "--no-report", "-o", trace_dir, "--",
-                        p.traced, (char *)threads, (char *)items,
-                        (char *)block, NULL};
+        char *a_tr[] = {
+            p.ctrace,      "run",         "--no-report", "-o",
+            trace_dir,     "--",          p.traced,      (char *)threads,
+            (char *)items, (char *)block, NULL};
         tr[i] = run(a_tr);
         if (have_tsan) {
             char *a_ts[] = {p.tsan, (char *)threads, (char *)items,

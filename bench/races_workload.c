@@ -93,7 +93,8 @@ int main(int argc, char **argv)
     uint64_t t0 = now_ns();
     for (int t = 0; t < threads; t++) {
         s[t].lo = items / (size_t)threads * (size_t)t;
-        s[t].hi = t == threads - 1 ? items : items / (size_t)threads * (size_t)(t + 1);
+        s[t].hi = t == threads - 1 ? items
+                                   : items / (size_t)threads * (size_t)(t + 1);
         pthread_create(&s[t].thread, NULL, count, &s[t]);
     }
     for (int t = 0; t < threads; t++)

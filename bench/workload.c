@@ -140,7 +140,8 @@ static int run_rdtsc(long iters)
         acc += lo;
     }
     uint64_t t1 = now_ns();
-    printf("rdtsc_ns %.3f\n", (double)(t1 - t0) / (double)iters + (double)(acc & 0) );
+    printf("rdtsc_ns %.3f\n",
+           (double)(t1 - t0) / (double)iters + (double)(acc & 0));
 #else
     (void)iters;
     printf("rdtsc_ns 0\n");

@@ -69,11 +69,22 @@ static int cc_split(char *s, char **words, int max)
 static bool cc_takes_value(const char *a)
 {
     static const char *const opts[] = {
-        "-o", "-I", "-D", "-U", "-include", "-imacros", "-isystem",
-        "-idirafter", "-iprefix", "-iwithprefix", "-iquote", "-x", "-MF",
-        "-MT", "-MQ", "-L", "-l", "-u", "-T", "-Xlinker", "-Xassembler",
-        "-Xpreprocessor", "-Xclang", "-e", "-aux-info", "-arch", "-target",
-        "--param", "-z", "-isysroot", "--sysroot",
+        "-o",          "-I",
+        "-D",          "-U",
+        "-include",    "-imacros",
+        "-isystem",    "-idirafter",
+        "-iprefix",    "-iwithprefix",
+        "-iquote",     "-x",
+        "-MF",         "-MT",
+        "-MQ",         "-L",
+        "-l",          "-u",
+        "-T",          "-Xlinker",
+        "-Xassembler", "-Xpreprocessor",
+        "-Xclang",     "-e",
+        "-aux-info",   "-arch",
+        "-target",     "--param",
+        "-z",          "-isysroot",
+        "--sysroot",
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (strcmp(a, opts[i]) == 0)
@@ -85,10 +96,11 @@ static bool cc_takes_value(const char *a)
  * driver before the link. */
 static bool cc_links(int argc, char **argv)
 {
-    static const char *const stop[] = {"-c", "-S", "-E", "-M", "-MM",
-                                       "-fsyntax-only", "--version",
-                                       "-dumpversion", "-dumpmachine",
-                                       "--help"};
+    static const char *const stop[] = {"-c",           "-S",
+                                       "-E",           "-M",
+                                       "-MM",          "-fsyntax-only",
+                                       "--version",    "-dumpversion",
+                                       "-dumpmachine", "--help"};
     bool input = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -148,8 +160,8 @@ static enum cc_family cc_family_of(char **words, int n)
 static int cmd_cc_main(int argc, char **argv, bool cxx)
 {
     const char *name = argv[0];
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
+    if (argc >= 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         cc_usage(stdout, name);
         return 0;
     }
@@ -204,12 +216,6 @@ static int cmd_cc_main(int argc, char **argv, bool cxx)
     return errno == ENOENT ? LAUNCH_EXIT_NOT_FOUND : LAUNCH_EXIT_CANNOT_RUN;
 }
 
-int cmd_cc(int argc, char **argv)
-{
-    return cmd_cc_main(argc, argv, false);
-}
+int cmd_cc(int argc, char **argv) { return cmd_cc_main(argc, argv, false); }
 
-int cmd_cxx(int argc, char **argv)
-{
-    return cmd_cc_main(argc, argv, true);
-}
+int cmd_cxx(int argc, char **argv) { return cmd_cc_main(argc, argv, true); }

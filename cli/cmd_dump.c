@@ -348,8 +348,10 @@ static int dump_parse(int argc, char **argv, bool *json, const char **dir)
             dump_usage(stderr);
             return DUMP_EXIT_USAGE;
         } else if (*dir) {
-            fprintf(stderr, "ctrace dump: one trace directory at a time "
-                            "('%s' and '%s')\n", *dir, a);
+            fprintf(stderr,
+                    "ctrace dump: one trace directory at a time "
+                    "('%s' and '%s')\n",
+                    *dir, a);
             return DUMP_EXIT_USAGE;
         } else {
             *dir = a;
@@ -392,8 +394,10 @@ int cmd_dump(int argc, char **argv)
     fflush(stdout);
     uint64_t lost = trace_reader_lost_events(r);
     if (lost)
-        fprintf(stderr, "ctrace dump: %llu events were lost while recording "
-                        "(no room in the trace)\n", (unsigned long long)lost);
+        fprintf(stderr,
+                "ctrace dump: %llu events were lost while recording "
+                "(no room in the trace)\n",
+                (unsigned long long)lost);
     trace_reader_close(r);
     return status;
 }

@@ -23,9 +23,9 @@ struct report_cli_options {
     const char *format;
     const char *color;
     const char *suppressions;
-    int error_exitcode; /* -1: off */
-    int hang_timeout;   /* seconds; -1: the analyzer's default */
-    const char *output; /* -o FILE; NULL: stdout */
+    int error_exitcode;     /* -1: off */
+    int hang_timeout;       /* seconds; -1: the analyzer's default */
+    const char *output;     /* -o FILE; NULL: stdout */
     const char *exceptions; /* --exceptions=fatal|all */
 };
 

@@ -18,10 +18,10 @@
 #include "commands.h"
 #include "format.h"
 #include "launch.h"
+#include "live.h"
 #include "options.h"
 #include "run.h"
 #include "tracedir.h"
-#include "live.h"
 #include "view.h"
 
 /* Highest --stack-depth the shim records (it clamps to 1..64). */
@@ -37,11 +37,11 @@ static const struct opt_def run_option_defs[] = {
      "stack frames per sync call site (default 8)"},
     {"error-exitcode", 0, OPT_INT, offsetof(struct run_options, error_exitcode),
      0, 255, true, "N", "exit with N when the report has findings"},
-    {"live", 0, OPT_FLAG, offsetof(struct run_options, live), 0, 0, false,
-     NULL, "watch the program in the viewer while it runs (quitting asks "
+    {"live", 0, OPT_FLAG, offsetof(struct run_options, live), 0, 0, false, NULL,
+     "watch the program in the viewer while it runs (quitting asks "
      "whether to kill it)"},
-    {"on-deadlock", 0, OPT_STRING, offsetof(struct run_options, on_deadlock),
-     0, 0, true, "kill|abort|wait",
+    {"on-deadlock", 0, OPT_STRING, offsetof(struct run_options, on_deadlock), 0,
+     0, true, "kill|abort|wait",
      "when threads deadlock or the program hangs while it runs: kill it "
      "(default), abort the stuck process (it dumps core), or report and "
      "wait"},
@@ -112,9 +112,8 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
     }
     if (o->exceptions && strcmp(o->exceptions, "fatal") != 0 &&
         strcmp(o->exceptions, "all") != 0) {
-        fprintf(stderr,
-                "%s: unknown --exceptions choice '%s' (fatal or all)\n", cmd,
-                o->exceptions);
+        fprintf(stderr, "%s: unknown --exceptions choice '%s' (fatal or all)\n",
+                cmd, o->exceptions);
         return OPTIONS_EXIT_USAGE;
     }
     if (o->stack_depth >= 0)
@@ -129,9 +128,9 @@ static int run_monitored(const struct run_options *o, const char *trace_dir,
                          pid_t pid)
 {
     struct live_options lo = {
-        .on_deadlock = o->on_deadlock
-                           ? (enum live_action)live_action_from_name(o->on_deadlock)
-                           : LIVE_KILL,
+        .on_deadlock = o->on_deadlock ? (enum live_action)live_action_from_name(
+                                            o->on_deadlock)
+                                      : LIVE_KILL,
         .hang_timeout_ns =
             o->hang_timeout > 0 ? (uint64_t)o->hang_timeout * 1000000000ull : 0,
         .out = stderr,

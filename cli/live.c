@@ -105,7 +105,8 @@ static void live_feed(struct live_monitor *m)
 }
 
 /* The new findings, as the text report shows them. */
-static void live_print(struct live_monitor *m, const struct analysis_result *res)
+static void live_print(struct live_monitor *m,
+                       const struct analysis_result *res)
 {
     struct trace_process *procs;
     struct trace_thread *threads;

@@ -14,7 +14,7 @@
 
 struct command {
     const char *name;
-    const char *summary;                /* one line for `ctrace --help` */
+    const char *summary; /* one line for `ctrace --help` */
     int (*exec)(int argc, char **argv);
 };
 
@@ -55,7 +55,6 @@ static const struct command *main_find_command(const char *name)
             return &commands[i];
     return NULL;
 }
-
 
 int main(int argc, char **argv)
 {

@@ -308,8 +308,8 @@ enum opt_result options_parse_operand(const struct opt_def *defs, void *target,
         return OPT_ERROR;
     for (int base = 0;;) {
         int next;
-        enum opt_result r =
-            options_parse_argv(defs, target, cmd, argc - base, argv + base, &next);
+        enum opt_result r = options_parse_argv(defs, target, cmd, argc - base,
+                                               argv + base, &next);
         if (r != OPT_OK)
             return r;
         next += base;

@@ -12,7 +12,8 @@ int run_report(const char *dir, const struct run_options *opts)
     struct report_options ro = {
         .format = REPORT_FORMAT_TEXT,
         .color = REPORT_COLOR_AUTO,
-        .hang_timeout_s = opts->hang_timeout > 0 ? (unsigned)opts->hang_timeout : 0,
+        .hang_timeout_s =
+            opts->hang_timeout > 0 ? (unsigned)opts->hang_timeout : 0,
         .exceptions_all =
             opts->exceptions && strcmp(opts->exceptions, "all") == 0,
     };

@@ -42,8 +42,8 @@ static int acquire_after(struct trace_thread_writer *w,
 }
 
 int shim_acquire(struct trace_thread_writer *w,
-                 const struct shim_acquire_spec *spec, void *obj,
-                 uint64_t site, const struct shim_block_call *block)
+                 const struct shim_acquire_spec *spec, void *obj, uint64_t site,
+                 const struct shim_block_call *block)
 {
     int saved = errno;
     int rc = spec->try_fn(obj);

@@ -23,9 +23,9 @@ enum shim_result_style {
 
 struct shim_acquire_spec {
     uint32_t ev_wait, ev_acquire, ev_fail;
-    int busy;                        /* "would block" error: EBUSY/EAGAIN */
+    int busy; /* "would block" error: EBUSY/EAGAIN */
     enum shim_result_style style;
-    int (*try_fn)(void *obj);        /* non-blocking attempt */
+    int (*try_fn)(void *obj); /* non-blocking attempt */
 };
 
 /* The real blocking call, with whatever extra arguments it takes. */
@@ -41,11 +41,16 @@ struct shim_block_call {
 static inline int shim_thrd_error(int rc)
 {
     switch (rc) {
-    case thrd_success: return 0;
-    case thrd_busy: return EBUSY;
-    case thrd_timedout: return ETIMEDOUT;
-    case thrd_nomem: return ENOMEM;
-    default: return EINVAL;
+    case thrd_success:
+        return 0;
+    case thrd_busy:
+        return EBUSY;
+    case thrd_timedout:
+        return ETIMEDOUT;
+    case thrd_nomem:
+        return ENOMEM;
+    default:
+        return EINVAL;
     }
 }
 
@@ -60,8 +65,8 @@ static inline int shim_result_error(enum shim_result_style style, int rc)
 }
 
 int shim_acquire(struct trace_thread_writer *w,
-                 const struct shim_acquire_spec *spec, void *obj,
-                 uint64_t site, const struct shim_block_call *block);
+                 const struct shim_acquire_spec *spec, void *obj, uint64_t site,
+                 const struct shim_block_call *block);
 
 /* The same when the caller already made the non-blocking attempt and it
  * returned `rc`, not a success (the mutex hot path inlines the attempt). */

@@ -93,8 +93,9 @@ static int block_mtx_timedlock(void *m, const void *abstime, long clock)
 }
 
 static const struct shim_acquire_spec mtx_spec = {
-    TRACE_EV_MUTEX_WAIT, TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_FAIL,
-    EBUSY, SHIM_RC_THRD, try_mtx,
+    TRACE_EV_MUTEX_WAIT, TRACE_EV_MUTEX_ACQUIRE,
+    TRACE_EV_MUTEX_FAIL, EBUSY,
+    SHIM_RC_THRD,        try_mtx,
 };
 
 /* Shared body of mtx_lock and mtx_timedlock.  Like pthread_mutex_timedlock,
@@ -181,8 +182,7 @@ static int call_cnd_wait(void *c, void *m, const void *abstime, long clock)
     return real_cnd_wait(c, m);
 }
 
-static int call_cnd_timedwait(void *c, void *m, const void *abstime,
-                              long clock)
+static int call_cnd_timedwait(void *c, void *m, const void *abstime, long clock)
 {
     (void)clock;
     return real_cnd_timedwait(c, m, abstime);

@@ -100,8 +100,8 @@ SHIM_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
     struct trace_thread_writer *w = shim_writer();
     if (!w)
         return real_timedwait(c, m, abstime);
-    const struct shim_cond_call call = {call_timedwait, abstime,
-                                        CLOCK_REALTIME, 1};
+    const struct shim_cond_call call = {call_timedwait, abstime, CLOCK_REALTIME,
+                                        1};
     return shim_cond_wait(w, SHIM_RC_PTHREAD, c, m, SHIM_SITE, &call);
 }
 

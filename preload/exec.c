@@ -40,8 +40,8 @@
 
 extern char **environ;
 
-#define PATH_RECORD_MAX 1024     /* recorded prefix of an exec path */
-#define EXECL_STACK_ARGS 1024    /* execl* arguments kept on the stack */
+#define PATH_RECORD_MAX 1024  /* recorded prefix of an exec path */
+#define EXECL_STACK_ARGS 1024 /* execl* arguments kept on the stack */
 
 static const char ENV_PRELOAD[] = "LD_PRELOAD=";
 static const char ENV_DIR[] = TRACE_DIR_ENV "=";
@@ -51,12 +51,12 @@ static const char ENV_EXEC_PID[] = "CTRACE_EXEC_PID=";
 /* ---- what a traced image starts with (read once) ---- */
 
 static struct {
-    int ready;                 /* 1 snapshot taken, 2 nothing to add */
-    char lib[PATH_MAX];        /* libctrace.so, absolute */
+    int ready;                    /* 1 snapshot taken, 2 nothing to add */
+    char lib[PATH_MAX];           /* libctrace.so, absolute */
     char lib_as_loaded[PATH_MAX]; /* its name as LD_PRELOAD gave it */
     char lib_dir[PATH_MAX];
-    char dir[PATH_MAX];        /* CTRACE_DIR, absolute */
-    char options[1024];        /* CTRACE_OPTIONS, or "" */
+    char dir[PATH_MAX]; /* CTRACE_DIR, absolute */
+    char options[1024]; /* CTRACE_OPTIONS, or "" */
 } snap;
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -175,14 +175,13 @@ static char *put_uint(char *at, uint32_t v)
 
 /* What the copy must change, and how many bytes its new strings take. */
 struct env_plan {
-    size_t count;          /* entries in the caller's envp */
-    const char *preload;   /* the caller's LD_PRELOAD value, or NULL */
+    size_t count;        /* entries in the caller's envp */
+    const char *preload; /* the caller's LD_PRELOAD value, or NULL */
     bool set_preload, add_dir, add_options;
     size_t bytes;
 };
 
-static void env_plan_make(struct env_plan *p, char *const *envp,
-                          bool for_exec)
+static void env_plan_make(struct env_plan *p, char *const *envp, bool for_exec)
 {
     memset(p, 0, sizeof *p);
     while (envp && envp[p->count])
@@ -272,10 +271,10 @@ void shim_env_free(struct shim_env *env)
 /* ---- exec ---- */
 
 enum exec_kind {
-    EXEC_VE,    /* execve(path, argv, envp) */
-    EXEC_VPE,   /* execvpe(file, argv, envp): PATH search */
-    EXEC_FD,    /* fexecve(fd, argv, envp) */
-    EXEC_AT     /* execveat(fd, path, argv, envp, flags) */
+    EXEC_VE,  /* execve(path, argv, envp) */
+    EXEC_VPE, /* execvpe(file, argv, envp): PATH search */
+    EXEC_FD,  /* fexecve(fd, argv, envp) */
+    EXEC_AT   /* execveat(fd, path, argv, envp, flags) */
 };
 
 struct exec_call {
@@ -355,8 +354,7 @@ static int exec_do(const struct exec_call *c, uint64_t site)
     return rc;
 }
 
-SHIM_EXPORT int execve(const char *path, char *const argv[],
-                       char *const envp[])
+SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
     const struct exec_call c = {EXEC_VE, -1, 0, path, argv, envp};
     return exec_do(&c, SHIM_SITE);
@@ -513,8 +511,8 @@ SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path,
 
 SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file,
                              const posix_spawn_file_actions_t *fa,
-                             const posix_spawnattr_t *attr,
-                             char *const argv[], char *const envp[])
+                             const posix_spawnattr_t *attr, char *const argv[],
+                             char *const envp[])
 {
     SHIM_REAL(posix_spawnp);
     return spawn_do(real, pid, file, fa, attr, argv, envp, SHIM_SITE);

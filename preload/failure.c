@@ -267,8 +267,8 @@ SHIM_EXPORT void _ZSt9terminatev(void)
         int saved = errno;
         char type[FAILURE_STRING_MAX], what[FAILURE_STRING_MAX];
         type[0] = what[0] = '\0';
-        bool current = cxx_current_describe(type, sizeof type, what,
-                                            sizeof what);
+        bool current =
+            cxx_current_describe(type, sizeof type, what, sizeof what);
         cxx_record(TRACE_EV_CXX_TERMINATE, current ? type : NULL,
                    current && what[0] ? what : NULL, site);
         failure_pending = 1;

@@ -16,7 +16,8 @@
 
 #define CXX_EXPORT extern "C" __attribute__((visibility("default")))
 
-namespace {
+namespace
+{
 
 uint32_t copy_what(const std::exception &e, char *what, uint32_t cap)
 {
@@ -50,8 +51,7 @@ CXX_EXPORT uint32_t ctrace_cxx_what(const void *tinfo, void *obj, char *what,
     void *adjusted = obj;
     if (!typeid(std::exception).__do_catch(&thrown, &adjusted, 1))
         return 0;
-    return copy_what(*static_cast<const std::exception *>(adjusted), what,
-                     cap);
+    return copy_what(*static_cast<const std::exception *>(adjusted), what, cap);
 }
 
 // In std::terminate: the exception being handled, if any: its mangled

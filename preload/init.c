@@ -321,4 +321,3 @@ static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
         depth = w->proc->stack_depth;
     trace_emit_site_stack(w, site, pcs + at, depth);
 }
-

@@ -12,10 +12,10 @@
 #include <time.h>
 
 /* Resolve a real function into a file-scope pointer on first use. */
-#define SHIM_RESOLVE(var, name)                                             \
-    do {                                                                    \
-        if (SHIM_UNLIKELY(!(var)))                                          \
-            (var) = shim_dlsym(name, NULL);                                 \
+#define SHIM_RESOLVE(var, name)                                                \
+    do {                                                                       \
+        if (SHIM_UNLIKELY(!(var)))                                             \
+            (var) = shim_dlsym(name, NULL);                                    \
     } while (0)
 
 /* Record an event if the calling thread is being recorded, for wrappers

@@ -39,8 +39,9 @@ static int block_clocklock(void *m, const void *abstime, long clock)
 }
 
 static const struct shim_acquire_spec mutex_spec = {
-    TRACE_EV_MUTEX_WAIT, TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_FAIL,
-    EBUSY, SHIM_RC_PTHREAD, try_mutex,
+    TRACE_EV_MUTEX_WAIT, TRACE_EV_MUTEX_ACQUIRE,
+    TRACE_EV_MUTEX_FAIL, EBUSY,
+    SHIM_RC_PTHREAD,     try_mutex,
 };
 
 static void resolve_trylock(void)

@@ -153,16 +153,10 @@ static pid_t vfork_real(void)
     return real_fork_for_vfork();
 }
 
-SHIM_EXPORT pid_t vfork(void)
-{
-    return fork_body(vfork_real, SHIM_SITE);
-}
+SHIM_EXPORT pid_t vfork(void) { return fork_body(vfork_real, SHIM_SITE); }
 
 pid_t __vfork(void);
-SHIM_EXPORT pid_t __vfork(void)
-{
-    return fork_body(vfork_real, SHIM_SITE);
-}
+SHIM_EXPORT pid_t __vfork(void) { return fork_body(vfork_real, SHIM_SITE); }
 
 SHIM_EXPORT pid_t _Fork(void)
 {
@@ -193,8 +187,8 @@ static void reap_record(uint64_t site, int options, int32_t pid, int status,
     if (!w)
         return;
     int saved = errno;
-    struct trace_reap_info r = {pid, pid > 0 ? status : 0,
-                                pid < 0 ? saved : 0, how};
+    struct trace_reap_info r = {pid, pid > 0 ? status : 0, pid < 0 ? saved : 0,
+                                how};
     shim_event_payload(w, TRACE_EV_PROCESS_REAP, NULL, site, &r, sizeof r);
     errno = saved;
 }

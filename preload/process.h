@@ -20,8 +20,8 @@
  * mapping (async-signal-safe: exec may follow fork in a threaded
  * program, where malloc is off limits). */
 struct shim_env {
-    char **envp;  /* NULL-terminated, or the caller's envp if no copy */
-    void *map;    /* the mapping, or NULL */
+    char **envp; /* NULL-terminated, or the caller's envp if no copy */
+    void *map;   /* the mapping, or NULL */
     size_t size;
 };
 

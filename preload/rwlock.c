@@ -23,13 +23,15 @@ static int try_rd(void *rw) { return real_tryrdlock(rw); }
 static int try_wr(void *rw) { return real_trywrlock(rw); }
 
 static const struct shim_acquire_spec rd_spec = {
-    TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_RDACQUIRE, TRACE_EV_RWLOCK_FAIL,
-    EBUSY, SHIM_RC_PTHREAD, try_rd,
+    TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_RDACQUIRE,
+    TRACE_EV_RWLOCK_FAIL,   EBUSY,
+    SHIM_RC_PTHREAD,        try_rd,
 };
 
 static const struct shim_acquire_spec wr_spec = {
-    TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_WRACQUIRE, TRACE_EV_RWLOCK_FAIL,
-    EBUSY, SHIM_RC_PTHREAD, try_wr,
+    TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_WRACQUIRE,
+    TRACE_EV_RWLOCK_FAIL,   EBUSY,
+    SHIM_RC_PTHREAD,        try_wr,
 };
 
 /* The real blocking calls, in shim_block_call's shape (b: the clock). */
@@ -105,8 +107,8 @@ SHIM_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *rw,
                                            const struct timespec *abstime)
 {
     SHIM_RESOLVE(real_timedrdlock, "pthread_rwlock_timedrdlock");
-    const struct shim_block_call call = {block_timedrd, abstime,
-                                         CLOCK_REALTIME, 1};
+    const struct shim_block_call call = {block_timedrd, abstime, CLOCK_REALTIME,
+                                         1};
     return rw_acquire(&rd_spec, rw, SHIM_SITE, &call);
 }
 
@@ -114,8 +116,8 @@ SHIM_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *rw,
                                            const struct timespec *abstime)
 {
     SHIM_RESOLVE(real_timedwrlock, "pthread_rwlock_timedwrlock");
-    const struct shim_block_call call = {block_timedwr, abstime,
-                                         CLOCK_REALTIME, 1};
+    const struct shim_block_call call = {block_timedwr, abstime, CLOCK_REALTIME,
+                                         1};
     return rw_acquire(&wr_spec, rw, SHIM_SITE, &call);
 }
 

@@ -27,8 +27,9 @@ static int (*real_post)(sem_t *);
 static int try_sem(void *s) { return real_trywait(s); }
 
 static const struct shim_acquire_spec sem_spec = {
-    TRACE_EV_SEM_WAIT, TRACE_EV_SEM_ACQUIRE, TRACE_EV_SEM_FAIL,
-    EAGAIN, SHIM_RC_ERRNO, try_sem,
+    TRACE_EV_SEM_WAIT, TRACE_EV_SEM_ACQUIRE,
+    TRACE_EV_SEM_FAIL, EAGAIN,
+    SHIM_RC_ERRNO,     try_sem,
 };
 
 static void sem_resolve(void)

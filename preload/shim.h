@@ -47,12 +47,13 @@
  * carves static TLS out of every thread's stack. */
 struct shim_tls {
     struct trace_thread_writer *w; /* NULL until the thread's first event */
-    uint32_t busy;      /* >0 while the shim runs its own code */
-    uint32_t in_signal; /* >0 while a user signal handler runs */
-    uint32_t dead;      /* the thread's writer is gone: record nothing */
-    uint32_t exit_how;  /* TRACE_EXIT_* seen by the cleanup handler */
+    uint32_t busy;                 /* >0 while the shim runs its own code */
+    uint32_t in_signal;            /* >0 while a user signal handler runs */
+    uint32_t dead;     /* the thread's writer is gone: record nothing */
+    uint32_t exit_how; /* TRACE_EXIT_* seen by the cleanup handler */
 };
-extern __thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
+extern __thread struct shim_tls shim_tls
+    __attribute__((tls_model("initial-exec")));
 
 /* The process image's writer. */
 extern struct trace_proc_writer shim_proc;
@@ -66,10 +67,10 @@ void *shim_dlsym(const char *name, const char *version);
 
 /* Declares `real`, the next definition of the function being wrapped. */
 #define SHIM_REAL(name) SHIM_REAL_V(name, NULL)
-#define SHIM_REAL_V(name, version)                                          \
-    static __typeof__(name) *real_##name;                                   \
-    if (SHIM_UNLIKELY(!real_##name))                                        \
-        real_##name = (__typeof__(name) *)shim_dlsym(#name, version);       \
+#define SHIM_REAL_V(name, version)                                             \
+    static __typeof__(name) *real_##name;                                      \
+    if (SHIM_UNLIKELY(!real_##name))                                           \
+        real_##name = (__typeof__(name) *)shim_dlsym(#name, version);          \
     __typeof__(name) *real = real_##name
 
 /* The calling thread's writer, or NULL when nothing is to be recorded

@@ -52,9 +52,9 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#define SIG_COUNT 65            /* 1.._NSIG-1 on Linux */
-#define FATAL_RECORD_MAX 64     /* fatal signals recorded per process */
-#define HANDLER_DEPTH_MAX 16    /* nested handlers remembered per thread */
+#define SIG_COUNT 65         /* 1.._NSIG-1 on Linux */
+#define FATAL_RECORD_MAX 64  /* fatal signals recorded per process */
+#define HANDLER_DEPTH_MAX 16 /* nested handlers remembered per thread */
 
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -72,8 +72,7 @@ static struct sig_view sig_table[SIG_COUNT];
  * that the flags the program reads back are the ones it would read
  * without us; learnt at install time. */
 static int restorer_bit;
-static int (*real_sigaction)(int, const struct sigaction *,
-                             struct sigaction *);
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 
 /* Per thread: the signals whose wrapped handlers are running. */
 static __thread int handler_stack[HANDLER_DEPTH_MAX];
@@ -82,15 +81,13 @@ static __thread uint32_t in_fatal_record;
 
 static bool sig_is_fatal(int sig)
 {
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
-           sig == SIGILL || sig == SIGABRT || sig == SIGTRAP ||
-           sig == SIGSYS;
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+           sig == SIGABRT || sig == SIGTRAP || sig == SIGSYS;
 }
 
 static bool handler_is_function(void *h)
 {
-    return h != (void *)SIG_DFL && h != (void *)SIG_IGN &&
-           h != (void *)SIG_ERR;
+    return h != (void *)SIG_DFL && h != (void *)SIG_IGN && h != (void *)SIG_ERR;
 }
 
 static void resolve_sigaction(void)
@@ -189,8 +186,8 @@ static uint32_t fatal_unwind(void *uc, uint64_t *pcs, uint32_t max)
 
 static bool sig_has_addr(int sig)
 {
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
-           sig == SIGILL || sig == SIGTRAP;
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+           sig == SIGTRAP;
 }
 
 static void fatal_record(int sig, siginfo_t *info, void *uc)
@@ -200,8 +197,7 @@ static void fatal_record(int sig, siginfo_t *info, void *uc)
         return;
     if (sig == SIGABRT && shim_failure_take_pending())
         return;
-    if (__atomic_fetch_add(&recorded, 1, __ATOMIC_RELAXED) >=
-        FATAL_RECORD_MAX)
+    if (__atomic_fetch_add(&recorded, 1, __ATOMIC_RELAXED) >= FATAL_RECORD_MAX)
         return;
     struct trace_thread_writer *w = shim_writer();
     if (!w)
@@ -282,7 +278,7 @@ static void fatal_install(int sig, const struct sigaction *cur)
 
 void shim_signals_install(void)
 {
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+    static const int fatal[] = {SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
                                 SIGABRT, SIGTRAP, SIGSYS};
     resolve_sigaction();
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
@@ -295,9 +291,8 @@ void shim_signals_install(void)
 /* ---- the program's sigaction and friends ---- */
 
 /* The kernel action that carries out what the program asks. */
-static const struct sigaction *action_for_kernel(int sig,
-                                                 const struct sigaction *act,
-                                                 struct sigaction *k)
+static const struct sigaction *
+action_for_kernel(int sig, const struct sigaction *act, struct sigaction *k)
 {
     void *h = (void *)act->sa_handler;
     bool fatal = sig_is_fatal(sig) && h != (void *)SIG_IGN;
@@ -341,8 +336,7 @@ static int sigaction_do(int sig, const struct sigaction *act,
     if (installs) {
         pass = action_for_kernel(sig, act, &k);
         /* Published first: the kernel switch is the moment it applies. */
-        view_store(sig, (void *)act->sa_handler,
-                   act->sa_flags | restorer_bit);
+        view_store(sig, (void *)act->sa_handler, act->sa_flags | restorer_bit);
     }
     int rc = real_sigaction(sig, pass, &kold);
     if (rc != 0) {

@@ -20,8 +20,9 @@ static int block_spin(void *s, const void *a, long b)
 }
 
 static const struct shim_acquire_spec spin_spec = {
-    TRACE_EV_SPIN_WAIT, TRACE_EV_SPIN_ACQUIRE, TRACE_EV_SPIN_FAIL,
-    EBUSY, SHIM_RC_PTHREAD, try_spin,
+    TRACE_EV_SPIN_WAIT, TRACE_EV_SPIN_ACQUIRE,
+    TRACE_EV_SPIN_FAIL, EBUSY,
+    SHIM_RC_PTHREAD,    try_spin,
 };
 
 SHIM_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)

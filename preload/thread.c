@@ -131,15 +131,15 @@ SHIM_EXPORT void pthread_exit(void *retval)
 
 /* Shared body of the join family: `call` performs the real join;
  * `timed` says whether it can give up by itself. */
-#define JOIN_BODY(call, thread, timed)                                      \
-    struct trace_thread_writer *w = shim_writer();                          \
-    if (!w)                                                                 \
-        return call;                                                        \
-    shim_event(w, TRACE_EV_THREAD_JOIN_WAIT, (void *)(thread), SHIM_SITE,   \
-               timed);                                                      \
-    int rc = call;                                                          \
-    shim_event_seq(w, TRACE_EV_THREAD_JOIN, (void *)(thread), SHIM_SITE,    \
-                   (uint32_t)rc);                                           \
+#define JOIN_BODY(call, thread, timed)                                         \
+    struct trace_thread_writer *w = shim_writer();                             \
+    if (!w)                                                                    \
+        return call;                                                           \
+    shim_event(w, TRACE_EV_THREAD_JOIN_WAIT, (void *)(thread), SHIM_SITE,      \
+               timed);                                                         \
+    int rc = call;                                                             \
+    shim_event_seq(w, TRACE_EV_THREAD_JOIN, (void *)(thread), SHIM_SITE,       \
+                   (uint32_t)rc);                                              \
     return rc
 
 SHIM_EXPORT int pthread_join(pthread_t thread, void **retval)

@@ -141,8 +141,7 @@ void tsan_site_define(struct tsan_thread *t, struct trace_thread_writer *w,
 bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
                  uint32_t type, uint64_t addr, uint32_t size_log, uint64_t pc);
 void tsan_record_range(struct tsan_thread *t, struct trace_thread_writer *w,
-                       uint32_t type, uint64_t addr, uint64_t len,
-                       uint64_t pc);
+                       uint32_t type, uint64_t addr, uint64_t len, uint64_t pc);
 
 /* Accesses of any size and alignment: filter, then record. */
 void tsan_access_slow(uint64_t addr, uint32_t size_log, bool write,

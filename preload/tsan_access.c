@@ -20,8 +20,8 @@
 /* Write one record now; the record itself when it landed as the writer's
  * latest (so that it can be extended in place), else NULL. */
 static struct trace_record *tsan_put(struct trace_thread_writer *w,
-                                     uint32_t type, uint64_t obj,
-                                     uint64_t site, uint32_t arg)
+                                     uint32_t type, uint64_t obj, uint64_t site,
+                                     uint32_t arg)
 {
     uint32_t gen = w->gen; /* changes if a signal handler records */
     trace_emit_now(w, type, obj, site, arg, 0,
@@ -150,9 +150,8 @@ bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
     } else {
         tsan_site_define(t, w, site, key, pc);
         uint64_t region = TRACE_MEM_REGION(addr);
-        struct trace_record *r =
-            tsan_put(w, type, region, site,
-                     TRACE_MEM_ARG(addr - region, size_log, 1));
+        struct trace_record *r = tsan_put(
+            w, type, region, site, TRACE_MEM_ARG(addr - region, size_log, 1));
         t->stats.records++;
         t->last = r;
         t->last_type = type;
@@ -161,8 +160,8 @@ bool tsan_record(struct tsan_thread *t, struct trace_thread_writer *w,
         t->last_addr = addr;
         t->last_count = 1;
         t->last_pc = pc;
-        t->last_ctx = t->ctx[t->depth < TSAN_STACK_MAX ? t->depth
-                                                       : TSAN_STACK_MAX];
+        t->last_ctx =
+            t->ctx[t->depth < TSAN_STACK_MAX ? t->depth : TSAN_STACK_MAX];
     }
     t->pos = w->pos;
     t->chunk = w->chunk;
@@ -210,8 +209,8 @@ void tsan_record_range(struct tsan_thread *t, struct trace_thread_writer *w,
     t->busy = 1;
     uint64_t key = tsan_context_key(t, pc), site = tsan_site_of(pc, key);
     while (len) {
-        uint32_t n = len < TRACE_MEM_RANGE_MAX ? (uint32_t)len
-                                               : TRACE_MEM_RANGE_MAX;
+        uint32_t n =
+            len < TRACE_MEM_RANGE_MAX ? (uint32_t)len : TRACE_MEM_RANGE_MAX;
         tsan_range_piece(t, w, type, addr, n, site, key, pc);
         addr += n;
         len -= n;
@@ -246,9 +245,10 @@ static inline bool tsan_extend(struct tsan_thread *t, uint32_t type,
 /* Filter miss (or an access across granules): record, then remember in
  * the filter, unless the access only extended the latest record: a scan
  * over an array then leaves the filter to the accesses that repeat. */
-static __attribute__((noinline)) void
-tsan_access_miss(struct tsan_thread *t, uint64_t addr, uint32_t size_log,
-                 bool write, uint64_t pc)
+static __attribute__((noinline)) void tsan_access_miss(struct tsan_thread *t,
+                                                       uint64_t addr,
+                                                       uint32_t size_log,
+                                                       bool write, uint64_t pc)
 {
     uint32_t type = write ? TRACE_EV_MEM_WRITE : TRACE_EV_MEM_READ;
     if (t->busy) { /* a signal handler interrupted our record path */
@@ -318,22 +318,21 @@ tsan_access(uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
     tsan_access_miss(t, addr, size_log, write, pc);
 }
 
-void tsan_access_slow(uint64_t addr, uint32_t size_log, bool write,
-                      uint64_t pc)
+void tsan_access_slow(uint64_t addr, uint32_t size_log, bool write, uint64_t pc)
 {
     tsan_access(addr, size_log, write, pc);
 }
 
 /* ---- the entry points ---- */
 
-#define TSAN_ACCESS_FNS(prefix, n, lg)                                      \
-    SHIM_EXPORT void __tsan_##prefix##read##n(void *addr)                   \
-    {                                                                       \
-        tsan_access((uint64_t)(uintptr_t)addr, lg, false, TSAN_PC);         \
-    }                                                                       \
-    SHIM_EXPORT void __tsan_##prefix##write##n(void *addr)                  \
-    {                                                                       \
-        tsan_access((uint64_t)(uintptr_t)addr, lg, true, TSAN_PC);          \
+#define TSAN_ACCESS_FNS(prefix, n, lg)                                         \
+    SHIM_EXPORT void __tsan_##prefix##read##n(void *addr)                      \
+    {                                                                          \
+        tsan_access((uint64_t)(uintptr_t)addr, lg, false, TSAN_PC);            \
+    }                                                                          \
+    SHIM_EXPORT void __tsan_##prefix##write##n(void *addr)                     \
+    {                                                                          \
+        tsan_access((uint64_t)(uintptr_t)addr, lg, true, TSAN_PC);             \
     }
 
 TSAN_ACCESS_FNS(, 1, 0)
@@ -357,16 +356,16 @@ TSAN_ACCESS_FNS(unaligned_volatile_, 8, 3)
 TSAN_ACCESS_FNS(unaligned_volatile_, 16, 4)
 
 /* The _pc variants name the access's pc themselves. */
-#define TSAN_ACCESS_PC_FNS(n, lg)                                           \
-    SHIM_EXPORT void __tsan_read##n##_pc(void *addr, void *pc)              \
-    {                                                                       \
-        tsan_access((uint64_t)(uintptr_t)addr, lg, false,                   \
-                    (uint64_t)(uintptr_t)pc);                               \
-    }                                                                       \
-    SHIM_EXPORT void __tsan_write##n##_pc(void *addr, void *pc)             \
-    {                                                                       \
-        tsan_access((uint64_t)(uintptr_t)addr, lg, true,                    \
-                    (uint64_t)(uintptr_t)pc);                               \
+#define TSAN_ACCESS_PC_FNS(n, lg)                                              \
+    SHIM_EXPORT void __tsan_read##n##_pc(void *addr, void *pc)                 \
+    {                                                                          \
+        tsan_access((uint64_t)(uintptr_t)addr, lg, false,                      \
+                    (uint64_t)(uintptr_t)pc);                                  \
+    }                                                                          \
+    SHIM_EXPORT void __tsan_write##n##_pc(void *addr, void *pc)                \
+    {                                                                          \
+        tsan_access((uint64_t)(uintptr_t)addr, lg, true,                       \
+                    (uint64_t)(uintptr_t)pc);                                  \
     }
 
 TSAN_ACCESS_PC_FNS(1, 0)
@@ -376,8 +375,7 @@ TSAN_ACCESS_PC_FNS(8, 3)
 TSAN_ACCESS_PC_FNS(16, 4)
 
 /* A range: small aligned ones go through the filter like any access. */
-static void tsan_range(const void *addr, uint64_t len, bool write,
-                       uint64_t pc)
+static void tsan_range(const void *addr, uint64_t len, bool write, uint64_t pc)
 {
     uint64_t a = (uint64_t)(uintptr_t)addr;
     if (!len)
@@ -390,9 +388,9 @@ static void tsan_range(const void *addr, uint64_t len, bool write,
     if (!t)
         return;
     t->accesses++;
-    tsan_record_range(t, t->w,
-                      write ? TRACE_EV_MEM_RANGE_WRITE : TRACE_EV_MEM_RANGE_READ,
-                      a, len, pc);
+    tsan_record_range(
+        t, t->w, write ? TRACE_EV_MEM_RANGE_WRITE : TRACE_EV_MEM_RANGE_READ, a,
+        len, pc);
 }
 
 SHIM_EXPORT void __tsan_read_range(void *addr, unsigned long size)
@@ -405,14 +403,12 @@ SHIM_EXPORT void __tsan_write_range(void *addr, unsigned long size)
     tsan_range(addr, size, true, TSAN_PC);
 }
 
-SHIM_EXPORT void __tsan_read_range_pc(void *addr, unsigned long size,
-                                      void *pc)
+SHIM_EXPORT void __tsan_read_range_pc(void *addr, unsigned long size, void *pc)
 {
     tsan_range(addr, size, false, (uint64_t)(uintptr_t)pc);
 }
 
-SHIM_EXPORT void __tsan_write_range_pc(void *addr, unsigned long size,
-                                       void *pc)
+SHIM_EXPORT void __tsan_write_range_pc(void *addr, unsigned long size, void *pc)
 {
     tsan_range(addr, size, true, (uint64_t)(uintptr_t)pc);
 }

@@ -50,7 +50,8 @@ static bool tsan_acquire_restamp(struct tsan_thread *t,
     struct trace_record *r = t->acq;
     unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
     if (!r || w->pos != t->acq_pos || r != trace_writer_last_full(w) ||
-        r->w0 != TRACE_W0(TRACE_EV_ATOMIC_ACQUIRE, os, ss, TRACE_W0_SEQ(r->w0)) ||
+        r->w0 !=
+            TRACE_W0(TRACE_EV_ATOMIC_ACQUIRE, os, ss, TRACE_W0_SEQ(r->w0)) ||
         TRACE_W1_ARG(r->w1) != arg || w->obj_cache[os] != obj ||
         w->site_cache[ss] != site)
         return false;
@@ -100,15 +101,15 @@ static void tsan_sync(uint32_t type, const volatile void *a, uint32_t op,
 /* A relaxed operation: an atomic access, no edge.  Not through the
  * filter (which knows plain accesses only); merging still folds a spin
  * on the same variable into one record. */
-static void tsan_relaxed(const volatile void *a, uint32_t size_log,
-                         bool write, uint64_t pc)
+static void tsan_relaxed(const volatile void *a, uint32_t size_log, bool write,
+                         uint64_t pc)
 {
     struct tsan_thread *t = tsan_current();
     if (!t)
         return;
     t->accesses++;
-    tsan_record(t, t->w, write ? TRACE_EV_MEM_ATOMIC_WRITE
-                            : TRACE_EV_MEM_ATOMIC_READ,
+    tsan_record(t, t->w,
+                write ? TRACE_EV_MEM_ATOMIC_WRITE : TRACE_EV_MEM_ATOMIC_READ,
                 (uint64_t)(uintptr_t)a, size_log, pc);
 }
 
@@ -136,76 +137,76 @@ static void tsan_after_read(const volatile void *a, uint32_t op, int mo,
 /* A read-modify-write that acquires but does not release still writes:
  * its acquire record stands for the access (an atomic write). */
 
-#define TSAN_ATOMIC_FNS(n, T, lg)                                           \
-    SHIM_EXPORT T __tsan_atomic##n##_load(const volatile T *a, int mo)      \
-    {                                                                       \
-        mo = tsan_mo(mo);                                                   \
-        T v = TSAN_LOAD(a);                                                 \
-        tsan_after_read(a, TRACE_ATOMIC_LOAD, mo, lg, TSAN_PC);             \
-        return v;                                                           \
-    }                                                                       \
-    SHIM_EXPORT void __tsan_atomic##n##_store(volatile T *a, T v, int mo)   \
-    {                                                                       \
-        mo = tsan_mo(mo);                                                   \
-        tsan_before_write(a, TRACE_ATOMIC_STORE, mo, lg, TSAN_PC);          \
-        TSAN_STORE(a, v);                                                   \
-    }                                                                       \
-    TSAN_RMW(n, T, lg, exchange, TSAN_XCHG)                                 \
-    TSAN_RMW(n, T, lg, fetch_add, TSAN_ADD)                                 \
-    TSAN_RMW(n, T, lg, fetch_sub, TSAN_SUB)                                 \
-    TSAN_RMW(n, T, lg, fetch_and, TSAN_AND)                                 \
-    TSAN_RMW(n, T, lg, fetch_or, TSAN_OR)                                   \
-    TSAN_RMW(n, T, lg, fetch_xor, TSAN_XOR)                                 \
-    TSAN_RMW(n, T, lg, fetch_nand, TSAN_NAND)                               \
-    SHIM_EXPORT int __tsan_atomic##n##_compare_exchange_strong(             \
-        volatile T *a, T *c, T v, int mo, int fmo)                          \
-    {                                                                       \
-        return tsan_cas##n(a, c, v, mo, fmo, TSAN_PC);                      \
-    }                                                                       \
-    SHIM_EXPORT int __tsan_atomic##n##_compare_exchange_weak(               \
-        volatile T *a, T *c, T v, int mo, int fmo)                          \
-    {                                                                       \
-        return tsan_cas##n(a, c, v, mo, fmo, TSAN_PC);                      \
-    }                                                                       \
-    SHIM_EXPORT T __tsan_atomic##n##_compare_exchange_val(                  \
-        volatile T *a, T c, T v, int mo, int fmo)                           \
-    {                                                                       \
-        tsan_cas##n(a, &c, v, mo, fmo, TSAN_PC);                            \
-        return c;                                                           \
+#define TSAN_ATOMIC_FNS(n, T, lg)                                              \
+    SHIM_EXPORT T __tsan_atomic##n##_load(const volatile T *a, int mo)         \
+    {                                                                          \
+        mo = tsan_mo(mo);                                                      \
+        T v = TSAN_LOAD(a);                                                    \
+        tsan_after_read(a, TRACE_ATOMIC_LOAD, mo, lg, TSAN_PC);                \
+        return v;                                                              \
+    }                                                                          \
+    SHIM_EXPORT void __tsan_atomic##n##_store(volatile T *a, T v, int mo)      \
+    {                                                                          \
+        mo = tsan_mo(mo);                                                      \
+        tsan_before_write(a, TRACE_ATOMIC_STORE, mo, lg, TSAN_PC);             \
+        TSAN_STORE(a, v);                                                      \
+    }                                                                          \
+    TSAN_RMW(n, T, lg, exchange, TSAN_XCHG)                                    \
+    TSAN_RMW(n, T, lg, fetch_add, TSAN_ADD)                                    \
+    TSAN_RMW(n, T, lg, fetch_sub, TSAN_SUB)                                    \
+    TSAN_RMW(n, T, lg, fetch_and, TSAN_AND)                                    \
+    TSAN_RMW(n, T, lg, fetch_or, TSAN_OR)                                      \
+    TSAN_RMW(n, T, lg, fetch_xor, TSAN_XOR)                                    \
+    TSAN_RMW(n, T, lg, fetch_nand, TSAN_NAND)                                  \
+    SHIM_EXPORT int __tsan_atomic##n##_compare_exchange_strong(                \
+        volatile T *a, T *c, T v, int mo, int fmo)                             \
+    {                                                                          \
+        return tsan_cas##n(a, c, v, mo, fmo, TSAN_PC);                         \
+    }                                                                          \
+    SHIM_EXPORT int __tsan_atomic##n##_compare_exchange_weak(                  \
+        volatile T *a, T *c, T v, int mo, int fmo)                             \
+    {                                                                          \
+        return tsan_cas##n(a, c, v, mo, fmo, TSAN_PC);                         \
+    }                                                                          \
+    SHIM_EXPORT T __tsan_atomic##n##_compare_exchange_val(                     \
+        volatile T *a, T c, T v, int mo, int fmo)                              \
+    {                                                                          \
+        tsan_cas##n(a, &c, v, mo, fmo, TSAN_PC);                               \
+        return c;                                                              \
     }
 
 /* fetch-ops: release before, acquire after; a relaxed one is a write. */
-#define TSAN_RMW(n, T, lg, name, OP)                                        \
-    SHIM_EXPORT T __tsan_atomic##n##_##name(volatile T *a, T v, int mo)     \
-    {                                                                       \
-        mo = tsan_mo(mo);                                                   \
-        uint64_t pc = TSAN_PC;                                              \
-        tsan_before_write(a, TRACE_ATOMIC_RMW, mo, lg, pc);                 \
-        T old = OP(a, v);                                                   \
-        tsan_after_read(a, TRACE_ATOMIC_RMW, mo, lg, pc);                   \
-        return old;                                                         \
+#define TSAN_RMW(n, T, lg, name, OP)                                           \
+    SHIM_EXPORT T __tsan_atomic##n##_##name(volatile T *a, T v, int mo)        \
+    {                                                                          \
+        mo = tsan_mo(mo);                                                      \
+        uint64_t pc = TSAN_PC;                                                 \
+        tsan_before_write(a, TRACE_ATOMIC_RMW, mo, lg, pc);                    \
+        T old = OP(a, v);                                                      \
+        tsan_after_read(a, TRACE_ATOMIC_RMW, mo, lg, pc);                      \
+        return old;                                                            \
     }
 
 /* compare-exchange: the success order before and after; on failure it
  * was a load with the failure order. */
-#define TSAN_CAS_HELPER(n, T, lg)                                           \
-    static int tsan_cas##n(volatile T *a, T *c, T v, int mo, int fmo,       \
-                           uint64_t pc)                                     \
-    {                                                                       \
-        mo = tsan_mo(mo);                                                   \
-        fmo = tsan_mo(fmo);                                                 \
-        if (mo_releases(mo))                                                \
-            tsan_sync(TRACE_EV_ATOMIC_RELEASE, a, TRACE_ATOMIC_RMW, mo, lg, \
-                      pc);                                                  \
-        int ok = TSAN_CAS(a, c, v);                                         \
-        if (ok && mo_acquires(mo))                                          \
-            tsan_sync(TRACE_EV_ATOMIC_ACQUIRE, a, TRACE_ATOMIC_RMW, mo, lg, \
-                      pc);                                                  \
-        else if (ok && !mo_releases(mo))                                    \
-            tsan_before_write(a, TRACE_ATOMIC_RMW, mo, lg, pc);             \
-        else if (!ok)                                                       \
-            tsan_after_read(a, TRACE_ATOMIC_CAS_FAIL, fmo, lg, pc);         \
-        return ok;                                                          \
+#define TSAN_CAS_HELPER(n, T, lg)                                              \
+    static int tsan_cas##n(volatile T *a, T *c, T v, int mo, int fmo,          \
+                           uint64_t pc)                                        \
+    {                                                                          \
+        mo = tsan_mo(mo);                                                      \
+        fmo = tsan_mo(fmo);                                                    \
+        if (mo_releases(mo))                                                   \
+            tsan_sync(TRACE_EV_ATOMIC_RELEASE, a, TRACE_ATOMIC_RMW, mo, lg,    \
+                      pc);                                                     \
+        int ok = TSAN_CAS(a, c, v);                                            \
+        if (ok && mo_acquires(mo))                                             \
+            tsan_sync(TRACE_EV_ATOMIC_ACQUIRE, a, TRACE_ATOMIC_RMW, mo, lg,    \
+                      pc);                                                     \
+        else if (ok && !mo_releases(mo))                                       \
+            tsan_before_write(a, TRACE_ATOMIC_RMW, mo, lg, pc);                \
+        else if (!ok)                                                          \
+            tsan_after_read(a, TRACE_ATOMIC_CAS_FAIL, fmo, lg, pc);            \
+        return ok;                                                             \
     }
 
 /* 1..8 bytes: the compiler's builtins, sequentially consistent. */
@@ -218,8 +219,8 @@ static void tsan_after_read(const volatile void *a, uint32_t op, int mo,
 #define TSAN_OR(a, v) __atomic_fetch_or(a, v, __ATOMIC_SEQ_CST)
 #define TSAN_XOR(a, v) __atomic_fetch_xor(a, v, __ATOMIC_SEQ_CST)
 #define TSAN_NAND(a, v) __atomic_fetch_nand(a, v, __ATOMIC_SEQ_CST)
-#define TSAN_CAS(a, c, v)                                                   \
-    __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST,           \
+#define TSAN_CAS(a, c, v)                                                      \
+    __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST,              \
                                 __ATOMIC_SEQ_CST)
 
 TSAN_CAS_HELPER(8, uint8_t, 0)
@@ -247,8 +248,8 @@ TSAN_ATOMIC_FNS(64, uint64_t, 3)
 #if defined(__x86_64__)
 __attribute__((target("cx16")))
 #endif
-static inline tsan_i128 cas128(volatile tsan_i128 *a, tsan_i128 expect,
-                               tsan_i128 v)
+static inline tsan_i128
+cas128(volatile tsan_i128 *a, tsan_i128 expect, tsan_i128 v)
 {
     return __sync_val_compare_and_swap(a, expect, v);
 }
@@ -266,13 +267,27 @@ static tsan_i128 rmw128(volatile tsan_i128 *a, tsan_i128 v, enum op128 op)
     for (;;) {
         tsan_i128 nv = v;
         switch (op) {
-        case OP_XCHG: nv = v; break;
-        case OP_ADD: nv = old + v; break;
-        case OP_SUB: nv = old - v; break;
-        case OP_AND: nv = old & v; break;
-        case OP_OR: nv = old | v; break;
-        case OP_XOR: nv = old ^ v; break;
-        case OP_NAND: nv = ~(old & v); break;
+        case OP_XCHG:
+            nv = v;
+            break;
+        case OP_ADD:
+            nv = old + v;
+            break;
+        case OP_SUB:
+            nv = old - v;
+            break;
+        case OP_AND:
+            nv = old & v;
+            break;
+        case OP_OR:
+            nv = old | v;
+            break;
+        case OP_XOR:
+            nv = old ^ v;
+            break;
+        case OP_NAND:
+            nv = ~(old & v);
+            break;
         }
         tsan_i128 seen = cas128(a, old, nv);
         if (seen == old)
@@ -337,12 +352,12 @@ SHIM_EXPORT void __tsan_atomic_signal_fence(int mo)
 /* sanitizer/tsan_interface.h: happens-before annotations. */
 SHIM_EXPORT void __tsan_acquire(void *addr)
 {
-    tsan_sync(TRACE_EV_ATOMIC_ACQUIRE, addr, TRACE_ATOMIC_ANNOTATE,
-              MO_ACQUIRE, 0, TSAN_PC);
+    tsan_sync(TRACE_EV_ATOMIC_ACQUIRE, addr, TRACE_ATOMIC_ANNOTATE, MO_ACQUIRE,
+              0, TSAN_PC);
 }
 
 SHIM_EXPORT void __tsan_release(void *addr)
 {
-    tsan_sync(TRACE_EV_ATOMIC_RELEASE, addr, TRACE_ATOMIC_ANNOTATE,
-              MO_RELEASE, 0, TSAN_PC);
+    tsan_sync(TRACE_EV_ATOMIC_RELEASE, addr, TRACE_ATOMIC_ANNOTATE, MO_RELEASE,
+              0, TSAN_PC);
 }

@@ -20,7 +20,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-__thread struct tsan_thread *tsan_self __attribute__((tls_model("initial-exec")));
+__thread struct tsan_thread *tsan_self
+    __attribute__((tls_model("initial-exec")));
 static __thread int tsan_dead __attribute__((tls_model("initial-exec")));
 int tsan_enabled;
 int tsan_off;

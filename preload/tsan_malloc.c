@@ -57,12 +57,12 @@ static void *arena_alloc(size_t n, size_t align)
         size_t at = __atomic_load_n(&heap_arena_used, __ATOMIC_RELAXED);
         uintptr_t base = (uintptr_t)heap_arena;
         size_t start = ((base + at + sizeof(size_t) + align - 1) &
-                        ~(uintptr_t)(align - 1)) - base;
+                        ~(uintptr_t)(align - 1)) -
+                       base;
         if (start + n > ARENA_SIZE || start + n < start)
             return NULL;
-        if (__atomic_compare_exchange_n(&heap_arena_used, &at, start + n,
-                                        false, __ATOMIC_RELAXED,
-                                        __ATOMIC_RELAXED)) {
+        if (__atomic_compare_exchange_n(&heap_arena_used, &at, start + n, false,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
             memcpy(heap_arena + start - sizeof(size_t), &n, sizeof n);
             return heap_arena + start; /* static: already zeroed */
         }
@@ -82,10 +82,7 @@ static size_t arena_size(const void *p)
     return n;
 }
 
-static void *heap_sym(const char *name)
-{
-    return dlsym(RTLD_NEXT, name);
-}
+static void *heap_sym(const char *name) { return dlsym(RTLD_NEXT, name); }
 
 /* true once the real functions are known; the resolving thread (and any
  * other meanwhile) gets false and uses the arena. */
@@ -95,9 +92,9 @@ static bool heap_ready(void)
     if (SHIM_LIKELY(s == 2))
         return true;
     int expect = 0;
-    if (s != 0 || !__atomic_compare_exchange_n(&heap_state, &expect, 1, false,
-                                               __ATOMIC_ACQ_REL,
-                                               __ATOMIC_ACQUIRE))
+    if (s != 0 ||
+        !__atomic_compare_exchange_n(&heap_state, &expect, 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return false;
     int saved = errno;
     heap.malloc = heap_sym("malloc");
@@ -244,18 +241,18 @@ SHIM_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 /* The aligned allocators glibc has; NULL with ENOMEM where another
  * allocator lacks one. */
-#define HEAP_ALIGNED(name, call, size_expr)                                 \
-    SHIM_EXPORT void *name(size_t align, size_t n)                          \
-    {                                                                       \
-        if (SHIM_UNLIKELY(!heap_ready()))                                   \
-            return arena_alloc(n, align);                                   \
-        if (!heap.name) {                                                   \
-            errno = ENOMEM;                                                 \
-            return NULL;                                                    \
-        }                                                                   \
-        void *p = call;                                                     \
-        heap_alloc_done(p, size_expr, TSAN_PC);                             \
-        return p;                                                           \
+#define HEAP_ALIGNED(name, call, size_expr)                                    \
+    SHIM_EXPORT void *name(size_t align, size_t n)                             \
+    {                                                                          \
+        if (SHIM_UNLIKELY(!heap_ready()))                                      \
+            return arena_alloc(n, align);                                      \
+        if (!heap.name) {                                                      \
+            errno = ENOMEM;                                                    \
+            return NULL;                                                       \
+        }                                                                      \
+        void *p = call;                                                        \
+        heap_alloc_done(p, size_expr, TSAN_PC);                                \
+        return p;                                                              \
     }
 
 HEAP_ALIGNED(aligned_alloc, heap.aligned_alloc(align, n), n)
@@ -307,16 +304,16 @@ static void *cxx_real(const char *name)
     return p;
 }
 
-#define CXX_NEW(sym, params, args, size)                                    \
-    void *sym params;                                                       \
-    SHIM_EXPORT void *sym params                                            \
-    {                                                                       \
-        static void *(*real) params;                                        \
-        if (SHIM_UNLIKELY(!real))                                           \
-            real = (void *(*)params)cxx_real(#sym);                         \
-        void *p = real args;                                                \
-        heap_alloc_done(p, size, TSAN_PC);                                  \
-        return p;                                                           \
+#define CXX_NEW(sym, params, args, size)                                       \
+    void *sym params;                                                          \
+    SHIM_EXPORT void *sym params                                               \
+    {                                                                          \
+        static void *(*real)params;                                            \
+        if (SHIM_UNLIKELY(!real))                                              \
+            real = (void *(*)params)cxx_real(#sym);                            \
+        void *p = real args;                                                   \
+        heap_alloc_done(p, size, TSAN_PC);                                     \
+        return p;                                                              \
     }
 
 CXX_NEW(_Znwm, (size_t n), (n), n)

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-    build-essential g++ clang pkg-config meson ninja-build
+    build-essential g++ clang clang-format pkg-config meson ninja-build
     libunwind-dev libdw-dev libelf-dev libncurses-dev libcriterion-dev
     python3 python3-jsonschema tmux procps coreutils
     python3-dask

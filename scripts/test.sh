@@ -2,6 +2,7 @@
 # Build and run every test, the way CI does (.ci/run calls this).
 #
 #  1. build/       warnings as errors; all suites (unit and inject).
+#  0. formatting: every tracked C/C++ file as .clang-format makes it.
 #  2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer, warnings
 #                  as errors; the unit suite only (the inject suites preload
 #                  libctrace.so, which cannot live beside the ASan runtime).
@@ -11,6 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
+scripts/setup.sh --deps-only || exit 1
+scripts/check-format.sh || exit 1
 scripts/setup.sh build -Dwerror=true || exit 1
 meson test -C build --print-errorlogs
 plain=$?

@@ -24,21 +24,21 @@
 #include <stdint.h>
 
 #define TRACE_FORMAT_VERSION 2
-#define TRACE_FILE_MAGIC "CTRACE\0F"     /* 8 bytes, process file */
-#define TRACE_SEQ_MAGIC "CTRACE\0S"      /* 8 bytes, seq.map */
-#define TRACE_CHUNK_MAGIC 0x4b4e4843u    /* "CHNK" */
-#define TRACE_HEADER_SIZE 4096u          /* file header page */
+#define TRACE_FILE_MAGIC "CTRACE\0F"  /* 8 bytes, process file */
+#define TRACE_SEQ_MAGIC "CTRACE\0S"   /* 8 bytes, seq.map */
+#define TRACE_CHUNK_MAGIC 0x4b4e4843u /* "CHNK" */
+#define TRACE_HEADER_SIZE 4096u       /* file header page */
 #define TRACE_CHUNK_HEADER_SIZE 64u
-#define TRACE_WORD_SIZE 8u               /* the unit of records and `used` */
-#define TRACE_RECORD_SIZE 16u            /* a full record: two words */
-#define TRACE_CHUNK_MIN (64u * 1024u)    /* first chunk of a thread */
+#define TRACE_WORD_SIZE 8u            /* the unit of records and `used` */
+#define TRACE_RECORD_SIZE 16u         /* a full record: two words */
+#define TRACE_CHUNK_MIN (64u * 1024u) /* first chunk of a thread */
 #define TRACE_CHUNK_MAX (2u * 1024u * 1024u) /* chunks double up to this */
-#define TRACE_SEQ_STRIPES 16384u         /* sequence counters in seq.map */
-#define TRACE_SEQ_STRIDE 64u             /* one counter per cache line */
-#define TRACE_SLOT_BITS 12u              /* obj/site slot field width */
+#define TRACE_SEQ_STRIPES 16384u             /* sequence counters in seq.map */
+#define TRACE_SEQ_STRIDE 64u                 /* one counter per cache line */
+#define TRACE_SLOT_BITS 12u                  /* obj/site slot field width */
 #define TRACE_SLOTS (1u << TRACE_SLOT_BITS)
-#define TRACE_PAYLOAD_MAX 4096u          /* largest payload, bytes */
-#define TRACE_DIR_ENV "CTRACE_DIR"       /* where the shim writes */
+#define TRACE_PAYLOAD_MAX 4096u    /* largest payload, bytes */
+#define TRACE_DIR_ENV "CTRACE_DIR" /* where the shim writes */
 #define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
 
 /* Event flags used by events.def. */
@@ -123,14 +123,15 @@ struct trace_record {
     uint64_t w1;
 };
 
-#define TRACE_W0(type, obj_slot, site_slot, seq)                            \
-    ((uint64_t)(type) | ((uint64_t)(obj_slot) << 8) |                      \
+#define TRACE_W0(type, obj_slot, site_slot, seq)                               \
+    ((uint64_t)(type) | ((uint64_t)(obj_slot) << 8) |                          \
      ((uint64_t)(site_slot) << 20) | ((uint64_t)(uint32_t)(seq) << 32))
-#define TRACE_W0_TYPE(w) ((unsigned)((w) & 0xffu))
+#define TRACE_W0_TYPE(w) ((unsigned)((w)&0xffu))
 #define TRACE_W0_OBJ(w) ((unsigned)(((w) >> 8) & 0xfffu))
 #define TRACE_W0_SITE(w) ((unsigned)(((w) >> 20) & 0xfffu))
 #define TRACE_W0_SEQ(w) ((uint32_t)((w) >> 32))
-#define TRACE_W1(arg, clock) ((uint64_t)(uint32_t)(arg) | ((uint64_t)(clock) << 32))
+#define TRACE_W1(arg, clock)                                                   \
+    ((uint64_t)(uint32_t)(arg) | ((uint64_t)(clock) << 32))
 #define TRACE_W1_ARG(w) ((uint32_t)(w))
 #define TRACE_W1_CLOCKLO(w) ((uint32_t)((w) >> 32))
 #define TRACE_CLOCK_REFRESH (1ull << 30) /* see above */
@@ -138,28 +139,46 @@ struct trace_record {
 /* Short records: the events that may be written as one word, in code
  * order (code = position; append only, the codes are in traces). */
 #define TRACE_SHORT_BASE 192u
-#define TRACE_SHORT_EVENTS(X)                                               \
-    X(MUTEX_WAIT) X(MUTEX_ACQUIRE) X(MUTEX_RELEASE)                         \
-    X(RWLOCK_RDWAIT) X(RWLOCK_WRWAIT) X(RWLOCK_RDACQUIRE)                   \
-    X(RWLOCK_WRACQUIRE) X(RWLOCK_RELEASE)                                   \
-    X(SPIN_WAIT) X(SPIN_ACQUIRE) X(SPIN_RELEASE)                            \
-    X(COND_SIGNAL) X(COND_BROADCAST) X(COND_WAIT) X(COND_WAKE)              \
-    X(SEM_WAIT) X(SEM_ACQUIRE) X(SEM_POST)                                  \
-    X(BARRIER_WAIT) X(BARRIER_LEAVE)                                        \
-    X(ONCE_ENTER) X(ONCE_RUN) X(ONCE_DONE)                                  \
-    X(THREAD_JOIN_WAIT) X(THREAD_JOIN)
+// clang-format off
+#define TRACE_SHORT_EVENTS(X) \
+    X(MUTEX_WAIT) \
+    X(MUTEX_ACQUIRE) \
+    X(MUTEX_RELEASE) \
+    X(RWLOCK_RDWAIT) \
+    X(RWLOCK_WRWAIT) \
+    X(RWLOCK_RDACQUIRE) \
+    X(RWLOCK_WRACQUIRE) \
+    X(RWLOCK_RELEASE) \
+    X(SPIN_WAIT) \
+    X(SPIN_ACQUIRE) \
+    X(SPIN_RELEASE) \
+    X(COND_SIGNAL) \
+    X(COND_BROADCAST) \
+    X(COND_WAIT) \
+    X(COND_WAKE) \
+    X(SEM_WAIT) \
+    X(SEM_ACQUIRE) \
+    X(SEM_POST) \
+    X(BARRIER_WAIT) \
+    X(BARRIER_LEAVE) \
+    X(ONCE_ENTER) \
+    X(ONCE_RUN) \
+    X(ONCE_DONE) \
+    X(THREAD_JOIN_WAIT) \
+    X(THREAD_JOIN)
+// clang-format on
 
 enum trace_short_code {
 #define X(id) TRACE_SHORT_##id,
     TRACE_SHORT_EVENTS(X)
 #undef X
-    TRACE_SHORT_COUNT
+        TRACE_SHORT_COUNT
 };
 #ifndef __cplusplus
 _Static_assert(TRACE_SHORT_BASE + TRACE_SHORT_COUNT <= 256,
                "short codes fit in the type byte");
-#define EV(id, num, name, flags, doc)                                       \
-    _Static_assert((num) < TRACE_SHORT_BASE, "event numbers stay below "    \
+#define EV(id, num, name, flags, doc)                                          \
+    _Static_assert((num) < TRACE_SHORT_BASE, "event numbers stay below "       \
                                              "the short codes");
 #include "events.def"
 #undef EV
@@ -170,8 +189,8 @@ _Static_assert(TRACE_SHORT_BASE + TRACE_SHORT_COUNT <= 256,
 static inline int trace_short_code(uint32_t type)
 {
     switch (type) {
-#define X(id)                                                               \
-    case TRACE_EV_##id:                                                     \
+#define X(id)                                                                  \
+    case TRACE_EV_##id:                                                        \
         return TRACE_SHORT_##id;
         TRACE_SHORT_EVENTS(X)
 #undef X
@@ -180,8 +199,8 @@ static inline int trace_short_code(uint32_t type)
     }
 }
 
-#define TRACE_SW(code, obj_slot, site_slot, clock)                          \
-    ((uint64_t)(TRACE_SHORT_BASE + (code)) | ((uint64_t)(obj_slot) << 8) |  \
+#define TRACE_SW(code, obj_slot, site_slot, clock)                             \
+    ((uint64_t)(TRACE_SHORT_BASE + (code)) | ((uint64_t)(obj_slot) << 8) |     \
      ((uint64_t)(site_slot) << 20) | ((uint64_t)(uint32_t)(clock) << 32))
 
 /* The header page of a process file.  Fields after `version` may be
@@ -192,8 +211,8 @@ struct trace_file_header {
     uint32_t header_size;
     uint32_t pid;
     uint32_t ppid;
-    uint32_t image;      /* k of p<pid>.<k>: 0 at fork/start, +1 per exec */
-    uint32_t clock_kind; /* enum trace_clock_kind */
+    uint32_t image;         /* k of p<pid>.<k>: 0 at fork/start, +1 per exec */
+    uint32_t clock_kind;    /* enum trace_clock_kind */
     uint64_t start_clock;   /* clock at process (image) start */
     uint64_t start_mono_ns; /* CLOCK_MONOTONIC at the same moment */
     uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
@@ -201,18 +220,18 @@ struct trace_file_header {
     uint64_t lost_events;   /* atomic: events that found no chunk */
     uint32_t next_thread_serial; /* atomic */
     uint32_t stack_depth;        /* --stack-depth in force */
-    uint64_t end_clock;   /* clock at a clean exit, 0 if none */
-    uint64_t end_mono_ns; /* CLOCK_MONOTONIC at the same moment */
-    uint32_t exit_status; /* valid when flags has TRACE_FILE_EXITED */
-    uint32_t flags;       /* TRACE_FILE_* */
-    char exe[512];        /* /proc/self/exe, NUL-terminated, truncated */
-    char cmdline[2048];   /* argv, NUL-separated, truncated */
+    uint64_t end_clock;          /* clock at a clean exit, 0 if none */
+    uint64_t end_mono_ns;        /* CLOCK_MONOTONIC at the same moment */
+    uint32_t exit_status;        /* valid when flags has TRACE_FILE_EXITED */
+    uint32_t flags;              /* TRACE_FILE_* */
+    char exe[512];               /* /proc/self/exe, NUL-terminated, truncated */
+    char cmdline[2048];          /* argv, NUL-separated, truncated */
     uint32_t cmdline_len;
 };
 
-#define TRACE_FILE_EXITED (1u << 0)  /* exit status recorded */
-#define TRACE_FILE_FORKED (1u << 1)  /* image began by fork() */
-#define TRACE_FILE_EXECED (1u << 2)  /* image began by exec of a traced one */
+#define TRACE_FILE_EXITED (1u << 0) /* exit status recorded */
+#define TRACE_FILE_FORKED (1u << 1) /* image began by fork() */
+#define TRACE_FILE_EXECED (1u << 2) /* image began by exec of a traced one */
 /* TF_SEQ records carry per-object sequence numbers from seq.map.  Without
  * this flag the clock is the TSC, read with LFENCE on both sides, and
  * clock order is happens-before order for one object's events. */
@@ -233,20 +252,21 @@ struct trace_chunk_header {
     /* A summary the writer leaves when it is done with the chunk (valid
      * with TRACE_CHUNK_CLOSED), so that a reader can count a chunk's
      * events without walking it: */
-    uint64_t end_clock;     /* the clock of its last record */
-    uint32_t events;        /* the events in its `used` words */
+    uint64_t end_clock; /* the clock of its last record */
+    uint32_t events;    /* the events in its `used` words */
     uint32_t reserved;
 };
 
 #define TRACE_CHUNK_CLOSED (1u << 0) /* end_clock and events hold */
-#define TRACE_CHUNK_KEEPS (1u << 1)  /* holds an event that describes its
-                                        thread (trace_event_describes_thread) */
+#define TRACE_CHUNK_KEEPS                                                      \
+    (1u << 1) /* holds an event that describes its                             \
+                 thread (trace_event_describes_thread) */
 
 /* thread-start, thread-name, thread-exit and lost: the events a reader's
  * thread list is made of, besides counts and times (a macro for constant
  * tables, and a function). */
-#define TRACE_DESCRIBES_THREAD(type)                                        \
-    ((type) == TRACE_EV_THREAD_START || (type) == TRACE_EV_THREAD_NAME ||   \
+#define TRACE_DESCRIBES_THREAD(type)                                           \
+    ((type) == TRACE_EV_THREAD_START || (type) == TRACE_EV_THREAD_NAME ||      \
      (type) == TRACE_EV_THREAD_EXIT || (type) == TRACE_EV_LOST)
 static inline int trace_event_describes_thread(uint32_t type)
 {
@@ -263,7 +283,7 @@ struct trace_seq_header {
     uint32_t version;
     uint32_t stripes;
 };
-#define TRACE_SEQ_FILE_SIZE                                                 \
+#define TRACE_SEQ_FILE_SIZE                                                    \
     (4096u + (uint64_t)TRACE_SEQ_STRIPES * TRACE_SEQ_STRIDE)
 
 static inline uint32_t trace_seq_stripe(uint64_t obj)
@@ -301,8 +321,8 @@ struct trace_reap_info {
 /* signal: a fatal signal arrived; u64 pcs follow the struct. */
 struct trace_signal_info {
     int32_t signo;
-    int32_t code;      /* si_code */
-    uint64_t addr;     /* si_addr where the kernel gives one */
+    int32_t code;  /* si_code */
+    uint64_t addr; /* si_addr where the kernel gives one */
     uint32_t nframes;
     uint32_t reserved;
 };
@@ -376,8 +396,8 @@ struct trace_kill_info {
 
 /* module-load: one loaded ELF object. */
 struct trace_module_info {
-    uint64_t base;     /* load bias (dlpi_addr) */
-    uint64_t lo, hi;   /* lowest and highest mapped address of PT_LOADs */
+    uint64_t base;   /* load bias (dlpi_addr) */
+    uint64_t lo, hi; /* lowest and highest mapped address of PT_LOADs */
     uint16_t build_id_len;
     uint16_t path_len; /* includes the NUL */
     uint32_t reserved;
@@ -392,21 +412,21 @@ struct trace_module_info {
  * log2 of the access size (0..4: 1 to 16 bytes) and a repeat count
  * (1..512 accesses of that size at consecutive addresses). */
 #define TRACE_MEM_REGION_BITS 20u
-#define TRACE_MEM_REGION(addr)                                              \
+#define TRACE_MEM_REGION(addr)                                                 \
     ((uint64_t)(addr) & ~((1ull << TRACE_MEM_REGION_BITS) - 1))
 #define TRACE_MEM_COUNT_MAX 512u
-#define TRACE_MEM_ARG(off, size_log, count)                                 \
-    ((uint32_t)(off) | ((uint32_t)(size_log) << 20) |                       \
-     ((uint32_t)((count) - 1) << 23))
-#define TRACE_MEM_OFF(arg) ((uint32_t)(arg) & 0xfffffu)
+#define TRACE_MEM_ARG(off, size_log, count)                                    \
+    ((uint32_t)(off) | ((uint32_t)(size_log) << 20) |                          \
+     ((uint32_t)((count)-1) << 23))
+#define TRACE_MEM_OFF(arg) ((uint32_t)(arg)&0xfffffu)
 #define TRACE_MEM_SIZE_LOG(arg) (((uint32_t)(arg) >> 20) & 7u)
 #define TRACE_MEM_COUNT(arg) (((uint32_t)(arg) >> 23) + 1u)
 
 /* mem-range-read, mem-range-write: offset in the region and a length of
  * 1..4096 bytes. */
 #define TRACE_MEM_RANGE_MAX 4096u
-#define TRACE_MEM_RANGE_ARG(off, len)                                       \
-    ((uint32_t)(off) | ((uint32_t)((len) - 1) << 20))
+#define TRACE_MEM_RANGE_ARG(off, len)                                          \
+    ((uint32_t)(off) | ((uint32_t)((len)-1) << 20))
 #define TRACE_MEM_RANGE_LEN(arg) (((uint32_t)(arg) >> 20) + 1u)
 
 /* atomic-acquire / atomic-release: what the operation was. */
@@ -419,9 +439,9 @@ enum trace_atomic_op {
     TRACE_ATOMIC_ANNOTATE = 5  /* __tsan_acquire/__tsan_release: no access */
 };
 /* order: the C11 memory order (0 relaxed .. 5 seq_cst, as __ATOMIC_*). */
-#define TRACE_ATOMIC_ARG(op, order, size_log)                               \
+#define TRACE_ATOMIC_ARG(op, order, size_log)                                  \
     ((uint32_t)(op) | ((uint32_t)(order) << 4) | ((uint32_t)(size_log) << 8))
-#define TRACE_ATOMIC_OP(arg) ((uint32_t)(arg) & 0xfu)
+#define TRACE_ATOMIC_OP(arg) ((uint32_t)(arg)&0xfu)
 #define TRACE_ATOMIC_ORDER(arg) (((uint32_t)(arg) >> 4) & 0xfu)
 #define TRACE_ATOMIC_SIZE_LOG(arg) (((uint32_t)(arg) >> 8) & 7u)
 

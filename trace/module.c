@@ -4,8 +4,8 @@
 #include <elf.h>
 #include <string.h>
 
-static void note_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph,
-                          struct trace_module_info *m)
+static void note_build_id(const struct dl_phdr_info *info,
+                          const ElfW(Phdr) * ph, struct trace_module_info *m)
 {
     const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
     const char *end = p + ph->p_memsz;
@@ -16,7 +16,7 @@ static void note_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph,
         if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
             memcmp(name, "GNU", 4) == 0) {
             size_t len = n->n_descsz < sizeof m->build_id ? n->n_descsz
-                                                           : sizeof m->build_id;
+                                                          : sizeof m->build_id;
             memcpy(m->build_id, desc, len);
             m->build_id_len = (uint16_t)len;
             return;

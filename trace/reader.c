@@ -44,11 +44,11 @@
 #define PAGE 4096u
 #define NONE UINT32_MAX
 #define SERIAL_CAP (1u << 20)   /* threads per image the reader accepts */
-#define TF_VALID 0x100u          /* decode table: the type exists */
-#define CREATOR_NONE UINT32_MAX  /* thread-start arg of an uncreated thread */
-#define VALVE_NS 1000000000ull   /* a gate opens after this much trace time */
+#define TF_VALID 0x100u         /* decode table: the type exists */
+#define CREATOR_NONE UINT32_MAX /* thread-start arg of an uncreated thread */
+#define VALVE_NS 1000000000ull  /* a gate opens after this much trace time */
 #define BITWORDS (TRACE_SLOTS / 64)
-#define NAMES_KEEP 65536u        /* thread-name events kept for resolving */
+#define NAMES_KEEP 65536u /* thread-name events kept for resolving */
 
 static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
 #define EV(id, num, name, flags, doc) [num] = (flags) | TF_VALID,
@@ -60,9 +60,8 @@ static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
  * count: not metadata, no payload, and none of the few scan_note()
  * keeps (see scan_kinds_init()). */
 static const uint8_t scan_plain[TRACE_EV_LIMIT] = {
-#define EV(id, num, name, flags, doc)                                        \
-    [num] = !((flags) & (TF_META | TF_PAYLOAD)) &&                       \
-            !TRACE_DESCRIBES_THREAD(num),
+#define EV(id, num, name, flags, doc)                                          \
+    [num] = !((flags) & (TF_META | TF_PAYLOAD)) && !TRACE_DESCRIBES_THREAD(num),
 #include "events.def"
 #undef EV
 };
@@ -70,31 +69,31 @@ static const uint8_t scan_plain[TRACE_EV_LIMIT] = {
 /* ---- internal structures ---- */
 
 struct rchunk {
-    uint64_t off;        /* file offset of the chunk header */
-    uint32_t index;      /* chunk_index */
-    uint32_t cap;        /* records the chunk's size holds */
-    uint32_t avail;      /* records that lie inside the file */
-    uint32_t used;       /* `used` as last read by the scan */
+    uint64_t off;   /* file offset of the chunk header */
+    uint32_t index; /* chunk_index */
+    uint32_t cap;   /* records the chunk's size holds */
+    uint32_t avail; /* records that lie inside the file */
+    uint32_t used;  /* `used` as last read by the scan */
     uint64_t base_clock;
 };
 
 struct slot_tables {
     uint64_t obj[TRACE_SLOTS];
     uint64_t site[TRACE_SLOTS];
-    uint32_t stack_pos[TRACE_SLOTS];   /* first payload record */
+    uint32_t stack_pos[TRACE_SLOTS]; /* first payload record */
     uint16_t stack_depth[TRACE_SLOTS];
     uint64_t stackdef[BITWORDS];
 };
 
 /* A position in one thread's stream. */
 struct cursor {
-    uint32_t ci;         /* index into the thread's chunk array */
-    uint32_t pos;        /* next record of that chunk */
-    uint32_t next_index; /* chunk_index the chunk at ci must have */
-    bool entered;        /* bitmaps and clock are set up for chunk ci */
-    uint32_t end;        /* fast path: records of chunk ci known good */
+    uint32_t ci;          /* index into the thread's chunk array */
+    uint32_t pos;         /* next record of that chunk */
+    uint32_t next_index;  /* chunk_index the chunk at ci must have */
+    bool entered;         /* bitmaps and clock are set up for chunk ci */
+    uint32_t end;         /* fast path: records of chunk ci known good */
     const uint64_t *recs; /* fast path: chunk ci's record words */
-    uint64_t clock;      /* clock of the previous record */
+    uint64_t clock;       /* clock of the previous record */
     uint64_t objdef[BITWORDS];
     uint64_t sitedef[BITWORDS];
 };
@@ -133,13 +132,13 @@ struct rthread {
     struct cursor dec;
     struct slot_tables *tab;
     enum thread_state state;
-    bool started;        /* the first event has been decoded */
+    bool started; /* the first event has been decoded */
     uint32_t heap_pos;
     uint32_t seq_next, seq_prev;
     bool in_seqmap;
     uint64_t key;
-    struct rawev raw;   /* the head: decoded, resolved when emitted */
-    uint64_t head_obj;  /* its object, for the sequence map */
+    struct rawev raw;  /* the head: decoded, resolved when emitted */
+    uint64_t head_obj; /* its object, for the sequence map */
     uint32_t head_seq;
     uint32_t head_type;
 };
@@ -157,14 +156,14 @@ struct rfile {
     uint32_t nold;
     uint32_t pid, ppid, image, clock_kind, flags;
     uint64_t start_clock, start_mono, start_real;
-    char exe[sizeof ((struct trace_file_header *)0)->exe];
-    char cmdline[sizeof ((struct trace_file_header *)0)->cmdline + 1];
+    char exe[sizeof((struct trace_file_header *)0)->exe];
+    char cmdline[sizeof((struct trace_file_header *)0)->cmdline + 1];
     /* chunk walk */
     uint64_t stable_off; /* everything before is known chunks */
     uint64_t *koff;      /* known chunk offsets, sorted */
     uint32_t *ksize;
     uint32_t nk, capk;
-    uint64_t *bad;       /* offsets already reported as corrupt */
+    uint64_t *bad; /* offsets already reported as corrupt */
     uint32_t nbad, capbad;
     /* threads */
     int32_t *serial_thread; /* serial -> thread index, -1 */
@@ -179,7 +178,7 @@ struct rfile {
 /* A file seen in the directory that is not (yet) a process. */
 struct pending {
     char *path;
-    char msg[sizeof ((struct trace_error *)0)->msg];
+    char msg[sizeof((struct trace_error *)0)->msg];
     bool fatal; /* bad magic/version: never retried */
 };
 
@@ -217,12 +216,12 @@ struct trace_reader {
     uint32_t nnames, capnames;
     /* clock */
     struct clockfit fit;
-    uint32_t kind;       /* clock kind of the first file */
-    bool mixed;          /* files disagree on the clock kind */
-    uint64_t origin;     /* mono ns of the trace's start */
+    uint32_t kind;   /* clock kind of the first file */
+    bool mixed;      /* files disagree on the clock kind */
+    uint64_t origin; /* mono ns of the trace's start */
     bool origin_set;
-    uint64_t valve;      /* VALVE_NS in key units */
-    uint64_t max_key;    /* latest key known (scan) */
+    uint64_t valve;   /* VALVE_NS in key units */
+    uint64_t max_key; /* latest key known (scan) */
     /* merge */
     struct heap_entry *heap;
     uint32_t nheap, capheap;
@@ -230,15 +229,15 @@ struct trace_reader {
     uint32_t nheld, capheld;
     uint64_t *seq_keys;
     uint32_t *seq_first;
-    uint32_t seq_cap;    /* power of two */
+    uint32_t seq_cap; /* power of two */
     uint32_t seq_count;
     /* errors waiting to be returned by trace_reader_next() */
-    char (*errq)[sizeof ((struct trace_error *)0)->msg];
+    char (*errq)[sizeof((struct trace_error *)0)->msg];
     uint32_t errq_head, errq_n, errq_cap;
     bool deferred_done;
     struct slot_tables *spare; /* free slot tables */
     struct slot_tables *scan_tab;
-    uint64_t new_events;       /* counted by scans (poll's result) */
+    uint64_t new_events; /* counted by scans (poll's result) */
 };
 
 /* ---- small helpers ---- */
@@ -379,8 +378,8 @@ static void fit_finish(struct clockfit *f)
     f->guessed = true;
     if (!f->have || f->c1 <= f->c0 || f->m1 <= f->m0)
         return;
-    unsigned __int128 m = ((unsigned __int128)(f->m1 - f->m0) << 32) /
-                          (f->c1 - f->c0);
+    unsigned __int128 m =
+        ((unsigned __int128)(f->m1 - f->m0) << 32) / (f->c1 - f->c0);
     if (m < (1ull << 32) / 100 || m > (unsigned __int128)(1ull << 32) * 100)
         return;
     f->mult = (uint64_t)m;
@@ -389,7 +388,7 @@ static void fit_finish(struct clockfit *f)
 
 /* CLOCK_MONOTONIC ns of a raw clock value. */
 static inline uint64_t clock_mono(const struct trace_reader *r, uint32_t kind,
-                           uint64_t clock)
+                                  uint64_t clock)
 {
     if (kind != TRACE_CLOCK_TSC)
         return clock;
@@ -404,7 +403,7 @@ static inline uint64_t clock_mono(const struct trace_reader *r, uint32_t kind,
 }
 
 static inline uint64_t clock_ts(const struct trace_reader *r, uint32_t kind,
-                         uint64_t clock)
+                                uint64_t clock)
 {
     uint64_t m = clock_mono(r, kind, clock);
     return m > r->origin ? m - r->origin : 0;
@@ -424,7 +423,8 @@ static void clock_setup(struct trace_reader *r)
     if (r->mixed || r->kind != TRACE_CLOCK_TSC)
         r->valve = VALVE_NS;
     else
-        r->valve = (uint64_t)(((unsigned __int128)VALVE_NS << 32) / r->fit.mult);
+        r->valve =
+            (uint64_t)(((unsigned __int128)VALVE_NS << 32) / r->fit.mult);
 }
 
 /* ---- files: header ---- */
@@ -634,8 +634,7 @@ static bool thread_add_chunk(struct rthread *t, const struct rchunk *c)
     if (at > 0 && t->chunks[at - 1].index == c->index)
         return false;
     t->chunks = xgrow(t->chunks, &t->capchunks, t->nchunks + 1, sizeof *c);
-    memmove(&t->chunks[at + 1], &t->chunks[at],
-            (t->nchunks - at) * sizeof *c);
+    memmove(&t->chunks[at + 1], &t->chunks[at], (t->nchunks - at) * sizeof *c);
     t->chunks[at] = *c;
     t->nchunks++;
     /* cursors keep pointing at the same chunk */
@@ -707,8 +706,10 @@ static const char *chunk_header_problem(const struct rfile *f,
         return buf;
     }
     if (c->chunk_index > f->size / TRACE_CHUNK_MIN) {
-        snprintf(buf, cap, "chunk index %u is impossible in a file of %llu "
-                 "bytes", c->chunk_index, (unsigned long long)f->size);
+        snprintf(buf, cap,
+                 "chunk index %u is impossible in a file of %llu "
+                 "bytes",
+                 c->chunk_index, (unsigned long long)f->size);
         return buf;
     }
     return NULL;
@@ -834,10 +835,10 @@ static inline const uint64_t *chunk_records(const struct trace_reader *r,
                               TRACE_CHUNK_HEADER_SIZE);
 }
 
-#define DECODE_ERR(...)                                                      \
-    do {                                                                     \
-        snprintf(why, whycap, __VA_ARGS__);                                  \
-        return -1;                                                           \
+#define DECODE_ERR(...)                                                        \
+    do {                                                                       \
+        snprintf(why, whycap, __VA_ARGS__);                                    \
+        return -1;                                                             \
     } while (0)
 
 /* The event type of each short code (0: a code this reader does not
@@ -899,15 +900,15 @@ chunk_decode(struct cursor *c, const uint64_t *rec, uint32_t limit,
         unsigned fl = decode_flags[type];
         if (__builtin_expect(!words, 0))
             DECODE_ERR("%s record cut by the end of the chunk's %u used "
-                       "words", trace_event_name(type), limit);
+                       "words",
+                       trace_event_name(type), limit);
         if (__builtin_expect((fl & (TF_VALID | TF_META)) == TF_VALID, 1)) {
             unsigned os = TRACE_W0_OBJ(w0), ss = TRACE_W0_SITE(w0);
             uint32_t arg = TRACE_W1_ARG(w1), n = 0;
             uint64_t obj = 0, site = 0;
             if ((fl & TF_OBJ) && os) {
                 if (!bit_test(c->objdef, os))
-                    DECODE_ERR("object slot %u used before its definition",
-                               os);
+                    DECODE_ERR("object slot %u used before its definition", os);
                 obj = tab->obj[os];
             }
             if (ss) {
@@ -972,14 +973,17 @@ chunk_decode(struct cursor *c, const uint64_t *rec, uint32_t limit,
             uint32_t len = TRACE_W1_ARG(w1);
             if (len > TRACE_PAYLOAD_MAX || len % 8)
                 DECODE_ERR("site-stack payload of %u bytes (a multiple of 8, "
-                           "at most %u)", len, TRACE_PAYLOAD_MAX);
+                           "at most %u)",
+                           len, TRACE_PAYLOAD_MAX);
             uint32_t n = len / TRACE_WORD_SIZE;
             if (n > limit - c->pos - 2)
                 DECODE_ERR("site-stack payload of %u bytes runs past the "
-                           "chunk's %u used words", len, limit);
+                           "chunk's %u used words",
+                           len, limit);
             if (!bit_test(c->sitedef, ss))
                 DECODE_ERR("site stack for call-site slot %u before its "
-                           "definition", ss);
+                           "definition",
+                           ss);
             uint32_t lo = TRACE_W1_CLOCKLO(w1);
             c->clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)c->clock);
             tab->stack_pos[ss] = c->pos + 2;
@@ -1014,7 +1018,8 @@ static void record_error(const struct trace_reader *r, const struct rthread *t,
                          struct trace_error *err)
 {
     const struct rfile *f = &r->files[t->file];
-    err_set(err, "%s: offset %llu: thread %u (tid %u): %s; the rest of this "
+    err_set(err,
+            "%s: offset %llu: thread %u (tid %u): %s; the rest of this "
             "thread is skipped",
             f->path,
             (unsigned long long)(ch->off + TRACE_CHUNK_HEADER_SIZE +
@@ -1039,7 +1044,8 @@ static bool chunk_grow(const struct trace_reader *r, const struct rthread *t,
     uint64_t size = r->files[t->file].size;
     if (size <= ch->off + TRACE_CHUNK_HEADER_SIZE)
         return false;
-    uint64_t avail = (size - ch->off - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE;
+    uint64_t avail =
+        (size - ch->off - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE;
     if (avail > ch->cap)
         avail = ch->cap;
     if (avail <= ch->avail)
@@ -1056,7 +1062,8 @@ static void chunk_release(const struct trace_reader *r, const struct rthread *t,
                           const struct rchunk *ch)
 {
     const struct rfile *f = &r->files[t->file];
-    uint64_t len = TRACE_CHUNK_HEADER_SIZE + (uint64_t)ch->cap * TRACE_WORD_SIZE;
+    uint64_t len =
+        TRACE_CHUNK_HEADER_SIZE + (uint64_t)ch->cap * TRACE_WORD_SIZE;
     if (ch->off % 4096 == 0 && ch->off + len <= f->size)
         madvise((void *)(f->map + ch->off), len, MADV_DONTNEED);
 }
@@ -1066,7 +1073,8 @@ static int chunk_check(const struct trace_reader *r, const struct rthread *t,
                        const struct rchunk *ch, struct trace_error *err)
 {
     if (ch->used > ch->cap) {
-        err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u says %u "
+        err_set(err,
+                "%s: offset %llu: thread %u (tid %u): chunk %u says %u "
                 "words are used, it holds %u; the rest of this thread is "
                 "skipped",
                 r->files[t->file].path, (unsigned long long)ch->off + 20,
@@ -1088,7 +1096,8 @@ static bool scan_skip_closed(const struct trace_reader *r, struct rthread *t,
     const struct trace_chunk_header *h =
         (const void *)(r->files[t->file].map + ch->off);
     uint32_t flags = __atomic_load_n(&h->flags, __ATOMIC_ACQUIRE);
-    if ((flags & (TRACE_CHUNK_CLOSED | TRACE_CHUNK_KEEPS)) != TRACE_CHUNK_CLOSED)
+    if ((flags & (TRACE_CHUNK_CLOSED | TRACE_CHUNK_KEEPS)) !=
+        TRACE_CHUNK_CLOSED)
         return false;
     chunk_refresh(r, t, ch);
     if (ch->used > ch->cap || ch->used > ch->avail)
@@ -1120,7 +1129,8 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
             if (ch->index != c->next_index) {
                 if (scan || r->live)
                     return 0;
-                err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u "
+                err_set(err,
+                        "%s: offset %llu: thread %u (tid %u): chunk %u "
                         "is missing (the next one found is chunk %u, here); "
                         "the rest of this thread is skipped",
                         r->files[t->file].path, (unsigned long long)ch->off,
@@ -1148,7 +1158,8 @@ static int thread_step(const struct trace_reader *r, struct rthread *t,
         if (ch->used > ch->avail && r->live)
             return 0; /* growing while we look: the next poll maps more */
         if (ch->used > ch->avail) {
-            err_set(err, "%s: offset %llu: thread %u (tid %u): chunk %u is cut "
+            err_set(err,
+                    "%s: offset %llu: thread %u (tid %u): chunk %u is cut "
                     "short: it says %u words are used, the file holds %u "
                     "(truncated file); the rest of this thread is skipped",
                     r->files[t->file].path,
@@ -1329,9 +1340,8 @@ static inline void scan_note(struct trace_reader *r, struct rthread *t,
 static void scan_kinds_init(uint8_t kind[256])
 {
     for (unsigned b = 0; b < 256; b++) {
-        unsigned type = b >= TRACE_SHORT_BASE
-                            ? short_type[b - TRACE_SHORT_BASE]
-                            : b;
+        unsigned type =
+            b >= TRACE_SHORT_BASE ? short_type[b - TRACE_SHORT_BASE] : b;
         kind[b] = scan_plain[type]
                       ? (uint8_t)(SCAN_PLAIN |
                                   (decode_flags[type] & TF_OBJ ? SCAN_OBJ : 0))
@@ -1449,8 +1459,8 @@ static struct rthread *name_target(struct trace_reader *r,
             before = t;
         }
     }
-    bool before_running = before && (!before->exited ||
-                                     before->last_clock >= n->clock);
+    bool before_running =
+        before && (!before->exited || before->last_clock >= n->clock);
     if (before_running || (before && !after))
         return before;
     return after ? after : &r->thr[n->namer];
@@ -1544,8 +1554,8 @@ static void publish_lists(struct trace_reader *r)
         q->last_ns = t->any ? clock_ts(r, kind, t->last_clock) : 0;
         struct trace_process *p = &r->procs[t->file];
         uint64_t end_clock;
-        bool clean_end = file_exited(&r->files[t->file], &end_clock, NULL) &&
-                         end_clock;
+        bool clean_end =
+            file_exited(&r->files[t->file], &end_clock, NULL) && end_clock;
         if (!clean_end && q->last_ns > p->end_ns)
             p->end_ns = q->last_ns; /* no end pair: the last event */
     }
@@ -1739,8 +1749,7 @@ static void seq_remove(struct trace_reader *r, uint32_t ti)
 static inline bool head_is_seq(const struct rthread *t)
 {
     /* seq 0: the trace orders this object by its fenced clock alone */
-    return (decode_flags[t->head_type] & TF_SEQ) && t->head_obj &&
-           t->head_seq;
+    return (decode_flags[t->head_type] & TF_SEQ) && t->head_obj && t->head_seq;
 }
 
 /* Put a thread with a decoded head into the heap. */
@@ -1831,8 +1840,8 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
                 heap_remove(r, ti);
             t->state = TS_HELD;
             t->key = merge_key(r, t->file, t->raw.clock);
-            r->held = xgrow(r->held, &r->capheld, r->nheld + 1,
-                            sizeof *r->held);
+            r->held =
+                xgrow(r->held, &r->capheld, r->nheld + 1, sizeof *r->held);
             r->held[r->nheld++] = ti;
             return;
         }
@@ -1910,8 +1919,8 @@ static void gates_on_emit(struct trace_reader *r, const struct rthread *t,
                              sizeof *f->fork_pids);
         f->fork_pids[f->nforks++] = ev->arg;
         for (uint32_t i = 0; i < r->nfiles; i++)
-            if (r->procs[i].parent == (int)t->file && r->files[i].pid == ev->arg &&
-                !r->files[i].fork_seen) {
+            if (r->procs[i].parent == (int)t->file &&
+                r->files[i].pid == ev->arg && !r->files[i].fork_seen) {
                 r->files[i].fork_seen = true;
                 held_release_main_of(r, i);
             }
@@ -2094,11 +2103,15 @@ static char **dir_list(const char *dir, size_t *n, struct trace_error *err)
     if (!d) {
         int e = errno;
         if (e == ENOENT)
-            err_set(err, "%s: no such trace directory (record one with "
-                    "`ctrace run -o %s PROGRAM`)", dir, dir);
+            err_set(err,
+                    "%s: no such trace directory (record one with "
+                    "`ctrace run -o %s PROGRAM`)",
+                    dir, dir);
         else if (e == ENOTDIR)
-            err_set(err, "%s: not a directory: a trace is a directory made "
-                    "by `ctrace run`", dir);
+            err_set(err,
+                    "%s: not a directory: a trace is a directory made "
+                    "by `ctrace run`",
+                    dir);
         else
             err_set(err, "%s: cannot open the trace directory: %s", dir,
                     strerror(e));
@@ -2211,7 +2224,8 @@ static void origin_setup(struct trace_reader *r)
 {
     uint64_t o = UINT64_MAX;
     for (uint32_t i = 0; i < r->nfiles; i++) {
-        uint64_t m = clock_mono(r, r->files[i].clock_kind, r->files[i].start_clock);
+        uint64_t m =
+            clock_mono(r, r->files[i].clock_kind, r->files[i].start_clock);
         if (m < o)
             o = m;
     }
@@ -2239,9 +2253,11 @@ struct trace_reader *trace_reader_open(const char *dir, struct trace_error *err)
         if (r->npend)
             err_set(err, "%s", r->pend[0].msg);
         else
-            err_set(err, "%s: no process files (p<pid>.<k>.ctrace): not a "
+            err_set(err,
+                    "%s: no process files (p<pid>.<k>.ctrace): not a "
                     "ctrace trace directory, or the program was never "
-                    "recorded", dir);
+                    "recorded",
+                    dir);
         trace_reader_close(r);
         return NULL;
     }
@@ -2316,7 +2332,8 @@ static void report_deferred(struct trace_reader *r)
         uint64_t file_end = load64(&h->file_end);
         if (file_exited(f, NULL, NULL) && file_end > f->size &&
             load64(&h->lost_events) == 0)
-            errq_printf(r, "%s: offset %llu: the file ends before its last "
+            errq_printf(r,
+                        "%s: offset %llu: the file ends before its last "
                         "chunk (which ends at %llu): truncated file",
                         f->path, (unsigned long long)f->size,
                         (unsigned long long)file_end);
@@ -2506,7 +2523,7 @@ uint64_t trace_reader_start_real_ns(const struct trace_reader *r)
     const struct rfile *f = &r->files[0];
     int64_t since = (int64_t)(f->start_mono - r->origin);
     return f->start_real > (uint64_t)since ? f->start_real - (uint64_t)since
-                                            : 0;
+                                           : 0;
 }
 
 uint64_t trace_reader_now_ns(const struct trace_reader *r)

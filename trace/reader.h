@@ -23,18 +23,18 @@
 /* One decoded event.  Pointers stay valid until the next call to
  * trace_reader_next() on the same reader. */
 struct trace_event {
-    uint64_t ts_ns;      /* ns since the trace's start: its earliest
-                            process start or event */
-    uint64_t clock;      /* raw clock value (ticks or ns, see clock_kind) */
-    uint32_t type;       /* enum trace_event_type */
+    uint64_t ts_ns; /* ns since the trace's start: its earliest
+                       process start or event */
+    uint64_t clock; /* raw clock value (ticks or ns, see clock_kind) */
+    uint32_t type;  /* enum trace_event_type */
     uint32_t arg;
-    uint32_t seq;        /* low 32 bits of the object sequence (TF_SEQ) */
+    uint32_t seq; /* low 32 bits of the object sequence (TF_SEQ) */
     uint32_t pid;
     uint32_t tid;
-    uint32_t proc;       /* index into trace_reader_process() */
-    uint32_t thread;     /* index into trace_reader_thread() */
-    uint64_t obj;        /* object address (TF_OBJ), else 0 */
-    uint64_t site;       /* caller's return address, 0 if none */
+    uint32_t proc;              /* index into trace_reader_process() */
+    uint32_t thread;            /* index into trace_reader_thread() */
+    uint64_t obj;               /* object address (TF_OBJ), else 0 */
+    uint64_t site;              /* caller's return address, 0 if none */
     const uint64_t *site_stack; /* deeper stack of the site, or NULL */
     uint32_t site_depth;        /* frames in site_stack */
     uint32_t payload_len;
@@ -45,12 +45,12 @@ struct trace_event {
 struct trace_process {
     uint32_t pid;
     uint32_t ppid;
-    uint32_t image;      /* 0 first image of the pid, +1 per exec */
-    uint32_t flags;      /* TRACE_FILE_* */
-    int parent;          /* index of the parent image, -1 if outside */
-    int exec_from;       /* index of the image this one exec'd from, or -1 */
+    uint32_t image; /* 0 first image of the pid, +1 per exec */
+    uint32_t flags; /* TRACE_FILE_* */
+    int parent;     /* index of the parent image, -1 if outside */
+    int exec_from;  /* index of the image this one exec'd from, or -1 */
     uint32_t exit_status;
-    bool exited;         /* exit status known */
+    bool exited; /* exit status known */
     const char *exe;
     const char *cmdline; /* argv joined with spaces */
     const char *path;    /* the file */
@@ -60,11 +60,11 @@ struct trace_process {
 
 /* A thread of a process image. */
 struct trace_thread {
-    uint32_t proc;       /* index of its process */
+    uint32_t proc; /* index of its process */
     uint32_t tid;
     uint32_t serial;
-    char name[64];       /* latest name known when the thread list was
-                            built; "" if none */
+    char name[64]; /* latest name known when the thread list was
+                      built; "" if none */
     uint64_t events;
     uint64_t lost_events;
     uint64_t first_ns, last_ns;
@@ -108,9 +108,9 @@ const struct trace_thread *trace_reader_thread(const struct trace_reader *r,
 uint64_t trace_reader_lost_events(const struct trace_reader *r);
 
 /* The event table. */
-const char *trace_event_name(uint32_t type);   /* "mutex-acquire" or NULL */
-uint32_t trace_event_flags(uint32_t type);     /* TF_* or 0 */
-int trace_event_from_name(const char *name);   /* type, or -1 */
+const char *trace_event_name(uint32_t type); /* "mutex-acquire" or NULL */
+uint32_t trace_event_flags(uint32_t type);   /* TF_* or 0 */
+int trace_event_from_name(const char *name); /* type, or -1 */
 
 /* true when sequence a comes before b (32-bit serial arithmetic). */
 static inline bool trace_seq_before(uint32_t a, uint32_t b)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK_WORDS(size) (((size) - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE)
+#define CHUNK_WORDS(size) (((size)-TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE)
 #define COMPILER_BARRIER() __asm__ __volatile__("" ::: "memory")
 #define LOST_RETRY_EVERY 4096u
 
@@ -45,8 +45,9 @@ uint32_t trace_clock_pick(void)
     if (__get_cpuid(0x80000001u, &a, &b, &c, &d))
         trace_rdtscp = (d >> 27) & 1u;
     char buf[32];
-    int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-                  O_RDONLY | O_CLOEXEC);
+    int fd =
+        open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+             O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return TRACE_CLOCK_MONOTONIC;
     ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -110,7 +111,7 @@ static int file_reserve(int fd, uint64_t off, uint64_t len)
     static const char zeros[65536];
     for (uint64_t at = off; at < off + len;) {
         size_t n = (size_t)(off + len - at < sizeof zeros ? off + len - at
-                                                           : sizeof zeros);
+                                                          : sizeof zeros);
         ssize_t w = pwrite(fd, zeros, n, (off_t)at);
         if (w < 0 && errno == EINTR)
             continue;
@@ -267,8 +268,9 @@ uint32_t trace_writer_next_serial(struct trace_proc_writer *pw)
                    : 0;
 }
 
-struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
-                                                    uint32_t tid, uint32_t serial)
+struct trace_thread_writer *
+trace_writer_thread_new(struct trace_proc_writer *pw, uint32_t tid,
+                        uint32_t serial)
 {
     void *m = mmap(NULL, sizeof(struct trace_thread_writer),
                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -279,7 +281,8 @@ struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw
     w->tid = tid;
     w->serial = serial;
     w->next_size = TRACE_CHUNK_MIN;
-    w->tsc_direct = pw->clock_kind == TRACE_CLOCK_TSC && !pw->seq && trace_rdtscp;
+    w->tsc_direct =
+        pw->clock_kind == TRACE_CLOCK_TSC && !pw->seq && trace_rdtscp;
     return w;
 }
 
@@ -320,7 +323,8 @@ void trace_writer_thread_seal(struct trace_thread_writer *w)
      * a store into the punched range could meet a full disk. */
     chunk_close(w);
     w->next_size = TRACE_CHUNK_MIN;
-    uint64_t used = TRACE_CHUNK_HEADER_SIZE + (uint64_t)w->cap * TRACE_WORD_SIZE;
+    uint64_t used =
+        TRACE_CHUNK_HEADER_SIZE + (uint64_t)w->cap * TRACE_WORD_SIZE;
     uint64_t keep = (used + 4095u) & ~4095ull;
     if (keep >= c->size)
         return;
@@ -352,7 +356,8 @@ static bool chunk_open(struct trace_thread_writer *w)
     if (!pw->hdr)
         return false;
     uint32_t size = w->next_size;
-    uint64_t off = __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
+    uint64_t off =
+        __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
     int fd = open(pw->path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return false;
@@ -441,8 +446,8 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
         if (attempt > 0 && !nested) /* a chunk change took time */
             now = trace_clock_now(w->proc->clock_kind);
         bool need_time = now - w->last_clock >= TRACE_CLOCK_REFRESH;
-        uint32_t n = (one_word ? 1 : 2) +
-                     2 * (need_obj + need_site + need_time) + extra;
+        uint32_t n =
+            (one_word ? 1 : 2) + 2 * (need_obj + need_site + need_time) + extra;
         if (w->switching || !w->chunk) {
             if (nested || w->switching || !chunk_switch(w))
                 break;

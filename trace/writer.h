@@ -41,7 +41,7 @@ struct trace_proc_writer {
     /* Called (outside any emit) before the first record of a call site
      * in a chunk, to attach its deeper stack; NULL for none. */
     void (*site_hook)(struct trace_thread_writer *w, uint64_t site);
-    char path[512];                /* this image's file */
+    char path[512]; /* this image's file */
 };
 
 struct trace_thread_writer {
@@ -51,23 +51,23 @@ struct trace_thread_writer {
     uint32_t pos;                     /* next free word (reserve here) */
     uint32_t cap;                     /* words the chunk holds */
     uint32_t tid, serial;
-    uint32_t chunk_index;             /* index the next chunk gets */
-    uint32_t next_size;               /* bytes the next chunk asks for */
-    uint32_t depth;                   /* trace_emit nesting */
-    uint32_t gen;                     /* bumped by nested emits */
-    uint32_t switching;               /* a chunk change is under way */
-    uint32_t retry_after;             /* lost events before retrying */
-    uint32_t tsc_direct;              /* see trace_emit_ordered() */
+    uint32_t chunk_index; /* index the next chunk gets */
+    uint32_t next_size;   /* bytes the next chunk asks for */
+    uint32_t depth;       /* trace_emit nesting */
+    uint32_t gen;         /* bumped by nested emits */
+    uint32_t switching;   /* a chunk change is under way */
+    uint32_t retry_after; /* lost events before retrying */
+    uint32_t tsc_direct;  /* see trace_emit_ordered() */
     /* For the chunk's summary (chunk_close): the fast path counts
      * only the two-word records it writes; the rest of its words are
      * one-word events. */
-    uint32_t slow_words;  /* words written by the general path, or NOPs */
-    uint32_t slow_events; /* events written by the general path */
-    uint32_t fast_full;   /* two-word records written by the fast path */
-    uint64_t lost;                    /* lost, not yet reported */
-    uint64_t last_clock;              /* clock of the latest record */
-    uint64_t chunk_file_off;          /* where the chunk is in the file */
-    uint64_t obj_cache[TRACE_SLOTS];  /* slot -> address in this chunk */
+    uint32_t slow_words;     /* words written by the general path, or NOPs */
+    uint32_t slow_events;    /* events written by the general path */
+    uint32_t fast_full;      /* two-word records written by the fast path */
+    uint64_t lost;           /* lost, not yet reported */
+    uint64_t last_clock;     /* clock of the latest record */
+    uint64_t chunk_file_off; /* where the chunk is in the file */
+    uint64_t obj_cache[TRACE_SLOTS]; /* slot -> address in this chunk */
     uint64_t site_cache[TRACE_SLOTS];
 };
 
@@ -106,8 +106,9 @@ void trace_writer_close_process(struct trace_proc_writer *pw, int status);
 /* A writer for the calling thread (mmap'ed; NULL if that fails).  The
  * serial comes from trace_writer_next_serial() (the creator reserves it
  * so thread-create and thread-start can name the same thread). */
-struct trace_thread_writer *trace_writer_thread_new(struct trace_proc_writer *pw,
-                                                    uint32_t tid, uint32_t serial);
+struct trace_thread_writer *
+trace_writer_thread_new(struct trace_proc_writer *pw, uint32_t tid,
+                        uint32_t serial);
 uint32_t trace_writer_next_serial(struct trace_proc_writer *pw);
 /* Publish the thread's records and release its chunk's unused tail
  * (thread or process end). */
@@ -122,9 +123,9 @@ static inline uint32_t trace_writer_seq(struct trace_proc_writer *pw,
 {
     if (!pw->seq)
         return 0;
-    uint64_t *ctr = (uint64_t *)(pw->seq + 4096u +
-                                 (uint64_t)trace_seq_stripe(obj) *
-                                     TRACE_SEQ_STRIDE);
+    uint64_t *ctr =
+        (uint64_t *)(pw->seq + 4096u +
+                     (uint64_t)trace_seq_stripe(obj) * TRACE_SEQ_STRIDE);
     return (uint32_t)__atomic_add_fetch(ctr, 1, __ATOMIC_SEQ_CST);
 }
 

@@ -186,8 +186,8 @@ static struct {
 static void details_py_note(const struct trace_event *ev)
 {
     struct trace_pyframe_view fr[UI_EVENT_PCS];
-    size_t n = trace_pyframes_decode(ev->payload, ev->payload_len, fr,
-                                     UI_EVENT_PCS);
+    size_t n =
+        trace_pyframes_decode(ev->payload, ev->payload_len, fr, UI_EVENT_PCS);
     details_py.n = 0;
     details_py.obj = ev->obj;
     for (size_t i = 0; i < n; i++) {
@@ -202,11 +202,10 @@ static void details_py_apply(const struct trace_event *ev, struct ui_event *e)
 {
     if (!details_py.n)
         return;
-    bool applies = details_py.obj
-                       ? ev->obj == details_py.obj &&
-                             (trace_event_flags(ev->type) & TF_OBJ)
-                       : ev->type == TRACE_EV_FORK ||
-                             ev->type == TRACE_EV_THREAD_CREATE;
+    bool applies = details_py.obj ? ev->obj == details_py.obj &&
+                                        (trace_event_flags(ev->type) & TF_OBJ)
+                                  : ev->type == TRACE_EV_FORK ||
+                                        ev->type == TRACE_EV_THREAD_CREATE;
     if (!applies)
         return;
     for (uint32_t i = 0; i < details_py.n && e->depth < UI_EVENT_PCS; i++)

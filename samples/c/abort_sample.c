@@ -8,10 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-__attribute__((noinline)) void abort_now(void)
-{
-    abort();
-}
+__attribute__((noinline)) void abort_now(void) { abort(); }
 
 static void abort_handler(int signo)
 {

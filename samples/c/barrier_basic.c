@@ -44,7 +44,7 @@ int main(void)
         pthread_join(t[i], NULL);
     pthread_barrier_destroy(&barrier);
     long want = (long)THREADS * ROUNDS * (ROUNDS + 1) / 2;
-    printf("total %ld (expected %ld), serial threads %d (expected %d)\n",
-           total, want, serial_count, ROUNDS);
+    printf("total %ld (expected %ld), serial threads %d (expected %d)\n", total,
+           want, serial_count, ROUNDS);
     return total == want && serial_count == ROUNDS ? 0 : 1;
 }

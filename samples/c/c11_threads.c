@@ -135,7 +135,7 @@ int main(void)
     cnd_destroy(&idle_cond);
     mtx_destroy(&timed_lock);
     mtx_destroy(&counter_lock);
-    printf("counter %ld (expected %d), once ran %d\n", counter,
-           WORKERS * ADDS, once_runs);
+    printf("counter %ld (expected %d), once ran %d\n", counter, WORKERS * ADDS,
+           once_runs);
     return failures || counter != WORKERS * ADDS || once_runs != 1 ? 1 : 0;
 }

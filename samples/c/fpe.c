@@ -9,10 +9,7 @@
 
 static volatile int fpe_zero;
 
-__attribute__((noinline)) int fpe_crash(int x)
-{
-    return x / fpe_zero;
-}
+__attribute__((noinline)) int fpe_crash(int x) { return x / fpe_zero; }
 
 static void fpe_handler(int signo)
 {

@@ -125,10 +125,10 @@ int main(void)
         pthread_create(&t[i], NULL, worker, NULL);
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
-    expect("destroy", pthread_mutex_destroy(&plain) |
-                          pthread_mutex_destroy(&recursive) |
-                          pthread_mutex_destroy(&checked) |
-                          pthread_mutex_destroy(&robust), 0);
+    expect("destroy",
+           pthread_mutex_destroy(&plain) | pthread_mutex_destroy(&recursive) |
+               pthread_mutex_destroy(&checked) | pthread_mutex_destroy(&robust),
+           0);
     printf("counter %ld (expected %d)\n", counter, THREADS * PAIRS);
     return failures || counter != THREADS * PAIRS ? 1 : 0;
 }

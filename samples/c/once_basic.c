@@ -52,5 +52,6 @@ int main(void)
     printf("init ran %d time(s), inner %d, sum %ld (expected %d)\n", init_runs,
            inner_runs, sum, THREADS * CALLS * 225);
     return init_runs == 1 && inner_runs == 1 && sum == THREADS * CALLS * 225
-               ? 0 : 1;
+               ? 0
+               : 1;
 }

@@ -53,8 +53,10 @@ static void *prober(void *arg)
     struct timespec mpast = at(CLOCK_MONOTONIC, -1000);
     expect("busy tryrdlock", pthread_rwlock_tryrdlock(&rw), EBUSY);
     expect("busy trywrlock", pthread_rwlock_trywrlock(&rw), EBUSY);
-    expect("busy timedrdlock", pthread_rwlock_timedrdlock(&rw, &past), ETIMEDOUT);
-    expect("busy timedwrlock", pthread_rwlock_timedwrlock(&rw, &past), ETIMEDOUT);
+    expect("busy timedrdlock", pthread_rwlock_timedrdlock(&rw, &past),
+           ETIMEDOUT);
+    expect("busy timedwrlock", pthread_rwlock_timedwrlock(&rw, &past),
+           ETIMEDOUT);
     expect("busy clockrdlock",
            pthread_rwlock_clockrdlock(&rw, CLOCK_MONOTONIC, &mpast), ETIMEDOUT);
     expect("busy clockwrlock",

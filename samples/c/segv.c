@@ -11,10 +11,7 @@
 
 static int *volatile segv_pointer; /* NULL, and the compiler cannot know */
 
-__attribute__((noinline)) int segv_crash(void)
-{
-    return *segv_pointer + 1;
-}
+__attribute__((noinline)) int segv_crash(void) { return *segv_pointer + 1; }
 
 static void segv_handler(int signo, siginfo_t *info, void *uc)
 {

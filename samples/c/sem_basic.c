@@ -66,8 +66,10 @@ static struct timespec at(clockid_t clock, int offset_s)
 /* `spare` holds 1 on entry and on exit. */
 static void each_wait(void)
 {
-    struct timespec future = at(CLOCK_REALTIME, 60), past = at(CLOCK_REALTIME, -1);
-    struct timespec mfuture = at(CLOCK_MONOTONIC, 60), mpast = at(CLOCK_MONOTONIC, -1);
+    struct timespec future = at(CLOCK_REALTIME, 60),
+                    past = at(CLOCK_REALTIME, -1);
+    struct timespec mfuture = at(CLOCK_MONOTONIC, 60),
+                    mpast = at(CLOCK_MONOTONIC, -1);
     struct timespec bad = {0, -1};
     expect("trywait", sem_trywait(&spare), 0);
     expect("trywait empty", sem_trywait(&spare), EAGAIN);
@@ -170,7 +172,9 @@ int main(void)
     each_wait();
     interrupted_wait();
     named();
-    expect("destroy", sem_destroy(&slots) | sem_destroy(&items) |
-                          sem_destroy(&spare) | sem_destroy(&from_handler), 0);
+    expect("destroy",
+           sem_destroy(&slots) | sem_destroy(&items) | sem_destroy(&spare) |
+               sem_destroy(&from_handler),
+           0);
     return failures || transferred != ITEMS ? 1 : 0;
 }

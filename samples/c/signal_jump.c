@@ -12,10 +12,7 @@
 static sigjmp_buf jump_back;
 static pthread_mutex_t jump_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void jump_handler(int signo)
-{
-    siglongjmp(jump_back, signo);
-}
+static void jump_handler(int signo) { siglongjmp(jump_back, signo); }
 
 static int jump_probe(const volatile int *p)
 {

@@ -16,8 +16,8 @@
 
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t sig_handled;
-static sem_t sig_done;   /* posted by the handler */
-static sem_t sig_ready;  /* the worker is about to block in read() */
+static sem_t sig_done;  /* posted by the handler */
+static sem_t sig_ready; /* the worker is about to block in read() */
 static int sig_pipe[2];
 
 static void sig_handler(int signo)

@@ -97,8 +97,10 @@ int main(void)
            view_name((void *)sysv_signal(SIGUSR1, SIG_DFL)));
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    printf("sigset old: %s\n", view_name((void *)sigset(SIGUSR1, view_handler)));
-    printf("sigset hold old: %s\n", view_name((void *)sigset(SIGUSR1, SIG_HOLD)));
+    printf("sigset old: %s\n",
+           view_name((void *)sigset(SIGUSR1, view_handler)));
+    printf("sigset hold old: %s\n",
+           view_name((void *)sigset(SIGUSR1, SIG_HOLD)));
 #pragma GCC diagnostic pop
     printf("hits %d\n", (int)view_hits);
     return 0;

@@ -11,7 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
-namespace app {
+namespace app
+{
 
 struct ParseError : std::runtime_error {
     explicit ParseError(const char *what) : std::runtime_error(what) {}

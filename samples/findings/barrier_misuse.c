@@ -23,7 +23,8 @@ static void *stage_thread(void *arg)
 int main(int argc, char **argv)
 {
     int fixed = argc > 1 && strcmp(argv[1], "fixed") == 0;
-    pthread_barrier_init(&stage_barrier, NULL, fixed ? NSTAGES : 2); /* LINE:init */
+    pthread_barrier_init(&stage_barrier, NULL,
+                         fixed ? NSTAGES : 2); /* LINE:init */
     pthread_t t[NSTAGES];
     for (int i = 0; i < NSTAGES; i++)
         pthread_create(&t[i], NULL, stage_thread, NULL);

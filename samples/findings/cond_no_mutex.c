@@ -20,7 +20,8 @@ static void *poller_thread(void *arg)
     struct timespec past = {0, 0};
     if (fixed)
         pthread_mutex_lock(&state_lock);
-    int rc = pthread_cond_timedwait(&state_cond, &state_lock, &past); /* LINE:wait */
+    int rc =
+        pthread_cond_timedwait(&state_cond, &state_lock, &past); /* LINE:wait */
     if (fixed)
         pthread_mutex_unlock(&state_lock);
     printf("wait: %s\n", strerror(rc));

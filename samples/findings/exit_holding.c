@@ -14,7 +14,7 @@ static void *loader_thread(void *arg)
     (void)arg;
     pthread_setname_np(pthread_self(), "loader");
     pthread_mutex_lock(&cache_lock); /* LINE:take */
-    if (loaded == 0) { /* the error path */
+    if (loaded == 0) {               /* the error path */
         if (fixed)
             pthread_mutex_unlock(&cache_lock);
         return NULL;

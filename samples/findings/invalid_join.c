@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     pthread_create(&t, NULL, worker_thread, NULL);
     sem_wait(&started);
     if (strcmp(mode, "detached") == 0) {
-        pthread_detach(t); /* LINE:detach */
+        pthread_detach(t);              /* LINE:detach */
         int rc = pthread_join(t, NULL); /* LINE:join_detached */
         printf("join of a detached thread: %s\n", strerror(rc));
         sem_post(&go);

@@ -21,7 +21,7 @@ static void *transfer(void *arg)
     (void)arg;
     sem_wait(&named);
     pthread_mutex_lock(&accounts_lock); /* LINE:transfer_first */
-    pthread_mutex_lock(&ledger_lock); /* LINE:transfer_second */
+    pthread_mutex_lock(&ledger_lock);   /* LINE:transfer_second */
     balance += 10;
     entries++;
     pthread_mutex_unlock(&ledger_lock);
@@ -35,9 +35,9 @@ static void *audit(void *arg)
     sem_wait(&named);
     if (fixed) {
         pthread_mutex_lock(&accounts_lock); /* LINE:audit_fixed_first */
-        pthread_mutex_lock(&ledger_lock); /* LINE:audit_fixed_second */
+        pthread_mutex_lock(&ledger_lock);   /* LINE:audit_fixed_second */
     } else {
-        pthread_mutex_lock(&ledger_lock); /* LINE:audit_first */
+        pthread_mutex_lock(&ledger_lock);   /* LINE:audit_first */
         pthread_mutex_lock(&accounts_lock); /* LINE:audit_second */
     }
     printf("balance %ld entries %ld\n", balance, entries);

@@ -32,8 +32,8 @@ static void ring_step(int i)
     }
     if (mode == GATED)
         pthread_mutex_lock(&gate_lock); /* LINE:ring_gate */
-    pthread_mutex_lock(&ring[a]); /* LINE:ring_first */
-    pthread_mutex_lock(&ring[b]); /* LINE:ring_second */
+    pthread_mutex_lock(&ring[a]);       /* LINE:ring_first */
+    pthread_mutex_lock(&ring[b]);       /* LINE:ring_second */
     steps++;
     pthread_mutex_unlock(&ring[b]);
     pthread_mutex_unlock(&ring[a]);

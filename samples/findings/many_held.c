@@ -24,7 +24,7 @@ static void *deep_thread(void *arg)
     for (int i = 0; i < NDEEP; i++)
         pthread_mutex_lock(&deep[i]);
     pthread_mutex_lock(&outer_lock); /* LINE:deep_outer */
-    pthread_mutex_lock(&tail_lock); /* LINE:deep_tail */
+    pthread_mutex_lock(&tail_lock);  /* LINE:deep_tail */
     work++;
     pthread_mutex_unlock(&tail_lock);
     pthread_mutex_unlock(&outer_lock);
@@ -41,7 +41,7 @@ static void *flip_thread(void *arg)
         pthread_mutex_lock(&outer_lock);
         pthread_mutex_lock(&tail_lock);
     } else {
-        pthread_mutex_lock(&tail_lock); /* LINE:flip_tail */
+        pthread_mutex_lock(&tail_lock);  /* LINE:flip_tail */
         pthread_mutex_lock(&outer_lock); /* LINE:flip_outer */
     }
     work++;

@@ -19,7 +19,7 @@ static long work;
 
 static void take_pair(int first, int second)
 {
-    pthread_mutex_lock(&pool[first]); /* LINE:pair_first */
+    pthread_mutex_lock(&pool[first]);  /* LINE:pair_first */
     pthread_mutex_lock(&pool[second]); /* LINE:pair_second */
     work++;
     pthread_mutex_unlock(&pool[second]);

@@ -6,10 +6,7 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int config;
 
-static void config_init(void)
-{
-    config = 99;
-}
+static void config_init(void) { config = 99; }
 
 static void *reader(void *arg)
 {

@@ -10,10 +10,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int config;
 static struct order turn;
 
-static void config_init(void)
-{
-    config = 99; /* RACE */
-}
+static void config_init(void) { config = 99; /* RACE */ }
 
 static void *careful(void *arg)
 {

@@ -39,9 +39,9 @@ void tb_thread(struct tb *b, uint32_t thread, uint32_t proc, uint32_t serial)
     analyzer_set_thread(b->a, thread, proc, 1000 + thread, serial);
 }
 
-void tb_ev_payload(struct tb *b, uint32_t thread, uint32_t type,
-                   uint64_t obj, uint32_t arg, uint64_t site,
-                   const void *payload, uint32_t len)
+void tb_ev_payload(struct tb *b, uint32_t thread, uint32_t type, uint64_t obj,
+                   uint32_t arg, uint64_t site, const void *payload,
+                   uint32_t len)
 {
     struct trace_event ev;
     memset(&ev, 0, sizeof ev);
@@ -85,8 +85,8 @@ void tb_lock_wait(struct tb *b, uint32_t t, uint64_t m, uint64_t site)
 void tb_lock_contended(struct tb *b, uint32_t t, uint64_t m, uint64_t site)
 {
     tb_lock_wait(b, t, m, site);
-    tb_ev(b, t, TRACE_EV_MUTEX_ACQUIRE, m,
-          TRACE_ACQ_LOCK | TRACE_ACQ_CONTENDED, site);
+    tb_ev(b, t, TRACE_EV_MUTEX_ACQUIRE, m, TRACE_ACQ_LOCK | TRACE_ACQ_CONTENDED,
+          site);
 }
 
 void tb_trylock(struct tb *b, uint32_t t, uint64_t m, uint64_t site)
@@ -182,8 +182,9 @@ void tb_dump(const struct analysis_result *r)
 {
     for (size_t i = 0; i < r->nfindings; i++) {
         const struct finding *f = &r->findings[i];
-        fprintf(stderr, "  [%s %s x%u] %s\n", finding_severity_name(f->severity),
-                finding_kind_name(f->kind), f->count, tb_message(f));
+        fprintf(stderr, "  [%s %s x%u] %s\n",
+                finding_severity_name(f->severity), finding_kind_name(f->kind),
+                f->count, tb_message(f));
         for (size_t s = 0; s < f->nstacks; s++) {
             char lab[512];
             finding_message_format(f, f->stacks[s].label, NULL, NULL, lab,

@@ -39,9 +39,9 @@ void tb_thread(struct tb *b, uint32_t thread, uint32_t proc, uint32_t serial);
 /* One event at the current time. */
 void tb_ev(struct tb *b, uint32_t thread, uint32_t type, uint64_t obj,
            uint32_t arg, uint64_t site);
-void tb_ev_payload(struct tb *b, uint32_t thread, uint32_t type,
-                   uint64_t obj, uint32_t arg, uint64_t site,
-                   const void *payload, uint32_t len);
+void tb_ev_payload(struct tb *b, uint32_t thread, uint32_t type, uint64_t obj,
+                   uint32_t arg, uint64_t site, const void *payload,
+                   uint32_t len);
 
 /* The shim's sequences. */
 void tb_lock(struct tb *b, uint32_t t, uint64_t m, uint64_t site);

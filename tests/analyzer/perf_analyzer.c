@@ -20,7 +20,8 @@
 #include "analyzer.h"
 #include "builder.h"
 
-#define BUF_EVENTS (1u << 14) /* small: the reader hands one event at a time, in cache */
+#define BUF_EVENTS                                                             \
+    (1u << 14) /* small: the reader hands one event at a time, in cache */
 #define THREADS 4
 #define LOCKS 16
 
@@ -199,8 +200,9 @@ static int from_trace(const char *dir)
     printf("reader + analyzer: %llu events, %.3f s CPU: %.1f M events/s; %zu "
            "findings; anonymous memory %ld KB half way, %ld KB at the end "
            "(peak RSS with the mapped trace %ld KB)\n",
-           (unsigned long long)res.events, c1 - c0, res.events / (c1 - c0) / 1e6,
-           res.nfindings, anon_mid, anon_end, peak_rss_kb());
+           (unsigned long long)res.events, c1 - c0,
+           res.events / (c1 - c0) / 1e6, res.nfindings, anon_mid, anon_end,
+           peak_rss_kb());
     analysis_result_free(&res);
     return 0;
 }

@@ -19,9 +19,9 @@ Test(contention, exact_figures)
     tb_ev(&b, 0, TRACE_EV_MUTEX_INIT, M, 0, 0xc0de);
 
     at(&b, 10000);
-    tb_lock(&b, 1, M, 0xa1);               /* hold 10000..10300 = 300 */
+    tb_lock(&b, 1, M, 0xa1); /* hold 10000..10300 = 300 */
     at(&b, 10100);
-    tb_lock_wait(&b, 2, M, 0xb1);          /* waits 10100..10310 = 210 */
+    tb_lock_wait(&b, 2, M, 0xb1); /* waits 10100..10310 = 210 */
     at(&b, 10300);
     tb_unlock(&b, 1, M, 0xa2);
     at(&b, 10310);
@@ -30,9 +30,9 @@ Test(contention, exact_figures)
     at(&b, 10360);
     tb_unlock(&b, 2, M, 0xb2);
     at(&b, 11000);
-    tb_lock(&b, 1, M, 0xa1);               /* hold 11000..11020 = 20 */
+    tb_lock(&b, 1, M, 0xa1); /* hold 11000..11020 = 20 */
     at(&b, 11010);
-    tb_lock_wait(&b, 2, M, 0xb1);          /* waits 11010..11030 = 20 */
+    tb_lock_wait(&b, 2, M, 0xb1); /* waits 11010..11030 = 20 */
     at(&b, 11020);
     tb_unlock(&b, 1, M, 0xa2);
     at(&b, 11030);
@@ -41,7 +41,7 @@ Test(contention, exact_figures)
     at(&b, 11130);
     tb_unlock(&b, 2, M, 0xb2);
     at(&b, 12000);
-    tb_trylock(&b, 1, M, 0xa3);            /* hold 12000..12005 = 5 */
+    tb_trylock(&b, 1, M, 0xa3); /* hold 12000..12005 = 5 */
     at(&b, 12005);
     tb_unlock(&b, 1, M, 0xa2);
     /* another lock, uncontended */

@@ -208,8 +208,9 @@ Test(hang, killed_while_hung)
     cr_assert_eq(f->nthreads, 2);
     cr_assert_eq(f->nstacks, 2);
     cr_assert(tb_has_site(f, SITE(1, 2)) && tb_has_site(f, SITE(0, 3)));
-    cr_assert(strstr(tb_message(f), "thread 1 in pthread_cond_wait on cond 0x6000"),
-              "%s", tb_message(f));
+    cr_assert(
+        strstr(tb_message(f), "thread 1 in pthread_cond_wait on cond 0x6000"),
+        "%s", tb_message(f));
     cr_assert(strstr(tb_message(f), "thread 0 in pthread_join of thread 1"),
               "%s", tb_message(f));
     analysis_result_free(&r);

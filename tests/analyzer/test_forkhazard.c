@@ -71,8 +71,9 @@ static void child_blocks(bool fork_first)
     tb_finish(&b, &r);
     if (r.nfindings != 1)
         tb_dump(&r);
-    cr_assert_eq(r.nfindings, 1, "one finding, not a warning and an error "
-                                 "(nor a hang of the child)");
+    cr_assert_eq(r.nfindings, 1,
+                 "one finding, not a warning and an error "
+                 "(nor a hang of the child)");
     const struct finding *f = &r.findings[0];
     cr_assert_eq(f->kind, FINDING_FORK_WITH_LOCK_HELD);
     cr_assert_eq(f->severity, SEV_ERROR);

@@ -281,8 +281,7 @@ Test(lockorder, single_thread)
     tb_finish(&b, &r);
     cr_assert_eq(tb_count(&r, FINDING_LOCK_ORDER_INVERSION), 1);
     const struct finding *f = tb_find(&r, FINDING_LOCK_ORDER_INVERSION, 0);
-    cr_assert(tb_has_thread(f, 1) && tb_has_thread(f, 2), "%s",
-              tb_message(f));
+    cr_assert(tb_has_thread(f, 1) && tb_has_thread(f, 2), "%s", tb_message(f));
     cr_assert(tb_has_site(f, SITE(2, 5)), "thread 2's own stacks");
     analysis_result_free(&r);
 }
@@ -319,7 +318,8 @@ static size_t rw_inversions(bool write)
     tb_ev(&b, 1, TRACE_EV_RWLOCK_RELEASE, A, 0, SITE(1, 3));
     /* thread 2 write-locks both: then thread 1 (A read, wants B) and
      * thread 2 (B written, wants A for writing) can block each other */
-    uint32_t acq = write ? TRACE_EV_RWLOCK_WRACQUIRE : TRACE_EV_RWLOCK_RDACQUIRE;
+    uint32_t acq =
+        write ? TRACE_EV_RWLOCK_WRACQUIRE : TRACE_EV_RWLOCK_RDACQUIRE;
     tb_ev(&b, 2, acq, B, 0, SITE(2, 1));
     tb_ev(&b, 2, acq, A, 0, SITE(2, 2));
     tb_ev(&b, 2, TRACE_EV_RWLOCK_RELEASE, A, 0, SITE(2, 3));

@@ -412,8 +412,7 @@ Test(misuse, sem_destroyed_while_waited)
     cr_assert_eq(tb_count(&r, FINDING_SEM_MISUSE), 1);
     const struct finding *f = tb_find(&r, FINDING_SEM_MISUSE, 0);
     cr_assert(tb_has_thread(f, 2) && tb_has_object(f, S));
-    cr_assert(strstr(tb_message(f), "while threads wait"), "%s",
-              tb_message(f));
+    cr_assert(strstr(tb_message(f), "while threads wait"), "%s", tb_message(f));
     analysis_result_free(&r);
 
     /* the fine version: post, then wait, then destroy */

@@ -58,7 +58,8 @@ const char *e2e_tmpdir(void)
 {
     const char *base = getenv("TMPDIR");
     char *tmpl = NULL;
-    if (asprintf(&tmpl, "%s/ctrace-test-XXXXXX", base && *base ? base : "/tmp") < 0)
+    if (asprintf(&tmpl, "%s/ctrace-test-XXXXXX",
+                 base && *base ? base : "/tmp") < 0)
         abort();
     cr_assert_not_null(mkdtemp(tmpl), "mkdtemp: %s", strerror(errno));
     return keep(tmpl);
@@ -118,7 +119,8 @@ static char **merged_env(const char *const extra[])
         bool overridden = false;
         for (size_t j = 0; j < k; j++) {
             size_t len = strcspn(extra[j], "=");
-            if (strncmp(environ[i], extra[j], len) == 0 && environ[i][len] == '=')
+            if (strncmp(environ[i], extra[j], len) == 0 &&
+                environ[i][len] == '=')
                 overridden = true;
         }
         if (!overridden)
@@ -204,10 +206,7 @@ void e2e_result_free(struct e2e_result *res)
     memset(res, 0, sizeof *res);
 }
 
-static char *strdup_or_empty(const char *s)
-{
-    return strdup(s ? s : "");
-}
+static char *strdup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
 void e2e_load_trace(struct e2e_trace *t, const char *dir)
 {
@@ -294,8 +293,8 @@ long e2e_find(const struct e2e_trace *t, uint32_t type, size_t nth)
     return -1;
 }
 
-const struct trace_process *e2e_process(const struct e2e_trace *t,
-                                        uint32_t pid, uint32_t image)
+const struct trace_process *e2e_process(const struct e2e_trace *t, uint32_t pid,
+                                        uint32_t image)
 {
     for (size_t i = 0; i < t->nprocs; i++)
         if (t->procs[i].pid == pid && t->procs[i].image == image)

@@ -67,8 +67,8 @@ size_t e2e_count_obj(const struct e2e_trace *t, uint32_t type, uint64_t obj);
 /* Index of the n-th (0-based) event of a type, or -1. */
 long e2e_find(const struct e2e_trace *t, uint32_t type, size_t nth);
 /* The process image with this pid and image number, or NULL. */
-const struct trace_process *e2e_process(const struct e2e_trace *t,
-                                        uint32_t pid, uint32_t image);
+const struct trace_process *e2e_process(const struct e2e_trace *t, uint32_t pid,
+                                        uint32_t image);
 /* Events of one thread (reader thread index), in order: fills idx[] with
  * up to cap event indexes, returns how many there are. */
 size_t e2e_thread_events(const struct e2e_trace *t, uint32_t thread,

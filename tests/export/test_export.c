@@ -24,8 +24,9 @@ Test(export, chrome_json_has_every_hold)
 {
     const char *dir = e2e_trace_dir();
     struct e2e_result r;
-    const char *rec[] = {"ctrace", "run", "--no-report", "-o", dir,
-                         e2e_sample("c/lock_loop"), "500", NULL};
+    const char *rec[] = {"ctrace", "run", "--no-report",
+                         "-o",     dir,   e2e_sample("c/lock_loop"),
+                         "500",    NULL};
     cr_assert_eq(e2e_run(&r, rec), 0);
     cr_assert_eq(r.status, 0, "%s", r.err);
     e2e_result_free(&r);
@@ -33,7 +34,7 @@ Test(export, chrome_json_has_every_hold)
     char json[4200];
     snprintf(json, sizeof json, "%s.json", dir);
     const char *exp[] = {"ctrace", "export", "--format=chrome", "-o", json,
-                         dir, NULL};
+                         dir,      NULL};
     cr_assert_eq(e2e_run(&r, exp), 0);
     cr_assert_eq(r.status, 0, "%s", r.err);
     e2e_result_free(&r);

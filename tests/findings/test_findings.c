@@ -32,16 +32,16 @@ extern char **environ;
 
 /* One sample, its bug and its twins. */
 struct fcase {
-    const char *sample;        /* under samples/, without .c */
-    const char *bug[MAXV];     /* the sample's arguments for the bug */
+    const char *sample;         /* under samples/, without .c */
+    const char *bug[MAXV];      /* the sample's arguments for the bug */
     const char *twins[3][MAXV]; /* arguments of each twin ({"fixed"}) */
-    const char *run[MAXV];     /* extra `ctrace run` options */
-    int bug_status;            /* what `ctrace run` exits with on the bug */
-    const char *lines[MAXV];   /* "name=TEXT": lines found by their text */
-    const char *expect[MAXV];  /* check_report.py expectations */
-    const char *summary;       /* the summary line, between "ctrace: " and
-                                  "; 0 events lost" */
-    const char *text[MAXV];    /* text report lines, {marker} expanded */
+    const char *run[MAXV];      /* extra `ctrace run` options */
+    int bug_status;             /* what `ctrace run` exits with on the bug */
+    const char *lines[MAXV];    /* "name=TEXT": lines found by their text */
+    const char *expect[MAXV];   /* check_report.py expectations */
+    const char *summary;        /* the summary line, between "ctrace: " and
+                                   "; 0 events lost" */
+    const char *text[MAXV];     /* text report lines, {marker} expanded */
 };
 
 /* ---- running things ---- */
@@ -167,8 +167,7 @@ static int line_of(const char *text, const char *needle, bool marker)
 }
 
 /* The line named `name`: a `LINE:name` marker, else a case's "name=TEXT". */
-static int sample_line(const struct fcase *c, const char *src,
-                       const char *name)
+static int sample_line(const struct fcase *c, const char *src, const char *name)
 {
     char *needle = NULL;
     cr_assert_neq(asprintf(&needle, "/* LINE:%s", name), -1);
@@ -272,18 +271,16 @@ static void check_text(const struct fcase *c, const char *dir)
         check_text_finding(r.out, c->expect[nexp]);
     for (const char *p = r.out; (p = strstr(p, "\n  why: ")); p++)
         nwhy++;
-    cr_expect_eq(nwhy, nexp, "%zu why lines for %zu findings:\n%s", nwhy,
-                 nexp, r.out);
+    cr_expect_eq(nwhy, nexp, "%zu why lines for %zu findings:\n%s", nwhy, nexp,
+                 r.out);
     char *src = slurp(source_path(c->sample));
     for (size_t i = 0; c->text[i]; i++) {
         char *want = expand(c, src, c->text[i]);
-        cr_expect_not_null(strstr(r.out, want), "no '%s' in:\n%s", want,
-                           r.out);
+        cr_expect_not_null(strstr(r.out, want), "no '%s' in:\n%s", want, r.out);
         free(want);
     }
     char *sum = NULL;
-    cr_assert_neq(asprintf(&sum, "ctrace: %s; 0 events lost", c->summary),
-                  -1);
+    cr_assert_neq(asprintf(&sum, "ctrace: %s; 0 events lost", c->summary), -1);
     cr_expect(strncmp(last_line(r.out), sum, strlen(sum)) == 0,
               "summary '%s', not '%s'", last_line(r.out), sum);
     free(sum);
@@ -315,7 +312,12 @@ static void run_case(const struct fcase *c)
     }
 }
 
-#define FIXED {{"fixed"}}
+#define FIXED                                                                  \
+    {                                                                          \
+        {                                                                      \
+            "fixed"                                                            \
+        }                                                                      \
+    }
 
 /* ---- lock-order inversions ---- */
 
@@ -349,8 +351,10 @@ static void ring(int n)
              "lines=ring_first,ring_second;stacks=%d;pid=root;"
              "threads_in_stacks=1",
              n, n, 2 * n);
-    snprintf(sum, sizeof sum, "1 finding (1 lock-order) in 1 process, %d "
-             "threads", n + 1);
+    snprintf(sum, sizeof sum,
+             "1 finding (1 lock-order) in 1 process, %d "
+             "threads",
+             n + 1);
     const struct fcase c = {
         .sample = "findings/lock_cycle",
         .bug = {num},
@@ -705,8 +709,8 @@ static const char *const live_head = "ctrace: detected while the program runs:";
 Test(deadlock, live_and_offline_agree)
 {
     const char *dir = e2e_trace_dir();
-    struct e2e_result r = RUN("ctrace", "run", "-o", dir,
-                              e2e_sample(deadlock_case.sample));
+    struct e2e_result r =
+        RUN("ctrace", "run", "-o", dir, e2e_sample(deadlock_case.sample));
     cr_assert_eq(r.status, 137, "%d: %s", r.status, r.err);
     const char *live = strstr(r.err, live_head);
     cr_assert_not_null(live, "%s", r.err);
@@ -776,9 +780,14 @@ static bool read_until(int fd, const char *until, char **buf, size_t *len)
 Test(deadlock, killed_from_outside)
 {
     const char *dir = e2e_trace_dir();
-    const char *argv[] = {e2e_ctrace(), "run", "--no-report",
-                          "--on-deadlock=wait", "-o", dir,
-                          e2e_sample(deadlock_case.sample), NULL};
+    const char *argv[] = {e2e_ctrace(),
+                          "run",
+                          "--no-report",
+                          "--on-deadlock=wait",
+                          "-o",
+                          dir,
+                          e2e_sample(deadlock_case.sample),
+                          NULL};
     int fd;
     pid_t ctrace = spawn_piped(argv, &fd);
     char *err = NULL;
@@ -823,17 +832,17 @@ Test(fork, child_hang_is_seen_live)
     cr_assert_not_null(live, "%s", r.err);
     char *src = slurp(source_path(c->sample));
     char *child = expand(c, src, "#0 child_main (fork_lock.c:{child_lock})");
-    char *holder = expand(c, src,
-                          "#0 holder_thread (fork_lock.c:{holder_lock})");
+    char *holder =
+        expand(c, src, "#0 holder_thread (fork_lock.c:{holder_lock})");
     char *hang = text_section(live, "== hang:");
-    cr_expect_not_null(strstr(hang, "pool_lock (locked since the fork)"),
-                       "%s", hang);
+    cr_expect_not_null(strstr(hang, "pool_lock (locked since the fork)"), "%s",
+                       hang);
     cr_expect_not_null(strstr(hang, child), "no %s in %s", child, hang);
     const char *after = strstr(live, "(--on-deadlock=kill)");
     cr_assert_not_null(after, "%s", r.err);
     char *fork = text_section(after, "== fork-with-lock-held:");
-    cr_expect_not_null(strstr(fork, "error: fork-with-lock-held in pid "),
-                       "%s", fork);
+    cr_expect_not_null(strstr(fork, "error: fork-with-lock-held in pid "), "%s",
+                       fork);
     cr_expect_not_null(strstr(fork, child), "no %s in %s", child, fork);
     cr_expect_not_null(strstr(fork, holder), "no %s in %s", holder, fork);
     free(hang);
@@ -851,10 +860,11 @@ Test(contention, exact_figures)
     static const struct fcase c = {
         .sample = "findings/contention",
         .summary = "0 findings in 1 process, 3 threads",
-        .text = {"1200 acquisitions, 100 contended (8.3%)",
-                 "waited: waiter_thread (contention.c:{waiter_lock})",
-                 "1000 acquisitions, 0 ns waited: main (contention.c:{solo_lock})",
-                 "5 acquisitions, 0 contended (0.0%)"},
+        .text =
+            {"1200 acquisitions, 100 contended (8.3%)",
+             "waited: waiter_thread (contention.c:{waiter_lock})",
+             "1000 acquisitions, 0 ns waited: main (contention.c:{solo_lock})",
+             "5 acquisitions, 0 contended (0.0%)"},
     };
     const char *dir = record(c.sample, NULL, NULL, 0);
     const char *figures[] = {
@@ -882,10 +892,16 @@ Test(sarif, rule_per_kind_located_at_the_sample_line)
 {
     const char *dir = record("findings/inversion_pair", NULL, NULL, 0);
     char *src = source_path("findings/inversion_pair");
-    const char *args[] = {"sarif", src, report_file(dir, "sarif"),
-                          "lock-order-inversion", "warning",
-                          "transfer_second", "transfer_first", "audit_first",
-                          "audit_second", NULL};
+    const char *args[] = {"sarif",
+                          src,
+                          report_file(dir, "sarif"),
+                          "lock-order-inversion",
+                          "warning",
+                          "transfer_second",
+                          "transfer_first",
+                          "audit_first",
+                          "audit_second",
+                          NULL};
     check_py(args);
     free(src);
 }

@@ -33,7 +33,8 @@ Test(live, deadlock_is_reported_and_killed)
     cr_expect_not_null(strstr(live, "deadlock"), "%s", r.err);
     cr_expect_not_null(strstr(live, "accounts_lock"), "%s", r.err);
     cr_expect_not_null(strstr(live, "ledger_lock"), "%s", r.err);
-    cr_expect_not_null(strstr(live, "transfer (deadlock_abba.c:21)"), "%s", r.err);
+    cr_expect_not_null(strstr(live, "transfer (deadlock_abba.c:21)"), "%s",
+                       r.err);
     cr_expect_not_null(strstr(live, "audit (deadlock_abba.c:40)"), "%s", r.err);
     cr_expect_not_null(strstr(r.err, "(--on-deadlock=kill)"), "%s", r.err);
     e2e_result_free(&r);
@@ -43,8 +44,10 @@ Test(live, deadlock_abort_leaves_sigabrt)
 {
     struct e2e_result r;
     const char *const opts[] = {"--on-deadlock=abort", NULL};
-    const char *argv[8] = {"ctrace", "run", "-o", e2e_trace_dir(), opts[0],
-                           e2e_sample("c/deadlock_abba"), NULL};
+    const char *argv[8] = {"ctrace", "run",
+                           "-o",     e2e_trace_dir(),
+                           opts[0],  e2e_sample("c/deadlock_abba"),
+                           NULL};
     cr_assert_eq(e2e_run(&r, argv), 0);
     cr_expect_eq(r.status, 134, "SIGABRT: %d\n%s", r.status, r.err);
     cr_expect_not_null(strstr(r.err, "sent SIGABRT"), "%s", r.err);
@@ -54,8 +57,13 @@ Test(live, deadlock_abort_leaves_sigabrt)
 Test(live, deadlock_twin_runs_to_the_end)
 {
     struct e2e_result r;
-    const char *argv[8] = {"ctrace", "run", "-o", e2e_trace_dir(),
-                           e2e_sample("c/deadlock_abba"), fixed_arg[0], NULL};
+    const char *argv[8] = {"ctrace",
+                           "run",
+                           "-o",
+                           e2e_trace_dir(),
+                           e2e_sample("c/deadlock_abba"),
+                           fixed_arg[0],
+                           NULL};
     cr_assert_eq(e2e_run(&r, argv), 0);
     cr_expect_eq(r.status, 0, "%s", r.err);
     cr_expect_str_eq(r.out, "transfers 1 audits 1\n");
@@ -81,9 +89,10 @@ Test(live, hang_is_reported_and_killed)
 Test(live, hang_twin_runs_to_the_end)
 {
     struct e2e_result r;
-    const char *argv[8] = {"ctrace", "run", "--hang-timeout=1", "-o",
-                           e2e_trace_dir(), e2e_sample("c/hang_cond"),
-                           fixed_arg[0], NULL};
+    const char *argv[8] = {"ctrace",           "run",
+                           "--hang-timeout=1", "-o",
+                           e2e_trace_dir(),    e2e_sample("c/hang_cond"),
+                           fixed_arg[0],       NULL};
     cr_assert_eq(e2e_run(&r, argv), 0);
     cr_expect_eq(r.status, 0, "%s", r.err);
     cr_expect_str_eq(r.out, "worker done\n");

@@ -159,10 +159,9 @@ const uint64_t *proc_signal_pcs(const struct trace_event *e,
 {
     cr_assert_geq(e->payload_len, sizeof **info, "short signal payload");
     *info = e->payload;
-    cr_assert_geq(e->payload_len,
-                  sizeof **info + (*info)->nframes * sizeof(uint64_t),
-                  "signal payload shorter than its %u frames",
-                  (*info)->nframes);
+    cr_assert_geq(
+        e->payload_len, sizeof **info + (*info)->nframes * sizeof(uint64_t),
+        "signal payload shorter than its %u frames", (*info)->nframes);
     return (const uint64_t *)((const char *)e->payload + sizeof **info);
 }
 

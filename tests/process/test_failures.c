@@ -47,8 +47,10 @@ static const struct trace_event *only_event(const struct e2e_trace *t,
 ParameterizedTestParameters(failures, fatal_signal_default_action)
 {
     static struct crash_case cases[] = {
-        {"c/segv", "", SIGSEGV},         {"c/fpe", "", SIGFPE},
-        {"c/fatal_other", "bus", SIGBUS}, {"c/fatal_other", "ill", SIGILL},
+        {"c/segv", "", SIGSEGV},
+        {"c/fpe", "", SIGFPE},
+        {"c/fatal_other", "bus", SIGBUS},
+        {"c/fatal_other", "ill", SIGILL},
         {"c/fatal_other", "trap", SIGTRAP},
         {"c/fatal_other", "sys", SIGSYS},
     };
@@ -106,9 +108,8 @@ ParameterizedTest(struct crash_case *c, failures, fatal_signal_program_handler)
     cr_expect_eq(info->signo, c->signo);
     uint64_t fn = proc_out_value(r.res.out, "crash_fn");
     cr_expect(proc_pcs_hit(pcs, info->nframes, fn, PROC_FN_SPAN));
-    cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_SIGNAL_ENTER, 0,
-                                (uint32_t)c->signo),
-                 1);
+    cr_expect_eq(
+        proc_count_arg(&r.t, TRACE_EV_SIGNAL_ENTER, 0, (uint32_t)c->signo), 1);
     cr_expect_eq(proc_count_arg(&r.t, TRACE_EV_PROCESS_EXIT, 0, 3), 1);
     cr_expect(r.t.procs[0].exited && r.t.procs[0].exit_status == 3);
     e2e_result_free(&native);
@@ -193,13 +194,15 @@ Test(failures, cxx_uncaught_exception)
     uint64_t fn = proc_out_value(r.res.out, "crash_fn");
     cr_assert_eq(proc_count(&r.t, TRACE_EV_CXX_THROW, 0), 2);
     check_parse_error(proc_find(&r.t, TRACE_EV_CXX_THROW, 0, 0), fn);
-    const struct trace_event *throw2 = proc_find(&r.t, TRACE_EV_CXX_THROW, 0, 1);
+    const struct trace_event *throw2 =
+        proc_find(&r.t, TRACE_EV_CXX_THROW, 0, 1);
     check_parse_error(throw2, fn);
     const struct trace_event *term = only_event(&r.t, TRACE_EV_CXX_TERMINATE);
     check_parse_error(term, fn);
     cr_expect_eq(term->thread, throw2->thread,
                  "terminate not on the throwing thread");
-    cr_expect_neq(term->thread, proc_find(&r.t, TRACE_EV_CXX_THROW, 0, 0)->thread,
+    cr_expect_neq(term->thread,
+                  proc_find(&r.t, TRACE_EV_CXX_THROW, 0, 0)->thread,
                   "terminate on the main thread, not the worker");
     cr_expect_eq(proc_count(&r.t, TRACE_EV_ABORT, 0), 0);
     cr_expect_eq(proc_count(&r.t, TRACE_EV_SIGNAL, 0), 0);

@@ -79,8 +79,8 @@ Test(robust, sigalrm_storm_no_deadlock, .timeout = 600)
     const char *argv[] = {e2e_sample("c/alarm_storm"), NULL};
     struct proc_run r;
     proc_run_traced(&r, argv, NULL);
-    cr_assert_eq(r.res.status, 0, "alarm_storm exited %d\n%s%s",
-                 r.res.status, r.res.out, r.res.err);
+    cr_assert_eq(r.res.status, 0, "alarm_storm exited %d\n%s%s", r.res.status,
+                 r.res.out, r.res.err);
     uint64_t alarms = proc_out_value(r.res.out, "alarms");
     size_t enters = proc_count_arg(&r.t, TRACE_EV_SIGNAL_ENTER, 0, SIGALRM);
     size_t leaves = proc_count_arg(&r.t, TRACE_EV_SIGNAL_LEAVE, 0, SIGALRM);

@@ -57,15 +57,16 @@ static bool line_next(struct line_reader *lr, char *line, size_t cap)
 
 static pid_t spawn_ctrace(const char *dir, int out_fd, int pipe_read)
 {
-    const char *argv[] = {e2e_ctrace(), "run", "--no-report", "-o", dir,
-                          e2e_sample("c/sigkill_pairs"), NULL};
+    const char *argv[] = {e2e_ctrace(), "run", "--no-report",
+                          "-o",         dir,   e2e_sample("c/sigkill_pairs"),
+                          NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, pipe_read);
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-                         environ);
+    int rc =
+        posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     cr_assert_eq(rc, 0, "cannot start %s: %s", argv[0], strerror(rc));
     return pid;
@@ -110,8 +111,7 @@ Test(process, sigkill_leaves_every_reported_pair, .timeout = 300)
             cr_assert_fail("the program stopped reporting at %ld pairs",
                            reported);
         }
-        cr_assert_eq(sscanf(line, "pairs %ld", &reported), 1, "line: %s",
-                     line);
+        cr_assert_eq(sscanf(line, "pairs %ld", &reported), 1, "line: %s", line);
     }
     cr_assert_eq(kill((pid_t)prog, SIGKILL), 0, "kill %ld: %s", prog,
                  strerror(errno));
@@ -129,12 +129,12 @@ Test(process, sigkill_leaves_every_reported_pair, .timeout = 300)
     size_t acquired, released;
     count_pairs(&t, (uint32_t)prog, &acquired, &released);
     cr_expect_geq(acquired, (size_t)reported,
-                  "%zu acquisitions in the trace, %ld pairs reported",
-                  acquired, reported);
+                  "%zu acquisitions in the trace, %ld pairs reported", acquired,
+                  reported);
     cr_expect_geq(released, (size_t)reported,
                   "%zu releases in the trace, %ld pairs reported", released,
                   reported);
-    cr_log_info("sigkill: %ld pairs reported, %zu/%zu in the trace",
-                reported, acquired, released);
+    cr_log_info("sigkill: %ld pairs reported, %zu/%zu in the trace", reported,
+                acquired, released);
     e2e_trace_free(&t);
 }

@@ -170,15 +170,16 @@ Test(process, failing_exec_keeps_errno_and_environment)
     proc_run_native(&native, argv, NULL);
     struct proc_run r;
     proc_run_traced(&r, argv, NULL);
-    cr_expect(strstr(native.out, "execfail rc=-1 errno=2 env=same\n"),
-              "%s", native.out);
+    cr_expect(strstr(native.out, "execfail rc=-1 errno=2 env=same\n"), "%s",
+              native.out);
     cr_expect(strstr(r.res.out, "execfail rc=-1 errno=2 env=same\n"),
               "under ctrace: %s", r.res.out);
     uint32_t root = proc_out_role_pid(r.res.out, "root");
     const struct trace_event *ex = proc_find(&r.t, TRACE_EV_EXEC, root, 0);
     cr_assert_not_null(ex);
     cr_expect_str_eq(ex->payload, "/nonexistent/ctrace-no-such-program");
-    const struct trace_event *fail = proc_find(&r.t, TRACE_EV_EXEC_FAIL, root, 0);
+    const struct trace_event *fail =
+        proc_find(&r.t, TRACE_EV_EXEC_FAIL, root, 0);
     cr_assert_not_null(fail);
     cr_expect_eq(fail->arg, 2 /* ENOENT */);
     e2e_result_free(&native);
@@ -239,8 +240,8 @@ Test(process, exit_statuses_recorded)
                                     (uint32_t)want_exit[k]),
                      1, "child %d: process-exit", k);
         /* _exit and _Exit end the thread there and then. */
-        size_t immediate = proc_count_arg(t, TRACE_EV_THREAD_EXIT, pid,
-                                          TRACE_EXIT_PROCESS);
+        size_t immediate =
+            proc_count_arg(t, TRACE_EV_THREAD_EXIT, pid, TRACE_EXIT_PROCESS);
         cr_expect_eq(immediate, k == 2 || k == 4 ? 1u : 0u,
                      "child %d: %zu thread-exit(process)", k, immediate);
     }

@@ -29,18 +29,32 @@ static char *parse_string(struct jp *p)
         if (c == '\\') {
             char e = *p->s++;
             switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
             case 'u':
                 for (int i = 0; i < 4 && *p->s; i++)
                     p->s++;
                 c = '?';
                 break;
-            case '\0': free(buf); return NULL;
-            default: c = e; break;
+            case '\0':
+                free(buf);
+                return NULL;
+            default:
+                c = e;
+                break;
             }
         }
         if (n + 2 > cap)

@@ -12,11 +12,11 @@ enum json_type { JSON_NULL, JSON_BOOL, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ };
 
 struct json {
     enum json_type type;
-    double num;       /* JSON_NUM, JSON_BOOL (0/1) */
-    char *str;        /* JSON_STR */
-    size_t n;         /* JSON_ARR, JSON_OBJ: members */
-    struct json *v;   /* members */
-    char **keys;      /* JSON_OBJ: member names */
+    double num;     /* JSON_NUM, JSON_BOOL (0/1) */
+    char *str;      /* JSON_STR */
+    size_t n;       /* JSON_ARR, JSON_OBJ: members */
+    struct json *v; /* members */
+    char **keys;    /* JSON_OBJ: member names */
 };
 
 /* Parse text; NULL when it is not one JSON value. */

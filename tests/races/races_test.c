@@ -22,9 +22,10 @@ void races_run(struct races_run *r, const char *const argv[])
                            NULL};
     cr_assert_eq(e2e_run(&rep, rargs), 0, "cannot start ctrace report");
     r->report = json_parse(rep.out);
-    cr_assert_not_null(r->report, "ctrace report --format=json %s gave no "
-                       "JSON (status %d): %s", r->trace_dir, rep.status,
-                       rep.err);
+    cr_assert_not_null(r->report,
+                       "ctrace report --format=json %s gave no "
+                       "JSON (status %d): %s",
+                       r->trace_dir, rep.status, rep.err);
     r->report_text = strdup(rep.out);
     e2e_result_free(&rep);
 }

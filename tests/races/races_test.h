@@ -17,9 +17,9 @@
 
 /* A run under ctrace and its report. */
 struct races_run {
-    struct e2e_result run;  /* the traced program (ctrace run) */
-    struct json *report;    /* the JSON report, NULL if it did not parse */
-    char *report_text;      /* as written by ctrace report */
+    struct e2e_result run; /* the traced program (ctrace run) */
+    struct json *report;   /* the JSON report, NULL if it did not parse */
+    char *report_text;     /* as written by ctrace report */
     const char *trace_dir;
 };
 

@@ -52,7 +52,8 @@ static void abi_check(const char *compiler, const char *src, const char *opt)
     /* link with libctrace.so and nothing of ThreadSanitizer's */
     /* (-latomic: clang leaves 16-byte _Atomic to libatomic, with or
      * without ThreadSanitizer) */
-    cr_assert_geq(asprintf(&cmd, "%s %s/abi.o -o %s/abi -pthread -L%s -lctrace "
+    cr_assert_geq(asprintf(&cmd,
+                           "%s %s/abi.o -o %s/abi -pthread -L%s -lctrace "
                            "-Wl,-rpath,%s -latomic",
                            compiler, dir, dir, races_shim_dir(),
                            races_shim_dir()),
@@ -81,7 +82,7 @@ static void abi_check(const char *compiler, const char *src, const char *opt)
     e2e_result_free(&native);
 }
 
-#define ABI_TEST(name, compiler, src, opt)                                  \
+#define ABI_TEST(name, compiler, src, opt)                                     \
     Test(abi, name, .timeout = 300) { abi_check(compiler, src, opt); }
 
 ABI_TEST(gcc_c_O0, "gcc", "tests/races/progs/abi_all.c", "-O0")

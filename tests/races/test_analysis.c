@@ -11,9 +11,9 @@
 #include "builder.h"
 #include "race.h"
 
-#define M 0x2000u              /* a mutex */
-#define FLAG 0x55550000100ull  /* an atomic */
-#define DATA 0x55550000200ull  /* plain data, same 1 MiB region */
+#define M 0x2000u             /* a mutex */
+#define FLAG 0x55550000100ull /* an atomic */
+#define DATA 0x55550000200ull /* plain data, same 1 MiB region */
 
 static void setup(struct tb *b, uint32_t nthreads)
 {
@@ -106,8 +106,8 @@ Test(analysis, shared_reads_then_write)
     wr(&b, 3, DATA, 3, 0x403000); /* ordered after T1's read, not T2's */
     cr_assert_eq(races(&b, &r), 1);
     const struct finding *f = tb_find(&r, FINDING_DATA_RACE, 0);
-    cr_assert(tb_has_site(f, 0x402000) && tb_has_site(f, 0x403000),
-              "%s", tb_message(f));
+    cr_assert(tb_has_site(f, 0x402000) && tb_has_site(f, 0x403000), "%s",
+              tb_message(f));
     analysis_result_free(&r);
 }
 
@@ -122,8 +122,8 @@ Test(analysis, bytes_of_a_word)
     cr_assert_eq(races(&b, &r), 0);
     analysis_result_free(&r);
     setup(&b, 2);
-    wr(&b, 1, DATA + 0, 1, 0x401000);   /* bytes 0..1 */
-    wr(&b, 2, DATA + 1, 0, 0x402000);   /* byte 1 */
+    wr(&b, 1, DATA + 0, 1, 0x401000); /* bytes 0..1 */
+    wr(&b, 2, DATA + 1, 0, 0x402000); /* byte 1 */
     cr_assert_eq(races(&b, &r), 1);
     analysis_result_free(&r);
 }
@@ -212,7 +212,8 @@ Test(analysis, release_acquire_orders)
     atomic(&b, 2, TRACE_EV_ATOMIC_ACQUIRE, FLAG, TRACE_ATOMIC_LOAD, 2,
            0x402000);
     rd(&b, 2, DATA, 3, 0x402100);
-    cr_assert_eq(races(&b, &r), 0, "atomics never race with atomics, and "
+    cr_assert_eq(races(&b, &r), 0,
+                 "atomics never race with atomics, and "
                  "the edge orders the data");
     analysis_result_free(&r);
 }
@@ -242,8 +243,8 @@ Test(analysis, atomic_and_plain_race)
            0x401000);
     rd(&b, 2, FLAG, 2, 0x402000);
     cr_assert_eq(races(&b, &r), 1);
-    cr_assert_not_null(strstr(tb_message(tb_find(&r, FINDING_DATA_RACE, 0)),
-                              "atomic"));
+    cr_assert_not_null(
+        strstr(tb_message(tb_find(&r, FINDING_DATA_RACE, 0)), "atomic"));
     analysis_result_free(&r);
 }
 
@@ -307,8 +308,8 @@ Test(analysis, heap_blocks)
     rd(&b, 2, DATA + 16, 2, 0x402100);
     block(&b, 1, TRACE_EV_MEM_FREE, DATA, 64, 0x401200);
     cr_assert_eq(races(&b, &r), 1);
-    cr_assert_not_null(strstr(tb_message(tb_find(&r, FINDING_DATA_RACE, 0)),
-                              "frees"));
+    cr_assert_not_null(
+        strstr(tb_message(tb_find(&r, FINDING_DATA_RACE, 0)), "frees"));
     analysis_result_free(&r);
 }
 

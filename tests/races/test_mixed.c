@@ -110,8 +110,8 @@ static void mixed_shared(const char *cc)
     struct build b;
     if (build_init(&b, cc) != 0)
         return;
-    sh_ok("CC=%s %s cc -g -O1 -shared -fPIC %s -o %s/libmixed.so", cc,
-          b.ctrace, b.lib, b.dir);
+    sh_ok("CC=%s %s cc -g -O1 -shared -fPIC %s -o %s/libmixed.so", cc, b.ctrace,
+          b.lib, b.dir);
     sh_ok("%s %s/main.o -o %s/prog -pthread -L%s -lmixed -Wl,-rpath,%s", cc,
           b.dir, b.dir, b.dir, b.dir);
     char exe[512];
@@ -124,8 +124,8 @@ static void one_command(const char *cc)
     struct build b;
     if (build_init(&b, cc) != 0)
         return;
-    sh_ok("CC=%s %s cc -g -O1 %s %s -o %s/prog -pthread", cc, b.ctrace,
-          b.main, b.lib, b.dir);
+    sh_ok("CC=%s %s cc -g -O1 %s %s -o %s/prog -pthread", cc, b.ctrace, b.main,
+          b.lib, b.dir);
     char exe[512];
     snprintf(exe, sizeof exe, "%s/prog", b.dir);
     mixed_check(exe);
@@ -153,9 +153,8 @@ Test(mixed, cc_usage)
     cr_assert_not_null(strstr(out, "Usage: ctrace cc"), "%s", out);
     free(cmd);
     free(out);
-    cr_assert_geq(asprintf(&cmd, "CC=/nonexistent/cc %s cc -c x.c",
-                           e2e_ctrace()),
-                  0);
+    cr_assert_geq(
+        asprintf(&cmd, "CC=/nonexistent/cc %s cc -c x.c", e2e_ctrace()), 0);
     cr_assert_eq(races_sh(cmd, &out), 127, "%s", out);
     cr_assert_not_null(strstr(out, "cannot run /nonexistent/cc"), "%s", out);
     free(cmd);

@@ -87,8 +87,8 @@ Test(runtime, one_epoch_is_cheap)
     cr_assert_eq(records, s.records, "%zu mem-* records, stats say %llu",
                  records, (unsigned long long)s.records);
     /* 4096 ints: 8 records of 512 per scan at most */
-    cr_assert_leq(records, 10 * 8 + 8, "%zu records for %llu accesses",
-                  records, (unsigned long long)s.accesses);
+    cr_assert_leq(records, 10 * 8 + 8, "%zu records for %llu accesses", records,
+                  (unsigned long long)s.accesses);
     cr_assert_gt(records, 0);
 }
 
@@ -109,8 +109,8 @@ Test(runtime, shadow_stack)
     cr_assert_eq(json_len(fs), 1, "%zu findings", json_len(fs));
     const struct json *frames =
         json_get(json_at(json_get(json_at(fs, 0), "stacks"), 0), "frames");
-    const char *want[] = {"level5", "level4", "level3", "level2", "level1",
-                          "deep"};
+    const char *want[] = {"level5", "level4", "level3",
+                          "level2", "level1", "deep"};
     for (size_t i = 0; i < 6; i++)
         cr_assert_str_eq(json_str(json_at(frames, i), "function"), want[i],
                          "frame %zu", i);

@@ -68,9 +68,10 @@ static void check_race(const struct expect *e, const struct json *f,
         const struct json *o = json_at(json_get(f, "objects"), 0);
         cr_assert_str_eq(json_str(o, "kind"), "heap block", "%s", bin);
         cr_assert_eq((int)json_num(json_get(o, "created_at"), "line", 0),
-                     e->alloc_line, "%s: heap block allocated at line %d, "
-                     "expected %d", bin,
-                     (int)json_num(json_get(o, "created_at"), "line", 0),
+                     e->alloc_line,
+                     "%s: heap block allocated at line %d, "
+                     "expected %d",
+                     bin, (int)json_num(json_get(o, "created_at"), "line", 0),
                      e->alloc_line);
         cr_assert_not_null(strstr(json_str(f, "message"), "bytes, offset"),
                            "%s", bin);
@@ -108,8 +109,10 @@ static void check_sample(const char *name,
             cr_assert_eq(json_len(fs), 0, "%s: race-free, but: %s", bin,
                          json_str(json_at(fs, 0), "message"));
         } else {
-            cr_assert_eq(json_len(fs), 1, "%s: %zu findings, expected one "
-                         "data race; first: %s", bin, json_len(fs),
+            cr_assert_eq(json_len(fs), 1,
+                         "%s: %zu findings, expected one "
+                         "data race; first: %s",
+                         bin, json_len(fs),
                          json_str(json_at(fs, 0), "message"));
             check_race(&e, json_at(fs, 0), bin);
             races_check_schema(&r);
@@ -146,8 +149,8 @@ static void spinlock_held(const struct races_run *r, const struct json *f,
     (void)r;
     cr_assert(has_object_kind(f, "spinlock"), "%s: %s", bin,
               json_str(f, "message"));
-    cr_assert_not_null(strstr(json_str(f, "message"), "holding no lock"),
-                       "%s", bin);
+    cr_assert_not_null(strstr(json_str(f, "message"), "holding no lock"), "%s",
+                       bin);
 }
 
 static void rwlock_held(const struct races_run *r, const struct json *f,
@@ -186,7 +189,7 @@ static void threads_and_creation(const struct races_run *r,
     cr_assert_geq(created, 2, "%s: both threads' creation stacks", bin);
 }
 
-#define RACE_SAMPLE(name, extra)                                            \
+#define RACE_SAMPLE(name, extra)                                               \
     Test(samples, name, .timeout = 300) { check_sample(#name, extra); }
 
 RACE_SAMPLE(counter_race, global_named)

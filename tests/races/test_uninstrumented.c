@@ -36,8 +36,10 @@ Test(uninstrumented, runs_unchanged_no_races, .timeout = 300)
     e2e_load_trace(&t, r.trace_dir);
     cr_assert_gt(t.n, 0);
     for (uint32_t type = TRACE_EV_MEM_READ; type <= TRACE_EV_MEM_STATS; type++)
-        cr_assert_eq(e2e_count(&t, type, 0), 0, "%s events in an "
-                     "uninstrumented program", trace_event_name(type));
+        cr_assert_eq(e2e_count(&t, type, 0), 0,
+                     "%s events in an "
+                     "uninstrumented program",
+                     trace_event_name(type));
     cr_assert_gt(e2e_count(&t, TRACE_EV_THREAD_START, 0), 1);
     e2e_trace_free(&t);
     races_run_free(&r);

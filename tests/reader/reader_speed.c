@@ -29,7 +29,8 @@ static double seconds(void)
 static int speed_write(const char *dir, unsigned long events, int threads)
 {
     struct trace_proc_writer pw;
-    int rc = trace_writer_open_process(&pw, dir, 1, 0, 0, trace_clock_pick(), 1);
+    int rc =
+        trace_writer_open_process(&pw, dir, 1, 0, 0, trace_clock_pick(), 1);
     if (rc) {
         fprintf(stderr, "reader_speed: %s: %s\n", dir, strerror(-rc));
         return -1;
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
             return 2;
     }
     if (optind != argc - 1 || threads < 1 || threads > 64) {
-        fprintf(stderr, "usage: reader_speed [-n EVENTS] [-t THREADS] [-k] DIR\n");
+        fprintf(stderr,
+                "usage: reader_speed [-n EVENTS] [-t THREADS] [-k] DIR\n");
         return 2;
     }
     const char *dir = argv[optind];

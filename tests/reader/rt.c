@@ -63,10 +63,7 @@ void rt_tick(uint32_t kind)
         ;
 }
 
-uint32_t rt_kind_best(void)
-{
-    return trace_clock_pick();
-}
+uint32_t rt_kind_best(void) { return trace_clock_pick(); }
 
 /* ---- loading ---- */
 
@@ -91,7 +88,8 @@ static void rt_push_event(struct rt_trace *t, const struct trace_event *ev,
     struct trace_event *e = &t->ev[t->n++];
     *e = *ev;
     e->payload = copy_bytes(ev->payload, ev->payload_len);
-    e->site_stack = copy_bytes(ev->site_stack, ev->site_depth * sizeof(uint64_t));
+    e->site_stack =
+        copy_bytes(ev->site_stack, ev->site_depth * sizeof(uint64_t));
 }
 
 static void rt_lists(struct rt_trace *t, struct trace_reader *r)
@@ -205,8 +203,8 @@ void rt_check_sane(const struct rt_trace *t)
     for (size_t i = 0; i < t->n; i++) {
         const struct trace_event *e = &t->ev[i];
         uint32_t fl = trace_event_flags(e->type);
-        cr_assert_not_null(trace_event_name(e->type), "event %zu: type %u",
-                           i, e->type);
+        cr_assert_not_null(trace_event_name(e->type), "event %zu: type %u", i,
+                           e->type);
         cr_assert_eq(fl & TF_META, 0, "event %zu: meta type %u", i, e->type);
         cr_assert_leq(e->payload_len, TRACE_PAYLOAD_MAX);
         cr_assert(!e->payload_len || (fl & TF_PAYLOAD));
@@ -297,7 +295,8 @@ void craft_word(struct craft_chunk *c, uint64_t w)
 {
     uint32_t cap = (c->size - TRACE_CHUNK_HEADER_SIZE) / TRACE_WORD_SIZE;
     cr_assert_lt(c->n, cap, "crafted chunk full");
-    uint64_t *words = (uint64_t *)(c->f->buf + c->off + TRACE_CHUNK_HEADER_SIZE);
+    uint64_t *words =
+        (uint64_t *)(c->f->buf + c->off + TRACE_CHUNK_HEADER_SIZE);
     words[c->n++] = w;
     craft_chunk_hdr(c)->used = c->n;
 }
@@ -334,8 +333,7 @@ void craft_time(struct craft_chunk *c, uint64_t clock)
 }
 
 void craft_event(struct craft_chunk *c, uint32_t type, unsigned obj_slot,
-                 unsigned site_slot, uint32_t seq, uint32_t arg,
-                 uint64_t clock)
+                 unsigned site_slot, uint32_t seq, uint32_t arg, uint64_t clock)
 {
     craft_raw(c, TRACE_W0(type, obj_slot, site_slot, seq),
               TRACE_W1(arg, (uint32_t)clock));

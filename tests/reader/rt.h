@@ -33,9 +33,9 @@ uint32_t rt_kind_best(void);
 /* ---- reading everything ---- */
 
 struct rt_trace {
-    struct trace_event *ev;   /* payload/site_stack copied */
+    struct trace_event *ev; /* payload/site_stack copied */
     size_t n;
-    char **err;               /* messages of trace_reader_next() == -1 */
+    char **err; /* messages of trace_reader_next() == -1 */
     size_t nerr;
     struct trace_process *procs;
     size_t nprocs;
@@ -69,7 +69,7 @@ struct craft_file {
 
 struct craft_chunk {
     struct craft_file *f;
-    size_t off;     /* of the chunk header */
+    size_t off; /* of the chunk header */
     uint32_t size;
     uint32_t n;     /* words written */
     uint64_t clock; /* clock of the latest record */

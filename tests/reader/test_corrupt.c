@@ -127,7 +127,8 @@ Test(corrupt, one_bad_file_among_good)
     cr_assert(t.opened, "%s", t.open_err);
     cr_assert_eq(t.n, 1);
     cr_assert_eq(t.nerr, 1);
-    cr_assert(has(t.err[0], "p6.0.ctrace: offset 0: bad magic"), "%s", t.err[0]);
+    cr_assert(has(t.err[0], "p6.0.ctrace: offset 0: bad magic"), "%s",
+              t.err[0]);
     rt_free(&t);
 }
 
@@ -333,20 +334,21 @@ static char *build_real_trace(uint32_t events_per_thread)
     uint64_t pcs[6] = {1, 2, 3, 4, 5, 6};
     for (uint32_t i = 0; i < events_per_thread; i++) {
         for (int k = 0; k < 3; k++) {
-            uint64_t obj = 0x7000 + 64 * (uint64_t)((i * 7 + (uint32_t)k) % 300);
+            uint64_t obj =
+                0x7000 + 64 * (uint64_t)((i * 7 + (uint32_t)k) % 300);
             if (i % 50 == (uint32_t)k) {
                 char name[40];
                 int n = snprintf(name, sizeof name, "thread %d step %u", k, i);
-                trace_emit_payload(w[k], TRACE_EV_THREAD_NAME, 0xabc0, 0,
-                                   name, (uint32_t)n + 1);
+                trace_emit_payload(w[k], TRACE_EV_THREAD_NAME, 0xabc0, 0, name,
+                                   (uint32_t)n + 1);
             } else if (i % 97 == 1) {
                 trace_emit_site_stack(w[k], 0x400000 + i, pcs, 6);
                 trace_emit(w[k], TRACE_EV_MUTEX_INIT, obj, 0x400000 + i, i);
             } else {
-                trace_emit_ordered(w[k], i % 2 ? TRACE_EV_MUTEX_RELEASE
-                                               : TRACE_EV_MUTEX_ACQUIRE,
-                                   obj, 0x500000 + i % 31, i,
-                                   TRACE_FENCE_BOTH);
+                trace_emit_ordered(w[k],
+                                   i % 2 ? TRACE_EV_MUTEX_RELEASE
+                                         : TRACE_EV_MUTEX_ACQUIRE,
+                                   obj, 0x500000 + i % 31, i, TRACE_FENCE_BOTH);
             }
         }
     }
@@ -429,7 +431,8 @@ Test(corrupt, truncated_at_many_offsets)
     free(all);
 
     size_t cuts[400], ncuts = 0;
-    static const size_t fixed[] = {0, 1, 8, 100, 4095, 4096, 4097, 4096 + 63,
+    static const size_t fixed[] = {0,         1,         8,           100,
+                                   4095,      4096,      4097,        4096 + 63,
                                    4096 + 64, 4096 + 80, 4096 + 65536};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         cuts[ncuts++] = fixed[i];

@@ -59,10 +59,7 @@ static char *sample_trace_kind(uint32_t kind)
     return dir;
 }
 
-static char *sample_trace(void)
-{
-    return sample_trace_kind(rt_kind_best());
-}
+static char *sample_trace(void) { return sample_trace_kind(rt_kind_best()); }
 
 Test(dump, json_lines_in_order)
 {
@@ -73,11 +70,11 @@ Test(dump, json_lines_in_order)
     cr_assert_eq(res.status, 0, "stderr: %s", res.err);
     cr_assert_eq(count_lines(res.out), 11, "%s", res.out);
     static const char *const want[] = {
-        "\"event\":\"process-start\"",  "\"event\":\"thread-start\"",
-        "\"event\":\"thread-name\"",    "\"event\":\"thread-create\"",
-        "\"event\":\"thread-start\"",   "\"event\":\"mutex-acquire\"",
-        "\"event\":\"mutex-release\"",  "\"event\":\"fork\"",
-        "\"event\":\"process-reap\"",   "\"event\":\"system\"",
+        "\"event\":\"process-start\"", "\"event\":\"thread-start\"",
+        "\"event\":\"thread-name\"",   "\"event\":\"thread-create\"",
+        "\"event\":\"thread-start\"",  "\"event\":\"mutex-acquire\"",
+        "\"event\":\"mutex-release\"", "\"event\":\"fork\"",
+        "\"event\":\"process-reap\"",  "\"event\":\"system\"",
         "\"event\":\"process-exit\""};
     for (size_t i = 0; i < 11; i++) {
         char *l = line_at(res.out, i);
@@ -131,7 +128,8 @@ Test(dump, help_and_bad_option)
     struct e2e_result res;
     cr_assert_eq(e2e_run(&res, help), 0);
     cr_assert_eq(res.status, 0);
-    cr_assert(strstr(res.out, "Usage: ctrace dump [--json] [DIR]"), "%s", res.out);
+    cr_assert(strstr(res.out, "Usage: ctrace dump [--json] [DIR]"), "%s",
+              res.out);
     e2e_result_free(&res);
 
     const char *bad[] = {"ctrace", "dump", "--frobnicate", NULL};

@@ -73,7 +73,7 @@ Test(reader, exact_events_and_lists)
     cr_assert_eq(t.nerr, 0, "%s", t.nerr ? t.err[0] : "");
     rt_check_sane(&t);
     static const uint32_t types[] = {
-        TRACE_EV_PROCESS_START, TRACE_EV_THREAD_START, TRACE_EV_THREAD_NAME,
+        TRACE_EV_PROCESS_START, TRACE_EV_THREAD_START,  TRACE_EV_THREAD_NAME,
         TRACE_EV_MUTEX_INIT,    TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_RELEASE,
         TRACE_EV_EXEC,          TRACE_EV_PROCESS_EXIT};
     cr_assert_eq(t.n, 8);
@@ -143,8 +143,8 @@ static void check_global_order(uint32_t kind, int nthreads, int nevents)
         owner[i] = rand() % nthreads;
         rt_tick(kind);
         trace_emit(w[owner[i]], TRACE_EV_MUTEX_INIT,
-                   OBJ_BASE + 64 * (uint64_t)(i % 97), SITE_BASE + (uint64_t)(i % 13),
-                   (uint32_t)i);
+                   OBJ_BASE + 64 * (uint64_t)(i % 97),
+                   SITE_BASE + (uint64_t)(i % 13), (uint32_t)i);
     }
     for (int i = 0; i < nthreads; i++)
         trace_writer_thread_free(w[i]);
@@ -270,9 +270,9 @@ Test(reader, sequence_order_with_random_clocks)
         while (done[t] == EACH);
         uint32_t o = t % OBJECTS;
         uint64_t clock = c[t].clock + 1 + (uint64_t)(rand() % 100000);
-        craft_event(&c[t], rand() % 2 ? TRACE_EV_MUTEX_ACQUIRE
-                                      : TRACE_EV_MUTEX_RELEASE,
-                    1 + t % 4000, 0, ++seq_of[o], done[t]++, clock);
+        craft_event(
+            &c[t], rand() % 2 ? TRACE_EV_MUTEX_ACQUIRE : TRACE_EV_MUTEX_RELEASE,
+            1 + t % 4000, 0, ++seq_of[o], done[t]++, clock);
     }
     craft_write(&f, dir, "p55.0.ctrace");
     craft_free(&f);
@@ -970,17 +970,17 @@ Test(reader, closed_chunk_summaries_count_like_a_walk)
     char *dir = rt_dir();
     struct trace_proc_writer pw;
     rt_proc_open(&pw, dir, 910, 1, 0, rt_kind_best());
-    struct trace_thread_writer *w[2] = {rt_thread(&pw, 910), rt_thread(&pw, 911)};
+    struct trace_thread_writer *w[2] = {rt_thread(&pw, 910),
+                                        rt_thread(&pw, 911)};
     const uint32_t per_thread = 400000; /* 3.2 MB: chunks 0..5 */
     for (uint32_t i = 0; i < per_thread; i++)
         for (int k = 0; k < 2; k++) {
             if (k == 1 && i == per_thread / 2)
                 trace_emit_payload(w[k], TRACE_EV_THREAD_NAME, 0xab00, 0,
                                    "renamed", 8);
-            trace_emit_ordered(w[k], i % 2 ? TRACE_EV_MUTEX_RELEASE
-                                           : TRACE_EV_MUTEX_ACQUIRE,
-                               0x7000 + 64 * (uint64_t)(i % 5), 0x500000, 0,
-                               TRACE_FENCE_BOTH);
+            trace_emit_ordered(
+                w[k], i % 2 ? TRACE_EV_MUTEX_RELEASE : TRACE_EV_MUTEX_ACQUIRE,
+                0x7000 + 64 * (uint64_t)(i % 5), 0x500000, 0, TRACE_FENCE_BOTH);
         }
     uint32_t closed = 0;
     for (int k = 0; k < 2; k++)

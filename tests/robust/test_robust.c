@@ -45,8 +45,8 @@ Test(robust, disk_full_keeps_program_and_trace, .fini = unmount_disk)
     const char *nat_argv[] = {sample, "200000", NULL};
     cr_assert_eq(e2e_run(&native, nat_argv), 0);
     /* 2 x 200000 pairs = 800000 events = 12.8 MB: 25 times the disk. */
-    const char *tr_argv[] = {"ctrace", "run", "--no-report", "-o", dir,
-                             sample,   "200000", NULL};
+    const char *tr_argv[] = {"ctrace", "run",  "--no-report", "-o",
+                             dir,      sample, "200000",      NULL};
     cr_assert_eq(e2e_run(&traced, tr_argv), 0);
 
     cr_expect_eq(traced.status, native.status, "exit %d vs %d: %s",

@@ -9,19 +9,27 @@
 
 #include "format.h"
 
-const struct shim_lock_family shim_mutex_family = {
-    {TRACE_EV_MUTEX_WAIT, 0}, {TRACE_EV_MUTEX_ACQUIRE, 0},
-    TRACE_EV_MUTEX_FAIL, TRACE_EV_MUTEX_RELEASE, TRACE_EV_MUTEX_RELEASE_FAIL};
+const struct shim_lock_family shim_mutex_family = {{TRACE_EV_MUTEX_WAIT, 0},
+                                                   {TRACE_EV_MUTEX_ACQUIRE, 0},
+                                                   TRACE_EV_MUTEX_FAIL,
+                                                   TRACE_EV_MUTEX_RELEASE,
+                                                   TRACE_EV_MUTEX_RELEASE_FAIL};
 const struct shim_lock_family shim_rwlock_family = {
     {TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_WRWAIT},
     {TRACE_EV_RWLOCK_RDACQUIRE, TRACE_EV_RWLOCK_WRACQUIRE},
-    TRACE_EV_RWLOCK_FAIL, TRACE_EV_RWLOCK_RELEASE, 0};
-const struct shim_lock_family shim_spin_family = {
-    {TRACE_EV_SPIN_WAIT, 0}, {TRACE_EV_SPIN_ACQUIRE, 0},
-    TRACE_EV_SPIN_FAIL, TRACE_EV_SPIN_RELEASE, 0};
-const struct shim_lock_family shim_sem_family = {
-    {TRACE_EV_SEM_WAIT, 0}, {TRACE_EV_SEM_ACQUIRE, 0},
-    TRACE_EV_SEM_FAIL, TRACE_EV_SEM_POST, TRACE_EV_SEM_POST_FAIL};
+    TRACE_EV_RWLOCK_FAIL,
+    TRACE_EV_RWLOCK_RELEASE,
+    0};
+const struct shim_lock_family shim_spin_family = {{TRACE_EV_SPIN_WAIT, 0},
+                                                  {TRACE_EV_SPIN_ACQUIRE, 0},
+                                                  TRACE_EV_SPIN_FAIL,
+                                                  TRACE_EV_SPIN_RELEASE,
+                                                  0};
+const struct shim_lock_family shim_sem_family = {{TRACE_EV_SEM_WAIT, 0},
+                                                 {TRACE_EV_SEM_ACQUIRE, 0},
+                                                 TRACE_EV_SEM_FAIL,
+                                                 TRACE_EV_SEM_POST,
+                                                 TRACE_EV_SEM_POST_FAIL};
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
                         struct FTW *ftw)
@@ -63,13 +71,14 @@ void shim_run_sample_env(struct shim_run *r, const char *sample,
 {
     memset(r, 0, sizeof *r);
     const char *dir = e2e_trace_dir();
-    const char *argv[] = {"ctrace", "run", "--no-report", "-o", dir,
+    const char *argv[] = {"ctrace",           "run", "--no-report", "-o", dir,
                           e2e_sample(sample), NULL};
     cr_assert_eq(e2e_run_env(&r->res, argv, env, NULL, E2E_TIMEOUT_S), 0,
                  "cannot start %s", e2e_ctrace());
     cr_assert(!r->res.timed_out, "%s under ctrace timed out", sample);
-    cr_assert_eq(r->res.status, 0, "%s under ctrace exited %d\nstdout:\n%s\nstderr:\n%s",
-                 sample, r->res.status, r->res.out, r->res.err);
+    cr_assert_eq(r->res.status, 0,
+                 "%s under ctrace exited %d\nstdout:\n%s\nstderr:\n%s", sample,
+                 r->res.status, r->res.out, r->res.err);
     e2e_load_trace(&r->t, dir);
     cr_assert_eq(r->t.lost, 0, "%s: %llu events lost", sample,
                  (unsigned long long)r->t.lost);
@@ -186,11 +195,13 @@ void shim_expect_sequence(const struct e2e_trace *t, uint32_t thread,
                  t->threads[thread].tid, got, (unsigned long long)obj, n);
     for (size_t k = 0; k < n; k++) {
         const struct trace_event *e = &t->ev[idx[k]];
-        cr_assert_eq(e->type, types[k], "event %zu of thread %u: %s, expected %s",
-                     k, t->threads[thread].tid, trace_event_name(e->type),
+        cr_assert_eq(e->type, types[k],
+                     "event %zu of thread %u: %s, expected %s", k,
+                     t->threads[thread].tid, trace_event_name(e->type),
                      trace_event_name(types[k]));
         if (args && args[k] != ANY_ARG)
-            cr_assert_eq(e->arg, args[k], "event %zu (%s) of thread %u: arg %u, expected %llu",
+            cr_assert_eq(e->arg, args[k],
+                         "event %zu (%s) of thread %u: arg %u, expected %llu",
                          k, trace_event_name(e->type), t->threads[thread].tid,
                          e->arg, (unsigned long long)args[k]);
     }
@@ -198,7 +209,14 @@ void shim_expect_sequence(const struct e2e_trace *t, uint32_t thread,
 
 /* ---- the lock protocol ---- */
 
-enum lp_kind { LP_OTHER, LP_WAIT, LP_ACQUIRE, LP_FAIL, LP_RELEASE, LP_RELEASE_FAIL };
+enum lp_kind {
+    LP_OTHER,
+    LP_WAIT,
+    LP_ACQUIRE,
+    LP_FAIL,
+    LP_RELEASE,
+    LP_RELEASE_FAIL
+};
 
 static enum lp_kind lp_classify(const struct shim_lock_family *f, uint32_t type,
                                 int *side)
@@ -232,8 +250,7 @@ struct lp_thread {
 };
 
 size_t shim_check_lock_protocol(const struct e2e_trace *t, uint64_t obj,
-                                const struct shim_lock_family *f,
-                                bool counting)
+                                const struct shim_lock_family *f, bool counting)
 {
     struct lp_thread *st = calloc(t->nthreads + 1, sizeof *st);
     size_t checked = 0;
@@ -268,7 +285,8 @@ size_t shim_check_lock_protocol(const struct e2e_trace *t, uint64_t obj,
                 cr_assert_eq(side, s->wait_side, "event %zu: wrong side", i);
                 cr_assert_eq((e->arg & TRACE_ACQ_TIMED) != 0, s->wait_arg == 1,
                              "event %zu: timed acquisition after an untimed "
-                             "wait or the reverse", i);
+                             "wait or the reverse",
+                             i);
             }
             s->waiting = false;
             s->held++;
@@ -299,8 +317,9 @@ size_t shim_check_lock_protocol(const struct e2e_trace *t, uint64_t obj,
         cr_assert(!st[k].waiting && !st[k].released_below_zero,
                   "thread %u ends waiting for %#llx", t->threads[k].tid,
                   (unsigned long long)obj);
-        cr_assert(counting || st[k].held == 0, "thread %u ends holding %#llx %ld times",
-                  t->threads[k].tid, (unsigned long long)obj, st[k].held);
+        cr_assert(counting || st[k].held == 0,
+                  "thread %u ends holding %#llx %ld times", t->threads[k].tid,
+                  (unsigned long long)obj, st[k].held);
     }
     free(st);
     return checked;
@@ -326,21 +345,25 @@ size_t shim_check_exclusive(const struct e2e_trace *t, uint64_t obj,
         if (kind != LP_ACQUIRE && kind != LP_RELEASE)
             continue;
         if (kind == LP_ACQUIRE) {
-            cr_assert_eq(holder, -1, "event %zu: %#llx acquired by thread %u "
+            cr_assert_eq(holder, -1,
+                         "event %zu: %#llx acquired by thread %u "
                          "while thread %u holds it (hold intervals overlap)",
                          i, (unsigned long long)obj, t->threads[e->thread].tid,
                          holder < 0 ? 0 : t->threads[holder].tid);
             holder = e->thread;
         } else {
-            cr_assert_eq(holder, (long)e->thread, "event %zu: %#llx released by "
-                         "thread %u which does not hold it", i,
-                         (unsigned long long)obj, t->threads[e->thread].tid);
+            cr_assert_eq(holder, (long)e->thread,
+                         "event %zu: %#llx released by "
+                         "thread %u which does not hold it",
+                         i, (unsigned long long)obj, t->threads[e->thread].tid);
             holder = -1;
             pairs++;
         }
-        cr_assert_geq(e->ts_ns, last_ts, "event %zu: %#llx: time goes back "
-                      "(%llu < %llu ns)", i, (unsigned long long)obj,
-                      (unsigned long long)e->ts_ns, (unsigned long long)last_ts);
+        cr_assert_geq(e->ts_ns, last_ts,
+                      "event %zu: %#llx: time goes back "
+                      "(%llu < %llu ns)",
+                      i, (unsigned long long)obj, (unsigned long long)e->ts_ns,
+                      (unsigned long long)last_ts);
         if (have_seq && any)
             cr_assert(trace_seq_before(last_seq, e->seq),
                       "event %zu: %#llx: sequence %u after %u", i,
@@ -358,7 +381,8 @@ size_t shim_check_exclusive(const struct e2e_trace *t, uint64_t obj,
 
 static bool is_mutex_or_cond(uint32_t type)
 {
-    return (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_MUTEX_RELEASE_FAIL) ||
+    return (type >= TRACE_EV_MUTEX_INIT &&
+            type <= TRACE_EV_MUTEX_RELEASE_FAIL) ||
            (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE);
 }
 
@@ -382,17 +406,20 @@ size_t shim_check_cond_waits(const struct e2e_trace *t, uint64_t cond,
             continue;
         switch (s->step) {
         case 0:
-            cr_assert_neq(e->type, TRACE_EV_COND_WAIT, "event %zu: thread %u: "
-                          "cond-wait without its mutex-release", i, tid);
+            cr_assert_neq(e->type, TRACE_EV_COND_WAIT,
+                          "event %zu: thread %u: "
+                          "cond-wait without its mutex-release",
+                          i, tid);
             if (e->type == TRACE_EV_MUTEX_RELEASE && e->arg == TRACE_REL_COND) {
                 s->step = 1;
                 s->mutex = e->obj;
             }
             break;
         case 1:
-            cr_assert_eq(e->type, TRACE_EV_COND_WAIT, "event %zu: thread %u: %s "
-                         "after a mutex-release for a condition wait", i, tid,
-                         trace_event_name(e->type));
+            cr_assert_eq(e->type, TRACE_EV_COND_WAIT,
+                         "event %zu: thread %u: %s "
+                         "after a mutex-release for a condition wait",
+                         i, tid, trace_event_name(e->type));
             s->cond = e->obj;
             s->step = 2;
             break;
@@ -405,15 +432,18 @@ size_t shim_check_cond_waits(const struct e2e_trace *t, uint64_t cond,
         case 3:
             cr_assert(e->type == TRACE_EV_MUTEX_ACQUIRE && e->obj == s->mutex,
                       "event %zu: thread %u: %s after cond-wake, expected the "
-                      "mutex-acquire of %#llx", i, tid, trace_event_name(e->type),
+                      "mutex-acquire of %#llx",
+                      i, tid, trace_event_name(e->type),
                       (unsigned long long)s->mutex);
             s->step = 0;
             if (cond == ANY_OBJ || s->cond == cond) {
                 if (mutex && waits == 0)
                     *mutex = s->mutex;
                 else if (mutex)
-                    cr_assert_eq(*mutex, s->mutex, "waits on %#llx with two "
-                                 "mutexes", (unsigned long long)s->cond);
+                    cr_assert_eq(*mutex, s->mutex,
+                                 "waits on %#llx with two "
+                                 "mutexes",
+                                 (unsigned long long)s->cond);
                 waits++;
             }
             break;

@@ -24,10 +24,11 @@ Test(shim_c11, exact_events)
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN_WAIT, ANY_OBJ, ANY_ARG), 5);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN, ANY_OBJ, 0), 5);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_DETACH, ANY_OBJ, 0), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ,
-                            TRACE_EXIT_PTHREAD_EXIT), 1, "thrd_exit");
-    cr_expect_geq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN),
-                  4);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_PTHREAD_EXIT),
+        1, "thrd_exit");
+    cr_expect_geq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 4);
 
     /* Mutexes: init/destroy once each, with mtx_* counts exactly once. */
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_INIT, counter_lock, 0), 1);
@@ -54,9 +55,10 @@ Test(shim_c11, exact_events)
     /* timed_lock: busy for the prober, then trylock, timedlock and the
      * re-acquisition after the timed-out cnd_timedwait. */
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, timed_lock, ANY_ARG), 4);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, timed_lock, TRACE_ACQ_TRY), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, timed_lock, TRACE_ACQ_TIMED),
-                 1);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_MUTEX_ACQUIRE, timed_lock, TRACE_ACQ_TRY), 1);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_MUTEX_ACQUIRE, timed_lock, TRACE_ACQ_TIMED), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_FAIL, timed_lock, EBUSY), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_FAIL, timed_lock, ETIMEDOUT), 1);
     uint32_t prober = shim_thread_of(t, TRACE_EV_MUTEX_FAIL, timed_lock);
@@ -91,20 +93,24 @@ Test(shim_cxx, std_thread_mutex_condvar)
     uint64_t cv = shim_printed_addr(&r, "cond");
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_CREATE, ANY_OBJ, ANY_ARG), 5);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_START, ANY_OBJ, ANY_ARG), 6);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 5);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 5);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN, ANY_OBJ, 0), 5);
 
     uint64_t wait_mutex = 0;
     size_t waits = shim_check_cond_waits(t, cv, &wait_mutex);
     cr_expect_geq(waits, 1, "main always waits for the notifier");
-    cr_expect_eq(wait_mutex, m, "the std::condition_variable waits name the "
+    cr_expect_eq(wait_mutex, m,
+                 "the std::condition_variable waits name the "
                  "std::mutex");
     cr_expect_eq(shim_count(t, TRACE_EV_COND_SIGNAL, cv, 0), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_COND_WAKE, cv, 0), waits);
     /* 4000 lock_guards, main's unique_lock, the notifier's lock_guard,
      * one re-acquisition per wait. */
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m, ANY_ARG), 4002 + waits);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m, ANY_ARG), 4002 + waits);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m, ANY_ARG),
+                 4002 + waits);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m, ANY_ARG),
+                 4002 + waits);
     cr_expect_eq(shim_check_exclusive(t, m, &shim_mutex_family), 4002 + waits);
     shim_check_lock_protocol(t, m, &shim_mutex_family, false);
     shim_run_free(&r);

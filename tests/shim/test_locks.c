@@ -22,10 +22,14 @@ Test(shim_rwlock, exact_events)
     cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_FAIL, rw, EBUSY), 2);
     cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_FAIL, rw, ETIMEDOUT), 4);
     cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_FAIL, rw, EINVAL), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_RDACQUIRE, rw, TRACE_ACQ_TRY), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_WRACQUIRE, rw, TRACE_ACQ_TRY), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_RDACQUIRE, rw, TRACE_ACQ_TIMED), 2);
-    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_WRACQUIRE, rw, TRACE_ACQ_TIMED), 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_RDACQUIRE, rw, TRACE_ACQ_TRY),
+                 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_WRACQUIRE, rw, TRACE_ACQ_TRY),
+                 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_RDACQUIRE, rw, TRACE_ACQ_TIMED),
+                 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_RWLOCK_WRACQUIRE, rw, TRACE_ACQ_TIMED),
+                 2);
     size_t waits = shim_count(t, TRACE_EV_RWLOCK_RDWAIT, rw, ANY_ARG) +
                    shim_count(t, TRACE_EV_RWLOCK_WRWAIT, rw, ANY_ARG);
     cr_expect_eq(shim_check_lock_protocol(t, rw, &shim_rwlock_family, false),
@@ -34,33 +38,32 @@ Test(shim_rwlock, exact_events)
     /* The prober: both trylocks fail, each timed variant waits (timed)
      * then times out. */
     uint32_t prober = shim_thread_of(t, TRACE_EV_RWLOCK_FAIL, rw);
-    const uint32_t types[] = {
-        TRACE_EV_RWLOCK_FAIL,   TRACE_EV_RWLOCK_FAIL,
-        TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_FAIL,
-        TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_FAIL,
-        TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_FAIL,
-        TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_FAIL};
-    const uint64_t args[] = {EBUSY, EBUSY, 1, ETIMEDOUT, 1, ETIMEDOUT,
-                             1,     ETIMEDOUT, 1, ETIMEDOUT};
+    const uint32_t types[] = {TRACE_EV_RWLOCK_FAIL,   TRACE_EV_RWLOCK_FAIL,
+                              TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_FAIL,
+                              TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_FAIL,
+                              TRACE_EV_RWLOCK_RDWAIT, TRACE_EV_RWLOCK_FAIL,
+                              TRACE_EV_RWLOCK_WRWAIT, TRACE_EV_RWLOCK_FAIL};
+    const uint64_t args[] = {EBUSY,     EBUSY, 1,         ETIMEDOUT, 1,
+                             ETIMEDOUT, 1,     ETIMEDOUT, 1,         ETIMEDOUT};
     shim_expect_sequence(t, prober, rw, 0, types, args, 10);
 
     /* Main, before the workers: write-held for the prober, then each
      * variant once, then the invalid timeout (no wait: EINVAL at once). */
     uint32_t main_thread = shim_thread_of(t, TRACE_EV_RWLOCK_INIT, rw);
     const uint32_t mtypes[] = {
-        TRACE_EV_RWLOCK_INIT,      TRACE_EV_RWLOCK_WRACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_RDACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_WRACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_RDACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_WRACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_RDACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_WRACQUIRE,
-        TRACE_EV_RWLOCK_RELEASE,   TRACE_EV_RWLOCK_FAIL,
+        TRACE_EV_RWLOCK_INIT,    TRACE_EV_RWLOCK_WRACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_RDACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_WRACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_RDACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_WRACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_RDACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_WRACQUIRE,
+        TRACE_EV_RWLOCK_RELEASE, TRACE_EV_RWLOCK_FAIL,
         TRACE_EV_RWLOCK_DESTROY};
-    const uint64_t margs[] = {0, TRACE_ACQ_LOCK, 0, TRACE_ACQ_TRY, 0,
-                              TRACE_ACQ_TRY, 0, TRACE_ACQ_TIMED, 0,
-                              TRACE_ACQ_TIMED, 0, TRACE_ACQ_TIMED, 0,
-                              TRACE_ACQ_TIMED, 0, EINVAL, 0};
+    const uint64_t margs[] = {
+        0, TRACE_ACQ_LOCK,  0, TRACE_ACQ_TRY,   0, TRACE_ACQ_TRY,
+        0, TRACE_ACQ_TIMED, 0, TRACE_ACQ_TIMED, 0, TRACE_ACQ_TIMED,
+        0, TRACE_ACQ_TIMED, 0, EINVAL,          0};
     shim_expect_sequence(t, main_thread, rw, 0, mtypes, margs, 17);
     shim_run_free(&r);
 }
@@ -79,8 +82,9 @@ Test(shim_spin, exact_events)
     cr_expect_eq(shim_count(t, TRACE_EV_SPIN_FAIL, s, EBUSY), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_SPIN_FAIL, s, ANY_ARG), 1);
     size_t waits = shim_count(t, TRACE_EV_SPIN_WAIT, s, 0);
-    cr_expect_eq(shim_count_bits(t, TRACE_EV_SPIN_ACQUIRE, s, TRACE_ACQ_CONTENDED),
-                 waits);
+    cr_expect_eq(
+        shim_count_bits(t, TRACE_EV_SPIN_ACQUIRE, s, TRACE_ACQ_CONTENDED),
+        waits);
     cr_expect_eq(shim_check_lock_protocol(t, s, &shim_spin_family, false),
                  40001 * 2 + 1 + waits);
     cr_expect_eq(shim_check_exclusive(t, s, &shim_spin_family), 40001);
@@ -124,9 +128,12 @@ Test(shim_sem, exact_events)
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_FAIL, s[SPARE], EINVAL), 1);
     size_t eintr = shim_count(t, TRACE_EV_SEM_FAIL, s[SPARE], EINTR);
     cr_expect_geq(eintr, 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_SEM_FAIL, s[SPARE], ANY_ARG), 4 + eintr);
-    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, s[SPARE], TRACE_ACQ_TRY), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, s[SPARE], TRACE_ACQ_TIMED), 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_SEM_FAIL, s[SPARE], ANY_ARG),
+                 4 + eintr);
+    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, s[SPARE], TRACE_ACQ_TRY),
+                 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, s[SPARE], TRACE_ACQ_TIMED),
+                 2);
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, s[SPARE], ANY_ARG), 5);
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_POST, s[SPARE], ANY_ARG), 5);
 
@@ -135,18 +142,30 @@ Test(shim_sem, exact_events)
     size_t idx[32];
     size_t n = shim_thread_obj_events(t, main_thread, s[SPARE], idx, 32);
     const uint32_t types[] = {
-        TRACE_EV_SEM_INIT,    TRACE_EV_SEM_ACQUIRE, TRACE_EV_SEM_FAIL,
-        TRACE_EV_SEM_WAIT,    TRACE_EV_SEM_FAIL,    TRACE_EV_SEM_WAIT,
-        TRACE_EV_SEM_FAIL,    TRACE_EV_SEM_POST,    TRACE_EV_SEM_ACQUIRE,
-        TRACE_EV_SEM_POST,    TRACE_EV_SEM_ACQUIRE, TRACE_EV_SEM_POST,
+        TRACE_EV_SEM_INIT, TRACE_EV_SEM_ACQUIRE, TRACE_EV_SEM_FAIL,
+        TRACE_EV_SEM_WAIT, TRACE_EV_SEM_FAIL,    TRACE_EV_SEM_WAIT,
+        TRACE_EV_SEM_FAIL, TRACE_EV_SEM_POST,    TRACE_EV_SEM_ACQUIRE,
+        TRACE_EV_SEM_POST, TRACE_EV_SEM_ACQUIRE, TRACE_EV_SEM_POST,
         TRACE_EV_SEM_FAIL};
-    const uint64_t args[] = {1, TRACE_ACQ_TRY, EAGAIN, 1, ETIMEDOUT, 1,
-                             ETIMEDOUT, 0, TRACE_ACQ_TIMED, 0, TRACE_ACQ_TIMED,
-                             0, EINVAL};
+    const uint64_t args[] = {1,
+                             TRACE_ACQ_TRY,
+                             EAGAIN,
+                             1,
+                             ETIMEDOUT,
+                             1,
+                             ETIMEDOUT,
+                             0,
+                             TRACE_ACQ_TIMED,
+                             0,
+                             TRACE_ACQ_TIMED,
+                             0,
+                             EINVAL};
     cr_assert_geq(n, 13);
     for (size_t k = 0; k < 13; k++) {
-        cr_expect_eq(t->ev[idx[k]].type, types[k], "main's event %zu on spare", k);
-        cr_expect_eq(t->ev[idx[k]].arg, args[k], "main's event %zu on spare", k);
+        cr_expect_eq(t->ev[idx[k]].type, types[k], "main's event %zu on spare",
+                     k);
+        cr_expect_eq(t->ev[idx[k]].arg, args[k], "main's event %zu on spare",
+                     k);
     }
 
     /* The handler's sem_post, recorded in the interrupted thread. */
@@ -176,7 +195,8 @@ Test(shim_sem, exact_events)
     cr_expect(strncmp(o->payload, "/ctrace-sem-basic-", 18) == 0, "name %s",
               (const char *)o->payload);
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_OPEN, ANY_OBJ, ANY_ARG), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, o->obj, TRACE_ACQ_LOCK), 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_SEM_ACQUIRE, o->obj, TRACE_ACQ_LOCK),
+                 1);
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_POST, o->obj, 0), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_SEM_CLOSE, o->obj, 0), 1);
     shim_run_free(&r);

@@ -30,7 +30,8 @@ static void check_order(const char *sample, uint32_t acquire_type,
         size_t pairs = shim_check_exclusive(t, objs[k], f);
         cr_expect_geq(pairs, 100000, "lock %zu: %zu pairs", k, pairs);
         total += pairs;
-        contended += shim_count_bits(t, acquire_type, objs[k], TRACE_ACQ_CONTENDED);
+        contended +=
+            shim_count_bits(t, acquire_type, objs[k], TRACE_ACQ_CONTENDED);
         shim_check_lock_protocol(t, objs[k], f, false);
     }
     cr_expect_eq(total, 400000);
@@ -38,7 +39,8 @@ static void check_order(const char *sample, uint32_t acquire_type,
      * does depends on the scheduler: on 2 cores, hundreds at least). */
     cr_expect_gt(contended, 0, "no contended acquisition");
     cr_log_info("%s: %zu pairs, %zu contended, sequence numbers: %s", sample,
-                total, contended, shim_trace_has_seq(t) ? "yes" : "no (fenced TSC)");
+                total, contended,
+                shim_trace_has_seq(t) ? "yes" : "no (fenced TSC)");
     shim_run_free(&r);
 }
 

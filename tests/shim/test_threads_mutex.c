@@ -31,14 +31,17 @@ static size_t check_create_before_start(const struct e2e_trace *t)
             t->ev[i + 1].type == TRACE_EV_THREAD_CREATE_FAIL)
             continue;
         long th = thread_by_serial(t, c->proc, c->arg);
-        cr_assert_geq(th, 0, "thread-create of serial %u: no such thread", c->arg);
+        cr_assert_geq(th, 0, "thread-create of serial %u: no such thread",
+                      c->arg);
         long start = -1;
         for (size_t k = 0; k < t->n && start < 0; k++)
             if (t->ev[k].thread == (uint32_t)th &&
                 t->ev[k].type == TRACE_EV_THREAD_START)
                 start = (long)k;
-        cr_assert_gt(start, (long)i, "thread serial %u starts (event %ld) "
-                     "before its thread-create (event %zu)", c->arg, start, i);
+        cr_assert_gt(start, (long)i,
+                     "thread serial %u starts (event %ld) "
+                     "before its thread-create (event %zu)",
+                     c->arg, start, i);
         checked++;
     }
     return checked;
@@ -58,13 +61,17 @@ Test(shim_threads, life_cycle_events)
     shim_run_sample(&r, "c/thread_basic");
     const struct e2e_trace *t = &r.t;
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_CREATE, ANY_OBJ, ANY_ARG), 6);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_CREATE_FAIL, ANY_OBJ, ANY_ARG), 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_CREATE_FAIL, ANY_OBJ, ANY_ARG),
+                 1);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_START, ANY_OBJ, ANY_ARG), 6);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, ANY_ARG), 5);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 3);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ,
-                            TRACE_EXIT_PTHREAD_EXIT), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_CANCEL), 1);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 3);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_PTHREAD_EXIT),
+        1);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_CANCEL), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN_WAIT, ANY_OBJ, ANY_ARG), 4);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN, ANY_OBJ, 0), 4);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN, ANY_OBJ, ANY_ARG), 4);
@@ -107,8 +114,8 @@ Test(shim_threads, thousand_threads_all_recorded, .timeout = 600)
     const struct e2e_trace *t = &r.t;
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_CREATE, ANY_OBJ, ANY_ARG), 1000);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_START, ANY_OBJ, ANY_ARG), 1001);
-    cr_expect_eq(shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN),
-                 1000);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_THREAD_EXIT, ANY_OBJ, TRACE_EXIT_RETURN), 1000);
     cr_expect_eq(shim_count(t, TRACE_EV_THREAD_JOIN, ANY_OBJ, 0), 1000);
     cr_expect_eq(t->nthreads, 1001);
     cr_expect_eq(check_create_before_start(t), 1000);
@@ -145,21 +152,26 @@ Test(shim_mutex, exact_events)
     cr_expect_eq(t->ev[e2e_find(t, TRACE_EV_MUTEX_INIT, 2)].arg,
                  PTHREAD_MUTEX_ERRORCHECK);
     cr_expect_eq(t->ev[e2e_find(t, TRACE_EV_MUTEX_INIT, 3)].arg,
-                 PTHREAD_MUTEX_NORMAL | TRACE_MUTEX_PSHARED | TRACE_MUTEX_ROBUST);
+                 PTHREAD_MUTEX_NORMAL | TRACE_MUTEX_PSHARED |
+                     TRACE_MUTEX_ROBUST);
     for (int k = 0; k < 4; k++)
         cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_DESTROY, m[k], 0), 1);
 
     /* plain: 4000 contended pairs, the prober's three failures, main's
      * lock, trylock, timedlock and clocklock. */
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], ANY_ARG), 4004);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m[PLAIN], ANY_ARG), 4004);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], TRACE_ACQ_TRY), 1);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], TRACE_ACQ_TIMED), 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], ANY_ARG),
+                 4004);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m[PLAIN], ANY_ARG),
+                 4004);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], TRACE_ACQ_TRY),
+                 1);
+    cr_expect_eq(
+        shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[PLAIN], TRACE_ACQ_TIMED), 2);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_FAIL, m[PLAIN], EBUSY), 1);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_FAIL, m[PLAIN], ETIMEDOUT), 2);
-    cr_expect_eq(shim_check_lock_protocol(t, m[PLAIN], &shim_mutex_family, false),
-                 4004 * 2 + 3 + 2 +
-                     shim_count(t, TRACE_EV_MUTEX_WAIT, m[PLAIN], 0));
+    cr_expect_eq(
+        shim_check_lock_protocol(t, m[PLAIN], &shim_mutex_family, false),
+        4004 * 2 + 3 + 2 + shim_count(t, TRACE_EV_MUTEX_WAIT, m[PLAIN], 0));
     cr_expect_eq(shim_check_exclusive(t, m[PLAIN], &shim_mutex_family), 4004);
 
     /* The prober's exact order: trylock fails, then each timed call
@@ -171,19 +183,21 @@ Test(shim_mutex, exact_events)
     const uint64_t args[] = {EBUSY, 1, ETIMEDOUT, 1, ETIMEDOUT};
     shim_expect_sequence(t, prober, m[PLAIN], 0, types, args, 5);
 
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[RECURSIVE], ANY_ARG), 2);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m[RECURSIVE], ANY_ARG), 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, m[RECURSIVE], ANY_ARG),
+                 2);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, m[RECURSIVE], ANY_ARG),
+                 2);
     shim_check_lock_protocol(t, m[RECURSIVE], &shim_mutex_family, false);
 
     /* checked: relock fails EDEADLK, the second unlock EPERM. */
     uint32_t main_thread = shim_thread_of(t, TRACE_EV_MUTEX_INIT, m[CHECKED]);
-    const uint32_t ctypes[] = {TRACE_EV_MUTEX_INIT,    TRACE_EV_MUTEX_ACQUIRE,
-                               TRACE_EV_MUTEX_WAIT,    TRACE_EV_MUTEX_FAIL,
-                               TRACE_EV_MUTEX_RELEASE, TRACE_EV_MUTEX_RELEASE,
-                               TRACE_EV_MUTEX_RELEASE_FAIL,
-                               TRACE_EV_MUTEX_DESTROY};
-    const uint64_t cargs[] = {PTHREAD_MUTEX_ERRORCHECK, TRACE_ACQ_LOCK, 0, EDEADLK,
-                              0, 0, EPERM, 0};
+    const uint32_t ctypes[] = {
+        TRACE_EV_MUTEX_INIT,         TRACE_EV_MUTEX_ACQUIRE,
+        TRACE_EV_MUTEX_WAIT,         TRACE_EV_MUTEX_FAIL,
+        TRACE_EV_MUTEX_RELEASE,      TRACE_EV_MUTEX_RELEASE,
+        TRACE_EV_MUTEX_RELEASE_FAIL, TRACE_EV_MUTEX_DESTROY};
+    const uint64_t cargs[] = {
+        PTHREAD_MUTEX_ERRORCHECK, TRACE_ACQ_LOCK, 0, EDEADLK, 0, 0, EPERM, 0};
     shim_expect_sequence(t, main_thread, m[CHECKED], 0, ctypes, cargs, 8);
     shim_check_lock_protocol(t, m[CHECKED], &shim_mutex_family, false);
 
@@ -196,11 +210,13 @@ Test(shim_mutex, exact_events)
     cr_assert_eq(nobj, 5, "%zu locked mutexes, expected 5", nobj);
     uint64_t stat = 0;
     for (size_t k = 0; k < nobj; k++)
-        if (all[k] != m[0] && all[k] != m[1] && all[k] != m[2] && all[k] != m[3])
+        if (all[k] != m[0] && all[k] != m[1] && all[k] != m[2] &&
+            all[k] != m[3])
             stat = all[k];
     cr_assert_neq(stat, 0);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_INIT, stat, ANY_ARG), 0);
-    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, stat, TRACE_ACQ_LOCK), 1);
+    cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_ACQUIRE, stat, TRACE_ACQ_LOCK),
+                 1);
     cr_expect_eq(shim_count(t, TRACE_EV_MUTEX_RELEASE, stat, 0), 1);
     shim_run_free(&r);
 }

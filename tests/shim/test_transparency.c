@@ -14,12 +14,15 @@ static void compare_runs(const char *sample)
     const char *dir = e2e_trace_dir();
     struct e2e_result native, traced;
     const char *nargv[] = {prog, NULL};
-    const char *targv[] = {"ctrace", "run", "--no-report", "-o", dir, prog, NULL};
+    const char *targv[] = {"ctrace", "run", "--no-report", "-o",
+                           dir,      prog,  NULL};
     cr_assert_eq(e2e_run(&native, nargv), 0, "cannot start %s", prog);
     cr_assert_eq(e2e_run(&traced, targv), 0, "cannot start ctrace");
     cr_assert(!native.timed_out && !traced.timed_out);
-    cr_expect_eq(traced.status, native.status, "%s: exit %d under ctrace, %d "
-                 "without", sample, traced.status, native.status);
+    cr_expect_eq(traced.status, native.status,
+                 "%s: exit %d under ctrace, %d "
+                 "without",
+                 sample, traced.status, native.status);
     cr_expect_str_eq(traced.out, native.out, "%s: output differs", sample);
     cr_expect_eq(native.status, 0, "%s fails even without ctrace:\n%s", sample,
                  native.out);
@@ -32,13 +35,14 @@ Test(shim_transparency, errno_after_failing_trylock_and_trywait)
     compare_runs("c/errno_check");
     /* and the sample's own verdict under ctrace */
     const char *prog = e2e_sample("c/errno_check");
-    const char *argv[] = {"ctrace", "run", "--no-report", "-o", e2e_trace_dir(),
-                          prog, NULL};
+    const char *argv[] = {"ctrace",        "run", "--no-report", "-o",
+                          e2e_trace_dir(), prog,  NULL};
     struct e2e_result r;
     cr_assert_eq(e2e_run(&r, argv), 0);
     cr_expect_eq(r.status, 0, "%s", r.out);
     cr_expect_not_null(strstr(r.out, "mutex trylock (held)           rc=16 "
-                                     "errno=unchanged"), "%s", r.out);
+                                     "errno=unchanged"),
+                       "%s", r.out);
     cr_expect_not_null(strstr(r.out, "sem_trywait (zero)             rc=-1 "
                                      "errno=Resource temporarily unavailable"),
                        "%s", r.out);
@@ -47,8 +51,8 @@ Test(shim_transparency, errno_after_failing_trylock_and_trywait)
 }
 
 static const char *const samples[] = {
-    "c/thread_basic", "c/mutex_basic", "c/rwlock_basic", "c/spin_basic",
-    "c/cond_basic",   "c/sem_basic",   "c/barrier_basic", "c/once_basic",
+    "c/thread_basic", "c/mutex_basic",  "c/rwlock_basic",  "c/spin_basic",
+    "c/cond_basic",   "c/sem_basic",    "c/barrier_basic", "c/once_basic",
     "c/c11_threads",  "c/many_threads", "cxx/std_threads",
 };
 

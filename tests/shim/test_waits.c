@@ -49,7 +49,8 @@ Test(shim_cond, exact_events)
     const uint32_t wtypes[] = {TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_RELEASE,
                                TRACE_EV_MUTEX_ACQUIRE, TRACE_EV_MUTEX_RELEASE};
     const uint64_t wargs[] = {ANY_ARG, TRACE_REL_COND, TRACE_ACQ_LOCK, 0};
-    shim_expect_sequence(t, waiter, mutex, TRACE_EV_MUTEX_WAIT, wtypes, wargs, 4);
+    shim_expect_sequence(t, waiter, mutex, TRACE_EV_MUTEX_WAIT, wtypes, wargs,
+                         4);
     size_t widx[64];
     size_t wn = e2e_thread_events(t, waiter, widx, 64);
     cr_assert_geq(wn, 1);
@@ -94,7 +95,8 @@ Test(shim_barrier, exact_events)
         size_t n = shim_thread_obj_events(t, th, b, idx, 64);
         if (n == 0 || t->ev[idx[0]].type == TRACE_EV_BARRIER_INIT)
             continue;
-        cr_assert_eq(n, 40, "thread %u: %zu barrier events", t->threads[th].tid, n);
+        cr_assert_eq(n, 40, "thread %u: %zu barrier events", t->threads[th].tid,
+                     n);
         for (size_t k = 0; k < n; k++)
             cr_assert_eq(t->ev[idx[k]].type, k % 2 ? TRACE_EV_BARRIER_LEAVE
                                                    : TRACE_EV_BARRIER_WAIT);
@@ -116,9 +118,12 @@ Test(shim_barrier, exact_events)
             cr_assert_leq(t->ev[wi].ts_ns, t->ev[li].ts_ns);
             serials += t->ev[li].arg;
         }
-        cr_expect_lt(last_wait, first_leave, "generation %zu: a thread leaves "
-                     "before all arrived", gen);
-        cr_expect_eq(serials, 1, "generation %zu: %u serial threads", gen, serials);
+        cr_expect_lt(last_wait, first_leave,
+                     "generation %zu: a thread leaves "
+                     "before all arrived",
+                     gen);
+        cr_expect_eq(serials, 1, "generation %zu: %u serial threads", gen,
+                     serials);
     }
     shim_run_free(&r);
 }

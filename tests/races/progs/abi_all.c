@@ -40,33 +40,33 @@ struct packed pk;
 struct packed *pp = &pk;
 char buf[256], buf2[256];
 
-#define OPS(A, T)                                                           \
-    atomic_store_explicit(&A, 1, memory_order_relaxed);                     \
-    atomic_store_explicit(&A, 1, memory_order_release);                     \
-    atomic_store_explicit(&A, 1, memory_order_seq_cst);                     \
-    r += atomic_load_explicit(&A, memory_order_relaxed);                    \
-    r += atomic_load_explicit(&A, memory_order_acquire);                    \
-    r += atomic_load_explicit(&A, memory_order_seq_cst);                    \
-    r += atomic_load_explicit(&A, memory_order_consume);                    \
-    r += atomic_exchange_explicit(&A, 2, memory_order_acq_rel);             \
-    r += atomic_fetch_add_explicit(&A, 1, memory_order_relaxed);            \
-    r += atomic_fetch_sub(&A, 1);                                           \
-    r += atomic_fetch_and(&A, 1);                                           \
-    r += atomic_fetch_or(&A, 1);                                            \
-    r += atomic_fetch_xor(&A, 1);                                           \
-    {                                                                       \
-        T e = 0;                                                            \
-        r += atomic_compare_exchange_strong(&A, &e, 3);                     \
-        r += atomic_compare_exchange_weak_explicit(                         \
-            &A, &e, 4, memory_order_acquire, memory_order_relaxed);         \
-    }                                                                       \
-    r += __atomic_nand_fetch((T *)&A, 1, __ATOMIC_SEQ_CST);                 \
-    r += __atomic_fetch_nand((T *)&A, 1, __ATOMIC_RELAXED);                 \
-    r += __sync_val_compare_and_swap((T *)&A, 1, 2);                        \
-    r += __sync_bool_compare_and_swap((T *)&A, 1, 2);                       \
-    r += __sync_fetch_and_add((T *)&A, 1);                                  \
-    r += __sync_add_and_fetch((T *)&A, 1);                                  \
-    r += __sync_lock_test_and_set((T *)&A, 1);                              \
+#define OPS(A, T)                                                              \
+    atomic_store_explicit(&A, 1, memory_order_relaxed);                        \
+    atomic_store_explicit(&A, 1, memory_order_release);                        \
+    atomic_store_explicit(&A, 1, memory_order_seq_cst);                        \
+    r += atomic_load_explicit(&A, memory_order_relaxed);                       \
+    r += atomic_load_explicit(&A, memory_order_acquire);                       \
+    r += atomic_load_explicit(&A, memory_order_seq_cst);                       \
+    r += atomic_load_explicit(&A, memory_order_consume);                       \
+    r += atomic_exchange_explicit(&A, 2, memory_order_acq_rel);                \
+    r += atomic_fetch_add_explicit(&A, 1, memory_order_relaxed);               \
+    r += atomic_fetch_sub(&A, 1);                                              \
+    r += atomic_fetch_and(&A, 1);                                              \
+    r += atomic_fetch_or(&A, 1);                                               \
+    r += atomic_fetch_xor(&A, 1);                                              \
+    {                                                                          \
+        T e = 0;                                                               \
+        r += atomic_compare_exchange_strong(&A, &e, 3);                        \
+        r += atomic_compare_exchange_weak_explicit(                            \
+            &A, &e, 4, memory_order_acquire, memory_order_relaxed);            \
+    }                                                                          \
+    r += __atomic_nand_fetch((T *)&A, 1, __ATOMIC_SEQ_CST);                    \
+    r += __atomic_fetch_nand((T *)&A, 1, __ATOMIC_RELAXED);                    \
+    r += __sync_val_compare_and_swap((T *)&A, 1, 2);                           \
+    r += __sync_bool_compare_and_swap((T *)&A, 1, 2);                          \
+    r += __sync_fetch_and_add((T *)&A, 1);                                     \
+    r += __sync_add_and_fetch((T *)&A, 1);                                     \
+    r += __sync_lock_test_and_set((T *)&A, 1);                                 \
     __sync_lock_release((T *)&A);
 
 __attribute__((noinline)) long every_access(long n)

@@ -5,12 +5,6 @@ long mixed_value(void);
 
 static long shared_count;
 
-void mixed_bump(void)
-{
-    shared_count += 1; /* RACE */
-}
+void mixed_bump(void) { shared_count += 1; /* RACE */ }
 
-long mixed_value(void)
-{
-    return shared_count;
-}
+long mixed_value(void) { return shared_count; }
