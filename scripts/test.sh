@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build and run every test, the way CI does (.ci/run calls this).
 #
-#  1. build/       warnings as errors; all suites (unit and inject).
 #  0. formatting: every tracked C/C++ file as .clang-format makes it.
+#  1. build/       warnings as errors; all suites (unit and inject).
 #  2. build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer, warnings
 #                  as errors; the unit suite only (the inject suites preload
 #                  libctrace.so, which cannot live beside the ASan runtime).
