@@ -2,7 +2,10 @@
  * parsing one record.  Workers 0, 1 and 2 get a record with no data and
  * segfault at one site (parse_record); workers 3 and 4 get a record with
  * a negative length and fail one assert (check_record).  The parent
- * waits for all of them and exits 0: five failures, two groups.
+ * waits for all of them and exits 0: five failures, two groups.  The
+ * crashing workers are started and reaped before the asserting ones, so
+ * the order in which the failures happen (the report's group order) is
+ * fixed, not left to the scheduler.
  *
  * With the argument "ok" every worker gets a good record and exits 0:
  * the twin with no failure at all.
@@ -54,16 +57,19 @@ __attribute__((noinline)) static int worker_main(int k, int ok)
 int main(int argc, char **argv)
 {
     int ok = argc > 1 && strcmp(argv[1], "ok") == 0;
-    pid_t pids[POOL_WORKERS];
-    for (int k = 0; k < POOL_WORKERS; k++) {
-        pids[k] = fork();
-        if (pids[k] < 0)
-            return 2;
-        if (pids[k] == 0)
-            _exit(worker_main(k, ok));
+    static const int waves[] = {0, 3, POOL_WORKERS};
+    for (int w = 0; w < 2; w++) {
+        pid_t pids[POOL_WORKERS];
+        for (int k = waves[w]; k < waves[w + 1]; k++) {
+            pids[k] = fork();
+            if (pids[k] < 0)
+                return 2;
+            if (pids[k] == 0)
+                _exit(worker_main(k, ok));
+        }
+        for (int k = waves[w]; k < waves[w + 1]; k++)
+            waitpid(pids[k], NULL, 0);
     }
-    for (int k = 0; k < POOL_WORKERS; k++)
-        waitpid(pids[k], NULL, 0);
     printf("pool done\n");
     return 0;
 }
