@@ -10,15 +10,13 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "contention.h"
-#include "excgroup.h"
+#include "check.h"
 #include "forkhazard.h"
 #include "gil.h"
 #include "lifecycle.h"
 #include "lockgraph.h"
 #include "misuse.h"
 #include "python.h"
-#include "race.h"
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
@@ -45,8 +43,8 @@ struct analyzer *analyzer_new(const struct analyzer_options *opt,
     }
     a->reader = r;
     a->graph = lockgraph_new();
-    a->excg = excgroup_new(r, a->opt.exceptions_all);
     a->free_create = AN_NONE;
+    an_passes_init(a, a->opt.extra_passes);
     return a;
 }
 
@@ -54,10 +52,9 @@ void analyzer_free(struct analyzer *a)
 {
     if (!a)
         return;
+    an_passes_free(a);
     an_state_free(a);
     lockgraph_free(a->graph);
-    excgroup_free(a->excg);
-    race_free(a->race);
     python_state_free(a->py);
     gil_state_free(a->gil);
     free(a);
@@ -83,8 +80,8 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
     enum python_fed py = a->py || type == TRACE_EV_PY_RUNTIME
                              ? python_feed(a, ti, ev)
                              : PYTHON_NOT_MINE;
-    if (py != PYTHON_GIL)
-        excgroup_feed(a->excg, ev);
+    if (py != PYTHON_GIL) /* passes that want raw events of its family */
+        an_emit_event(a, an_event_family(type), ev);
     if (py != PYTHON_NOT_MINE) {
         python_after(a, ti, ev);
         return;
@@ -103,10 +100,9 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         life_thread_event(a, ti, ev);
     else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
         life_process_event(a, ti, ev);
-    else if (race_handles(type))
-        race_event(a, ti, ev);
     if (a->py)
         python_after(a, ti, ev);
+    an_check_event(a, ev);
 }
 
 /* ---- results ---- */
@@ -167,7 +163,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     misuse_finish(a);
     forkhazard_finish(a);
     lockgraph_report_cycles(a);
-    race_finish(a);
+    an_passes_finish(a, out);
     a->finished = true;
 
     uint64_t lost = a->lost_events;
@@ -186,7 +182,6 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     a->findings.v = NULL;
     a->findings.n = a->findings.cap = 0;
     an_map_free(&a->findings.by_key);
-    contention_collect(a, &out->contention, &out->ncontention);
     out->events = a->events;
     out->lost_events = lost;
     out->duration_ns = a->last_ts - a->first_ts;
@@ -195,7 +190,6 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     a->notes = NULL;
     a->nnotes = a->notes_cap = 0;
     gil_collect(a, out);
-    excgroup_finish(a->excg, out);
 }
 
 /* ---- a whole trace ---- */
