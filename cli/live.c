@@ -114,8 +114,9 @@ static void live_print(struct live_monitor *m,
     struct report_input in = {.res = res, .sym = m->sym};
     report_input_lists(m->reader, &in, &procs, &threads);
     fprintf(m->opt.out, "ctrace: detected while the program runs:\n");
-    report_write_text(m->opt.out, &in,
-                      report_color_enabled(REPORT_COLOR_AUTO, m->opt.out));
+    report_write_text(
+        m->opt.out, &in,
+        report_color_enabled((enum report_color)m->opt.color, m->opt.out));
     fflush(m->opt.out);
     free(procs);
     free(threads);

@@ -28,6 +28,7 @@ struct live_options {
     enum live_action on_deadlock;
     uint64_t hang_timeout_ns; /* 0: the analyzer's default */
     FILE *out;                /* where findings go (stderr) */
+    int color;                /* REPORT_COLOR_* (report.h); 0: auto */
 };
 
 struct live_monitor;

@@ -74,10 +74,10 @@ SHIM_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *nv,
     int rc = real(which, nv, ov);
     if (rc == 0 && nv) {
         const struct timeval *v = &nv->it_value, *iv = &nv->it_interval;
-        timer_arm_record(TRACE_TIMER_ITIMER((int)which),
-                         timer_ms((uint64_t)v->tv_sec,
-                                  (uint64_t)v->tv_usec * 1000),
-                         iv->tv_sec != 0 || iv->tv_usec != 0, false, SHIM_SITE);
+        timer_arm_record(
+            TRACE_TIMER_ITIMER((int)which),
+            timer_ms((uint64_t)v->tv_sec, (uint64_t)v->tv_usec * 1000),
+            iv->tv_sec != 0 || iv->tv_usec != 0, false, SHIM_SITE);
     }
     return rc;
 }
@@ -98,8 +98,7 @@ static uint32_t notify_arg(const struct sigevent *sev)
     }
 }
 
-SHIM_EXPORT int timer_create(clockid_t clock, struct sigevent *sev,
-                             timer_t *id)
+SHIM_EXPORT int timer_create(clockid_t clock, struct sigevent *sev, timer_t *id)
 {
     static int (*real)(clockid_t, struct sigevent *, timer_t *);
     SHIM_RESOLVE(real, "timer_create");
@@ -133,8 +132,7 @@ SHIM_EXPORT int timer_settime(timer_t id, int flags,
         timer_arm_record((uint64_t)(uintptr_t)id,
                          timer_ms((uint64_t)now.it_value.tv_sec,
                                   (uint64_t)now.it_value.tv_nsec),
-                         iv->tv_sec != 0 || iv->tv_nsec != 0, false,
-                         SHIM_SITE);
+                         iv->tv_sec != 0 || iv->tv_nsec != 0, false, SHIM_SITE);
     }
     errno = saved;
     return rc;
