@@ -141,9 +141,8 @@ static struct wk_named *named_of(struct wakeup_state *w, uint32_t obj)
 static void payload_name(const struct trace_event *ev, char *buf, size_t cap)
 {
     size_t n = ev->payload ? strnlen((const char *)ev->payload,
-                                     ev->payload_len < cap - 1
-                                         ? ev->payload_len
-                                         : cap - 1)
+                                     ev->payload_len < cap - 1 ? ev->payload_len
+                                                               : cap - 1)
                            : 0;
     memcpy(buf, ev->payload ? (const char *)ev->payload : "", n);
     buf[n] = '\0';
@@ -344,7 +343,8 @@ static bool explain_sem(struct analyzer *a, uint32_t proc,
         return false;
     const struct wk_named *n = named_of(w, t->blk_obj);
     if (n && n->linked) {
-        snprintf(buf, len, "named semaphore %s can be posted by other processes",
+        snprintf(buf, len,
+                 "named semaphore %s can be posted by other processes",
                  n->name);
         return true;
     }
