@@ -22,6 +22,7 @@
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
+#include "wakeup.h"
 
 void analyzer_options_default(struct analyzer_options *o)
 {
@@ -60,6 +61,7 @@ void analyzer_free(struct analyzer *a)
     race_free(a->race);
     python_state_free(a->py);
     gil_state_free(a->gil);
+    wakeup_state_free(a->wake);
     free(a);
 }
 
@@ -105,6 +107,8 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         life_process_event(a, ti, ev);
     else if (race_handles(type))
         race_event(a, ti, ev);
+    if (wakeup_handles(type))
+        wakeup_feed(a, ti, ev);
     if (a->py)
         python_after(a, ti, ev);
 }

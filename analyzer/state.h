@@ -312,6 +312,8 @@ struct lockgraph;
 /* ---- Python (python.c, gil.c) ---- */
 struct python_state;
 struct gil_state;
+/* ---- outside wakers (wakeup.c) ---- */
+struct wakeup_state;
 
 struct analyzer {
     struct analyzer_options opt;
@@ -342,11 +344,13 @@ struct analyzer {
 
     struct an_stacks stacks;
     struct lockgraph *graph;
-    struct excgroup *excg;   /* exception groups (excgroup.c) */
-    struct race *race;       /* data races (race.c), made on first use */
-    struct python_state *py; /* Python runtimes, frames (python.c); NULL
-                                until a python-runtime event */
-    struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
+    struct excgroup *excg;     /* exception groups (excgroup.c) */
+    struct race *race;         /* data races (race.c), made on first use */
+    struct python_state *py;   /* Python runtimes, frames (python.c); NULL
+                                  until a python-runtime event */
+    struct gil_state *gil;     /* GIL waits (gil.c); NULL without one */
+    struct wakeup_state *wake; /* what can end waits from outside
+                                  (wakeup.c); NULL until needed */
     struct an_findings findings;
 
     uint64_t events, lost_events;
