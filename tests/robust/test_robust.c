@@ -126,3 +126,47 @@ Test(robust, file_size_limit_512k_keeps_what_fits)
 {
     file_size_limit("512", 100);
 }
+
+/* A raw clone(SIGCHLD) is a fork the shim's fork handlers never see:
+ * libc's clone() and the clone system call.  Each child must be a
+ * process of its own in the trace, with its own events, never more
+ * chunks for its parent's first thread. */
+Test(robust, raw_clone_children_are_processes)
+{
+    const char *argv[] = {e2e_sample("c/raw_clone"), NULL};
+    struct e2e_result native, traced;
+    proc_run_native(&native, argv, NULL);
+    const char *dir = e2e_trace_dir();
+    const char *targv[] = {"ctrace", "run",   "--no-report", "-o",
+                           dir,      argv[0], NULL};
+    cr_assert_eq(e2e_run(&traced, targv), 0);
+    proc_assert_same("raw_clone", &native, &traced, "pid_");
+    cr_expect_eq(native.status, 0, "%s", native.out);
+
+    struct e2e_trace t;
+    e2e_load_trace(&t, dir);
+    cr_expect_eq(t.nprocs, 3, "parent and two children, not %zu", t.nprocs);
+    const char *children[] = {"pid_libc", "pid_syscall"};
+    struct e2e_result dump;
+    const char *dump_argv[] = {"ctrace", "dump", "--json", dir, NULL};
+    cr_assert_eq(e2e_run(&dump, dump_argv), 0);
+    cr_expect_eq(dump.status, 0);
+    cr_expect_str_eq(dump.err, "", "the reader warns: %s", dump.err);
+    for (size_t i = 0; i < 2; i++) {
+        uint32_t pid = (uint32_t)proc_out_value(traced.out, children[i]);
+        cr_expect_not_null(e2e_process(&t, pid, 0), "%s: no image %u",
+                           children[i], pid);
+        cr_expect_eq(proc_count(&t, TRACE_EV_MUTEX_ACQUIRE, pid), 1000,
+                     "%s: %zu acquisitions", children[i],
+                     proc_count(&t, TRACE_EV_MUTEX_ACQUIRE, pid));
+        char key[64];
+        snprintf(key, sizeof key, "\"pid\":%u,", pid);
+        cr_expect_not_null(strstr(dump.out, key), "dump --json: no %s", key);
+    }
+    cr_expect_eq(proc_count_arg(&t, TRACE_EV_PROCESS_EXIT, 0, 7), 1,
+                 "the system call's child exits through _exit(7)");
+    e2e_trace_free(&t);
+    e2e_result_free(&dump);
+    e2e_result_free(&native);
+    e2e_result_free(&traced);
+}
