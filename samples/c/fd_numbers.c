@@ -2,7 +2,10 @@
  * lowest free descriptor, as POSIX says: after a lock (the shim's first
  * stack capture) it duplicates stdout, closes 0-2, locks again and
  * reopens 0-2 and one more, then prints the numbers it got through the
- * duplicate.  Bug-free; natively "out 3, then 0 1 2 4". */
+ * duplicate.  Bug-free; natively "out 3, then 0 1 2 4" when it starts
+ * with only 0-2 open (a test harness may leave more open: the numbers
+ * are for comparing with the native run).  Exits 1 if 0-2 did not come
+ * back in order. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,5 +33,5 @@ int main(void)
     int b = dup(a), c = dup(a), d = dup(a);
     fd_lock_once();
     dprintf(out, "out %d, then %d %d %d %d\n", out, a, b, c, d);
-    return out == 3 && a == 0 && b == 1 && c == 2 && d == 4 ? 0 : 1;
+    return a == 0 && b == 1 && c == 2 ? 0 : 1;
 }
