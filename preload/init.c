@@ -224,6 +224,7 @@ process_adopt_orphan(struct trace_thread_writer *old)
         return shim_tls.w && shim_tls.w->live ? shim_tls.w : NULL;
     if (shim_tls.busy)
         return NULL;
+    shim_tls.stack_lo = shim_tls.stack_hi = 0; /* clone() gave a new stack */
     shim_process_start_child(old->serial);
     return shim_tls.w;
 }
@@ -321,12 +322,14 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip)
 /* First record at this site in this chunk: attach the deeper stack
  * (the writer's site_hook).  Not from a signal handler: unwinding there
  * could meet the loader's lock. */
+#define SITE_CAPTURE_MAX (64 + 8) /* --stack-depth's most, and shim frames */
+
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
 {
-    if (shim_tls.in_signal)
+    if (shim_tls.in_signal || !shim_stack_has_room())
         return;
-    uint64_t pcs[STACK_CAPTURE_MAX];
-    uint32_t n = shim_backtrace(pcs, STACK_CAPTURE_MAX, 0);
+    uint64_t pcs[SITE_CAPTURE_MAX];
+    uint32_t n = shim_backtrace(pcs, SITE_CAPTURE_MAX, 0);
     uint32_t at = 0;
     while (at < n && pcs[at] != site)
         at++;

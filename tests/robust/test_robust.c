@@ -170,3 +170,21 @@ Test(robust, raw_clone_children_are_processes)
     e2e_result_free(&native);
     e2e_result_free(&traced);
 }
+
+/* A thread with a 16 KiB stack locks with 1.5 KiB of it left: enough for
+ * libc, not for a stack capture, which the shim must then skip (the
+ * acquisition itself is still recorded, with its return address). */
+Test(robust, small_stack_edge_lock)
+{
+    const char *argv[] = {e2e_sample("c/stack_edge"), NULL};
+    struct e2e_result native;
+    struct proc_run r;
+    proc_run_native(&native, argv, NULL);
+    proc_run_traced(&r, argv, NULL);
+    proc_assert_same("stack_edge", &native, &r.res, NULL);
+    cr_expect_eq(native.status, 0, "%s", native.out);
+    cr_expect_eq(proc_count(&r.t, TRACE_EV_MUTEX_ACQUIRE, 0), 2,
+                 "the warm-up and the edge acquisitions");
+    e2e_result_free(&native);
+    proc_run_free(&r);
+}
