@@ -103,6 +103,8 @@ static void options_parse(void)
 /* ---- process image ---- */
 
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site);
+static struct trace_thread_writer *
+process_adopt_orphan(struct trace_thread_writer *old);
 
 static uint32_t current_tid(void) { return (uint32_t)syscall(SYS_gettid); }
 
@@ -136,6 +138,7 @@ static bool process_open(uint32_t flags, uint32_t parent_serial)
         return false;
     if (opt_stack_depth > 1)
         shim_proc.site_hook = site_stack_capture;
+    shim_proc.orphan_hook = process_adopt_orphan;
     uint32_t serial = trace_writer_next_serial(&shim_proc);
     struct trace_thread_writer *w =
         trace_writer_thread_new(&shim_proc, current_tid(), serial);
@@ -198,18 +201,32 @@ void shim_process_start_child(uint32_t parent_serial)
      * (unmapping only this process's view) and start our own file. */
     struct trace_thread_writer *old = shim_tls.w;
     shim_tls.w = NULL;
-    if (old) { /* not trace_writer_thread_free: sealing would punch the
-                  parent's live chunk and rewind its `used` */
-        if (old->chunk)
-            munmap(old->chunk, old->chunk->size);
-        munmap(old, sizeof *old);
-    }
+    /* not trace_writer_thread_free: sealing would punch the parent's live
+     * chunk and rewind its `used` */
+    trace_writer_thread_forget(old);
     trace_writer_drop_process(&shim_proc);
     shim_enter();
     bool ok = process_open(TRACE_FILE_FORKED, parent_serial);
     shim_leave();
     if (!ok)
         shim_state = 2;
+}
+
+/* The writer's orphan_hook: an event on a writer of the parent's, wiped
+ * by the fork that made this process.  The shim's fork handlers start a
+ * child's file before it records anything, so this is a child they did
+ * not see: a raw clone() without CLONE_VM (libc's or the system call).
+ * Start its own file as a fork child does; the writer's thread made it. */
+static struct trace_thread_writer *
+process_adopt_orphan(struct trace_thread_writer *old)
+{
+    if (shim_tls.w != old) /* a writer held across the fork: use ours */
+        return shim_tls.w && shim_tls.w->live ? shim_tls.w : NULL;
+    if (shim_tls.busy)
+        return NULL;
+    shim_tls.stack_lo = shim_tls.stack_hi = 0; /* clone() gave a new stack */
+    shim_process_start_child(old->serial);
+    return shim_tls.w;
 }
 
 __attribute__((constructor(101))) static void shim_constructor(void)
@@ -305,12 +322,14 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip)
 /* First record at this site in this chunk: attach the deeper stack
  * (the writer's site_hook).  Not from a signal handler: unwinding there
  * could meet the loader's lock. */
+#define SITE_CAPTURE_MAX (64 + 8) /* --stack-depth's most, and shim frames */
+
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
 {
-    if (shim_tls.in_signal)
+    if (shim_tls.in_signal || !shim_stack_has_room())
         return;
-    uint64_t pcs[STACK_CAPTURE_MAX];
-    uint32_t n = shim_backtrace(pcs, STACK_CAPTURE_MAX, 0);
+    uint64_t pcs[SITE_CAPTURE_MAX];
+    uint32_t n = shim_backtrace(pcs, SITE_CAPTURE_MAX, 0);
     uint32_t at = 0;
     while (at < n && pcs[at] != site)
         at++;
