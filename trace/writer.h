@@ -42,6 +42,8 @@ struct trace_proc_writer {
      * in a chunk, to attach its deeper stack; NULL for none. */
     void (*site_hook)(struct trace_thread_writer *w, uint64_t site);
     char path[512]; /* this image's file */
+    /* Its identity: a re-open by path must find this very file. */
+    uint64_t file_dev, file_ino;
 };
 
 struct trace_thread_writer {
