@@ -86,8 +86,9 @@ static int tracedir_open_entry(int parent, struct tracedir_entry *e)
                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (e->fd < 0 || fstat(e->fd, &now) != 0 || now.st_ino != e->st.st_ino ||
         now.st_dev != e->st.st_dev) {
-        fprintf(stderr, "ctrace: cannot use %s: it changed while ctrace "
-                        "looked at it\n",
+        fprintf(stderr,
+                "ctrace: cannot use %s: it changed while ctrace "
+                "looked at it\n",
                 e->path);
         return -1;
     }
@@ -177,9 +178,9 @@ static int tracedir_check_trace(const struct tracedir_entry *e)
         return -1;
     if (!tracedir_is_marked(e->fd)) {
         fprintf(stderr,
-                "ctrace: cannot use %s: it is not a trace directory made by "
-                "this ctrace (no %s marker in it; an older ctrace's trace, or "
-                "not a trace)" TRACEDIR_ADVICE "\n",
+                "ctrace: cannot use %s: it is not a ctrace trace directory "
+                "(no %s marker in it: not a trace, or one from a ctrace "
+                "older than the marker)" TRACEDIR_ADVICE "\n",
                 e->path, TRACE_DIR_MARKER);
         return -1;
     }
@@ -230,8 +231,7 @@ static int tracedir_remove_old(int parent, struct tracedir_entry *e)
 static int tracedir_rotate(int parent, const struct tracedir_entry *dir,
                            const struct tracedir_entry *old)
 {
-    if (renameat2(parent, dir->base, parent, old->base, RENAME_NOREPLACE) ==
-        0)
+    if (renameat2(parent, dir->base, parent, old->base, RENAME_NOREPLACE) == 0)
         return 0;
     struct stat pst;
     if (errno == EINVAL && fstat(parent, &pst) == 0 &&
@@ -248,8 +248,7 @@ static int tracedir_keep_old(int parent, struct tracedir_entry *dir)
 {
     char old_path[PATH_MAX + 8], old_base[NAME_MAX + 8];
     snprintf(old_path, sizeof old_path, "%s.old", dir->path);
-    if (snprintf(old_base, sizeof old_base, "%s.old", dir->base) >
-        NAME_MAX) {
+    if (snprintf(old_base, sizeof old_base, "%s.old", dir->base) > NAME_MAX) {
         fprintf(stderr, "ctrace: %s: name too long\n", old_path);
         return -1;
     }
@@ -378,8 +377,7 @@ int tracedir_prepare(const char *dir, char *abs, size_t size)
     if (in_place) {
         rc = tracedir_mark(e.fd, path); /* `mkdir out; ctrace -o out` */
     } else if (st > 0) {
-        rc = tracedir_check_trace(&e) == 0 ? tracedir_keep_old(parent, &e)
-                                           : -1;
+        rc = tracedir_check_trace(&e) == 0 ? tracedir_keep_old(parent, &e) : -1;
         close(e.fd);
         e.fd = -1;
     }

@@ -127,8 +127,8 @@ int sec_protected_changed(const char *prot)
 struct e2e_result sec_ctrace(const char *dir)
 {
     struct e2e_result r;
-    const char *argv[] = {"ctrace", "-o", dir, "--no-report", getenv("SEC_PROG"),
-                          NULL};
+    const char *argv[] = {"ctrace",           "-o", dir, "--no-report",
+                          getenv("SEC_PROG"), NULL};
     cr_assert_eq(e2e_run(&r, argv), 0, "cannot run ctrace");
     cr_assert(!r.timed_out, "ctrace timed out; stderr: %s", r.err);
     return r;
@@ -160,8 +160,8 @@ pid_t sec_spawn_as_user(const char *const argv[])
         full[n++] = argv[i];
     full[n] = NULL;
     pid_t pid;
-    int rc = posix_spawnp(&pid, "setpriv", NULL, NULL, (char *const *)full,
-                          environ);
+    int rc =
+        posix_spawnp(&pid, "setpriv", NULL, NULL, (char *const *)full, environ);
     cr_assert_eq(rc, 0, "cannot spawn setpriv: %s", strerror(rc));
     return pid;
 }

@@ -50,8 +50,7 @@ static void race_clear_root_old(const char *old)
         nftw(old, race_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-Test(race, removal_of_old_dir_never_follows_swapped_symlinks,
-     .timeout = 300)
+Test(race, removal_of_old_dir_never_follows_swapped_symlinks, .timeout = 300)
 {
     sec_require_other_user();
     const char *tmp = sec_shared_dir();
@@ -91,7 +90,8 @@ Test(race, removal_of_old_dir_never_follows_swapped_symlinks,
             "of %d protected files changed\n",
             tries, rotated, changed, SEC_PROTECTED_FILES);
     cr_expect_geq(tries, 5, "the racer never set DIR.old up");
-    cr_expect_eq(changed, 0, "root's files were deleted through the racer's "
-                             "symlinks");
+    cr_expect_eq(changed, 0,
+                 "root's files were deleted through the racer's "
+                 "symlinks");
     cr_expect_eq(rotated, 0, "ctrace replaced another user's DIR.old");
 }

@@ -120,9 +120,15 @@ Test(shim, setuid_program_records_nothing, .timeout = 300)
 
     char *trace = NULL;
     cr_assert(asprintf(&trace, "CTRACE_DIR=%s", evil) > 0);
-    const char *argv[] = {"setpriv", "--reuid=65534", "--regid=65534",
-                          "--clear-groups", "env", trace,
-                          "CTRACE_OPTIONS=clock=monotonic", bin, NULL};
+    const char *argv[] = {"setpriv",
+                          "--reuid=65534",
+                          "--regid=65534",
+                          "--clear-groups",
+                          "env",
+                          trace,
+                          "CTRACE_OPTIONS=clock=monotonic",
+                          bin,
+                          NULL};
     struct e2e_result r;
     cr_assert_eq(e2e_run(&r, argv), 0);
     cr_expect_eq(r.status, 0, "status %d; stderr: %s", r.status, r.err);

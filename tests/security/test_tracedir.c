@@ -94,8 +94,7 @@ Test(dir, trace_files_are_private)
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (e->d_name[0] == '.')
             continue;
-        cr_assert_eq(fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW),
-                     0);
+        cr_assert_eq(fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW), 0);
         cr_expect(S_ISREG(st.st_mode), "%s is not a regular file", e->d_name);
         cr_expect_eq(st.st_mode & 07777, 0600, "%s: mode %o", e->d_name,
                      st.st_mode & 07777);
@@ -181,23 +180,17 @@ static void sec_plant_in_old(bool fifo)
     e2e_result_free(&r);
 }
 
-Test(shared, symlink_inside_old_dir_is_left_alone)
-{
-    sec_plant_in_old(false);
-}
+Test(shared, symlink_inside_old_dir_is_left_alone) { sec_plant_in_old(false); }
 
-Test(shared, fifo_inside_old_dir_is_left_alone)
-{
-    sec_plant_in_old(true);
-}
+Test(shared, fifo_inside_old_dir_is_left_alone) { sec_plant_in_old(true); }
 
 /* A trace look-alike of another user as DIR or DIR.old. */
 static char *sec_foreign_trace(const char *path)
 {
     cr_assert_eq(mkdir(path, 0777), 0);
     chmod(path, 0777);
-    char *p = sec_path(path, "p1.ctrace"), *marker =
-                                              sec_path(path, TRACE_DIR_MARKER);
+    char *p = sec_path(path, "p1.ctrace"),
+         *marker = sec_path(path, TRACE_DIR_MARKER);
     sec_write(p, "theirs\n", 0644);
     sec_write(marker, TRACE_DIR_MARKER_TEXT, 0644);
     sec_give_away(p);
