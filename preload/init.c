@@ -16,7 +16,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,8 +85,16 @@ static bool option_value(const char *opts, const char *key, char *out,
     return false;
 }
 
+/* Secure-execution mode (setuid, setgid, file capabilities): the
+ * environment belongs to whoever started the program, not to its owner,
+ * so no CTRACE_* variable is read and nothing is recorded
+ * (docs/security.md). */
+static bool shim_secure(void) { return getauxval(AT_SECURE) != 0; }
+
 bool shim_option(const char *key, char *out, size_t cap)
 {
+    if (shim_secure())
+        return false;
     return option_value(getenv(TRACE_OPTIONS_ENV), key, out, cap);
 }
 
@@ -164,6 +174,42 @@ static bool image_was_execed(void)
     return v && (uint32_t)strtoul(v, NULL, 10) == (uint32_t)getpid();
 }
 
+/* Said once per process image, when the shim first sets up. */
+static void shim_say_secure(void)
+{
+    static const char msg[] =
+        "ctrace: secure-execution mode (setuid, setgid or file "
+        "capabilities): libctrace.so records nothing and reads no CTRACE_* "
+        "variable\n";
+    ssize_t n = write(2, msg, sizeof msg - 1);
+    (void)n;
+}
+
+/* The trace directory must be a directory of this user's that nobody
+ * else can write: a trace never lands where another user can read or
+ * swap it (`ctrace run` makes it 0700). */
+static bool trace_dir_usable(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+           st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* CTRACE_DIR, copied into trace_dir, when recording may start. */
+static bool trace_dir_take(void)
+{
+    if (shim_secure()) {
+        shim_say_secure();
+        return false;
+    }
+    const char *dir = getenv(TRACE_DIR_ENV);
+    if (!dir || !*dir || strlen(dir) >= sizeof trace_dir - 32 ||
+        !trace_dir_usable(dir))
+        return false;
+    strcpy(trace_dir, dir);
+    return true;
+}
+
 bool shim_init(void)
 {
     int s = __atomic_load_n(&shim_state, __ATOMIC_ACQUIRE);
@@ -176,10 +222,8 @@ bool shim_init(void)
     }
     shim_enter();
     int saved = errno;
-    const char *dir = getenv(TRACE_DIR_ENV);
     bool ok = false;
-    if (dir && *dir && strlen(dir) < sizeof trace_dir - 32) {
-        strcpy(trace_dir, dir);
+    if (trace_dir_take()) {
         /* libunwind's caches take locks (and one has a thread-exit
          * destructor that would show up as the program's own locking). */
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);

@@ -40,6 +40,11 @@
 #define TRACE_PAYLOAD_MAX 4096u    /* largest payload, bytes */
 #define TRACE_DIR_ENV "CTRACE_DIR" /* where the shim writes */
 #define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
+/* Marks a directory `ctrace run` created (text: TRACE_DIR_MARKER_TEXT,
+ * then "format <version>").  ctrace rotates and empties only marked
+ * directories (docs/security.md). */
+#define TRACE_DIR_MARKER "ctrace.dir"
+#define TRACE_DIR_MARKER_TEXT "ctrace trace directory\n"
 
 /* Event flags used by events.def. */
 enum trace_event_flags {

@@ -174,14 +174,42 @@ static void *file_map_closing(int fd, uint64_t off, uint64_t len,
     return m == MAP_FAILED ? NULL : m;
 }
 
+/* Trace files are private (command lines, exception messages, thread
+ * names) and never reached through a link: created O_EXCL|O_NOFOLLOW,
+ * mode 0600 (docs/security.md). */
+#define TRACE_CREATE_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+#define TRACE_OPEN_FLAGS (O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
+/* An existing trace file is used only if it is a regular file of ours
+ * with no other name (not a FIFO, device or someone's hard link). */
+static int open_checked(const char *path, struct stat *st)
+{
+    int fd = open(path, TRACE_OPEN_FLAGS);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) ||
+        st->st_uid != geteuid() || st->st_nlink != 1) {
+        close(fd);
+        return -EPERM;
+    }
+    return fd;
+}
+
+/* seq.map is shared by every process of the trace: the first creates it
+ * (O_EXCL), the others open what it made, checked. */
 static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
 {
     char path[600];
+    struct stat st;
     size_t at = put_str(path, 0, sizeof path, dir);
     put_str(path, at, sizeof path, "/seq.map");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, TRACE_CREATE_FLAGS, 0600);
+    if (fd < 0 && errno == EEXIST)
+        fd = open_checked(path, &st);
+    else if (fd < 0)
+        fd = -errno;
     if (fd < 0)
-        return -errno;
+        return fd;
     int rc;
     void *m = file_map_closing(fd, 0, TRACE_SEQ_FILE_SIZE, FILE_ALLOCATED, &rc);
     if (!m)
@@ -194,6 +222,20 @@ static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
     }
     pw->seq = m;
     return 0;
+}
+
+/* Re-open this image's file by path (the shim keeps no descriptor):
+ * without following a link, and only if it is still the file we made. */
+static int reopen_process_file(const struct trace_proc_writer *pw)
+{
+    struct stat st;
+    int fd = open_checked(pw->path, &st);
+    if (fd >= 0 && ((uint64_t)st.st_dev != pw->file_dev ||
+                    (uint64_t)st.st_ino != pw->file_ino)) {
+        close(fd);
+        return -EPERM;
+    }
+    return fd;
 }
 
 static void fill_identity(struct trace_file_header *h)
@@ -214,10 +256,17 @@ static int create_process_file(struct trace_proc_writer *pw, const char *dir,
         at = put_str(pw->path, at, sizeof pw->path, ".");
         at = put_uint(pw->path, at, sizeof pw->path, k);
         put_str(pw->path, at, sizeof pw->path, ".ctrace");
-        int fd = open(pw->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
+        int fd = open(pw->path, TRACE_CREATE_FLAGS, 0600);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0) {
+            pw->file_dev = (uint64_t)st.st_dev;
+            pw->file_ino = (uint64_t)st.st_ino;
             *image = k;
             return fd;
+        }
+        if (fd >= 0) {
+            close(fd);
+            return -EIO;
         }
         if (errno != EEXIST)
             return -errno;
@@ -361,7 +410,7 @@ void trace_writer_thread_seal(struct trace_thread_writer *w)
     if (keep >= c->size)
         return;
     int saved = errno;
-    int fd = open(w->proc->path, O_RDWR | O_CLOEXEC);
+    int fd = reopen_process_file(w->proc);
     if (fd >= 0) {
         uint64_t off = w->chunk_file_off + keep;
         fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
@@ -399,7 +448,7 @@ static bool chunk_open(struct trace_thread_writer *w)
     uint32_t size = w->next_size;
     uint64_t off =
         __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
-    int fd = open(pw->path, O_RDWR | O_CLOEXEC);
+    int fd = reopen_process_file(pw);
     if (fd < 0)
         return false;
     int rc;

@@ -46,6 +46,8 @@ struct trace_proc_writer {
      * Returns the writer to record it with, or NULL to drop it. */
     struct trace_thread_writer *(*orphan_hook)(struct trace_thread_writer *w);
     char path[512]; /* this image's file */
+    /* Its identity: a re-open by path must find this very file. */
+    uint64_t file_dev, file_ino;
 };
 
 /* A thread's writer is one private anonymous mapping in two parts.  The

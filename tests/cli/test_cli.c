@@ -132,16 +132,20 @@ static bool cli_has_trace_files(const char *dir)
     return found;
 }
 
-/* A trace directory left by an earlier run, with a marker file. */
+/* A trace directory left by an earlier run (marked as ctrace marks
+ * them), with a file of a name ctrace writes (`marker`) to recognise it. */
 static void cli_fake_trace(const char *dir, const char *marker)
 {
-    cr_assert_eq(mkdir(dir, 0755), 0);
+    cr_assert_eq(mkdir(dir, 0700), 0);
     char *seq = cli_path(dir, "seq.map");
     char *mark = cli_path(dir, marker);
-    cli_write_file(seq, "", 0644);
-    cli_write_file(mark, "", 0644);
+    char *dir_marker = cli_path(dir, TRACE_DIR_MARKER);
+    cli_write_file(seq, "", 0600);
+    cli_write_file(mark, "", 0600);
+    cli_write_file(dir_marker, TRACE_DIR_MARKER_TEXT, 0600);
     free(seq);
     free(mark);
+    free(dir_marker);
 }
 
 /* ---- checks: help, version, options -------------------------------- */
@@ -379,10 +383,10 @@ Test(checks, ctrace_lib_must_exist)
 Test(checks, failed_check_leaves_old_trace_alone)
 {
     const char *dir = cli_trace_dir();
-    cli_fake_trace(dir, "marker");
+    cli_fake_trace(dir, "p1.0.ctrace");
     struct e2e_result r = CLI_RUN("-o", dir, "ctrace-no-such-program");
     cli_expect(&r, 127, NULL);
-    char *marker = cli_path(dir, "marker");
+    char *marker = cli_path(dir, "p1.0.ctrace");
     char *old = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
     cr_expect(cli_exists(marker), "the old trace was moved");
@@ -412,14 +416,14 @@ Test(checks, refuses_a_directory_that_is_not_a_trace)
 Test(checks, refuses_to_replace_an_old_dir_that_is_not_a_trace)
 {
     const char *dir = cli_trace_dir();
-    cli_fake_trace(dir, "marker");
+    cli_fake_trace(dir, "p1.0.ctrace");
     char *old = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
     cr_assert_eq(mkdir(old, 0755), 0);
     char *notes = cli_path(old, "notes.txt");
     cli_write_file(notes, "keep me\n", 0644);
     struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "env");
-    cli_expect(&r, 1, "cannot replace");
+    cli_expect(&r, 1, "it is not a ctrace trace directory");
     cr_expect(cli_exists(notes));
     e2e_result_free(&r);
     free(notes);
@@ -578,9 +582,10 @@ Test(run, options_from_the_environment)
 Test(run, output_dir_keeps_one_old_trace)
 {
     const char *dir = cli_trace_dir();
-    char *old = NULL, *mark = cli_path(dir, "marker"), *old_mark = NULL;
+    /* a name ctrace writes: DIR must hold nothing else to be rotated */
+    char *old = NULL, *mark = cli_path(dir, "p1.0.ctrace"), *old_mark = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
-    cr_assert(asprintf(&old_mark, "%s/marker", old) > 0);
+    cr_assert(asprintf(&old_mark, "%s/p1.0.ctrace", old) > 0);
     struct e2e_result r =
         CLI_RUN("-o", dir, "--no-report", CLI_PROBE, "exit", "0");
     cli_expect(&r, 0, NULL);
