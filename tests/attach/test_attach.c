@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,4 +314,60 @@ Test(attach, errors_say_what_failed)
     cr_assert_eq(r.status, 2);
     assert_has(r.err, "expected a process id");
     e2e_result_free(&r);
+}
+
+/* The parent's pid's only child, once there is one. */
+static pid_t child_of(pid_t pid)
+{
+    char path[96], buf[64];
+    double end = now_s() + BLOCK_TIMEOUT_S;
+    for (;;) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
+                 (int)pid);
+        FILE *f = fopen(path, "r");
+        cr_assert(f);
+        bool got = fgets(buf, sizeof buf, f) != NULL;
+        fclose(f);
+        if (got && atoi(buf) > 0)
+            return (pid_t)atoi(buf);
+        cr_assert(now_s() < end, "pid %d never forked", (int)pid);
+        usleep(5000);
+    }
+}
+
+Test(attach, children_parent_waits_for_child_on_pipe)
+{
+    struct prog p;
+    const char *argv[] = {ATTACH_PROG_PIPE_CHILD, NULL};
+    prog_start(&p, argv);
+    pid_t child = child_of(p.pid);
+    wait_in_syscall(p.pid, SYS_wait4, 1);
+    wait_in_syscall(child, SYS_read, 1);
+    struct e2e_result r;
+    attach_run(&r, p.pid, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    assert_has(r.out, "ctrace: 0 findings in 1 process");
+    e2e_result_free(&r);
+    attach_run(&r, p.pid, "--children", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[200];
+    snprintf(want, sizeof want, "waits in waitpid for process %d", (int)child);
+    assert_has(r.out, "== deadlock: 1 finding ==");
+    assert_has(r.out, want);
+    snprintf(want, sizeof want, "whose write end process %d holds", (int)p.pid);
+    assert_has(r.out, want);
+    assert_has(r.out, "child_main (prog_pipe_child.c:26)");
+    e2e_result_free(&r);
+    attach_run(&r, p.pid, "--children", "--format=json");
+    cr_assert_eq(report_check("schema", r.out), 0, "%s", r.out);
+    e2e_result_free(&r);
+    assert_running(p.pid);
+    assert_running(child);
+    /* released: the handler writes the line the child waits for */
+    cr_assert_eq(kill(p.pid, SIGUSR1), 0);
+    close(p.in_fd);
+    p.in_fd = -1;
+    cr_assert_str_eq(prog_output(&p), "child done 0\n");
+    cr_assert_eq(prog_wait(&p), 0);
+    close(p.out_fd);
 }
