@@ -297,10 +297,21 @@ static void rp_waits(struct rp *r)
  * was taken (none recorded), contention figures (no history) and
  * exception groups (the processes have not ended: the replay only
  * stops short of their end). */
-static void rp_trim(struct analysis_result *res)
+static void rp_trim(const struct snapshot *s, struct analysis_result *res)
 {
     for (size_t i = 0; i < res->nfindings; i++) {
         struct finding *f = &res->findings[i];
+        /* a CPython lock's creation site is the replay's own (the start
+           of the interpreter's code): name it by what it is instead */
+        for (size_t j = 0; j < f->nobjects; j++) {
+            struct finding_object *o = &f->objects[j];
+            if (o->proc < s->nprocs && s->procs[o->proc].python &&
+                o->create_pc == s->procs[o->proc].py_lo) {
+                o->create_pc = 0;
+                snprintf(o->name, sizeof o->name, "threading.Lock 0x%llx",
+                         (unsigned long long)o->addr);
+            }
+        }
         size_t k = 0;
         for (size_t j = 0; j < f->nstacks; j++)
             if (f->stacks[j].depth)
@@ -328,7 +339,7 @@ void replay_snapshot(const struct snapshot *s, struct replay *out)
     rp_waits(&r);
     analyzer_finish(r.a, &out->res);
     analyzer_free(r.a);
-    rp_trim(&out->res);
+    rp_trim(s, &out->res);
     free(r.inited);
 }
 

@@ -371,3 +371,80 @@ Test(attach, children_parent_waits_for_child_on_pipe)
     cr_assert_eq(prog_wait(&p), 0);
     close(p.out_fd);
 }
+
+/* A fingerprint of pid's untimed futex waits (sum of tid * uaddr), and
+ * their number. */
+static int untimed_futex_waits(pid_t pid, unsigned long long *print)
+{
+    char path[300], buf[256];
+    int n = 0;
+    *print = 0;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/syscall", (int)pid,
+                 e->d_name);
+        FILE *f = fopen(path, "r");
+        unsigned long long a[4];
+        long nr;
+        if (f && fgets(buf, sizeof buf, f) &&
+            sscanf(buf, "%ld %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2],
+                   &a[3]) == 5 &&
+            nr == SYS_futex && a[3] == 0) {
+            n++;
+            *print += a[0] * (unsigned long long)atoi(e->d_name);
+        }
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* CPython threads pass through short untimed futex waits (a Barrier's
+ * Condition) on their way to a deadlock: wait until n untimed waits are
+ * the same ones on several polls, the state a deadlock never leaves. */
+static void wait_stable_futex(pid_t pid, int n)
+{
+    double end = now_s() + BLOCK_TIMEOUT_S;
+    unsigned long long last = 0, print;
+    int same = 0;
+    while (same < 5) {
+        cr_assert(now_s() < end, "pid %d never settled", (int)pid);
+        usleep(20000);
+        bool full = untimed_futex_waits(pid, &print) >= n;
+        same = full && print == last ? same + 1 : 0;
+        last = print;
+    }
+}
+
+Test(attach, python_abba_between_two_locks)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        cr_skip_test("no /usr/bin/python3");
+    struct prog p;
+    const char *argv[] = {"/usr/bin/python3", ATTACH_PY_ABBA, NULL};
+    prog_start(&p, argv);
+    /* both lockers and main's join of the first */
+    wait_stable_futex(p.pid, 3);
+    struct e2e_result r;
+    attach_run(&r, p.pid, NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    assert_has(r.out, "== deadlock: 1 finding ==");
+    assert_has(r.out, "blocked in Lock.acquire, waiting for threading.Lock");
+    assert_has(r.out, "take_a_then_b (");
+    assert_has(r.out, "py_abba.py:15)");
+    assert_has(r.out, "take_b_then_a (");
+    assert_has(r.out, "py_abba.py:22)");
+    assert_has(r.out, "blocked in threading.Lock wait (Lock.acquire)");
+    assert_has(r.out, "join (threading.py:");
+    e2e_result_free(&r);
+    assert_running(p.pid);
+    cr_assert_eq(threads_in_syscall(p.pid, SYS_futex), 3);
+    prog_kill(&p);
+}
