@@ -20,6 +20,7 @@
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
+#include "wakeup.h"
 
 void analyzer_options_default(struct analyzer_options *o)
 {
@@ -57,6 +58,7 @@ void analyzer_free(struct analyzer *a)
     lockgraph_free(a->graph);
     python_state_free(a->py);
     gil_state_free(a->gil);
+    wakeup_state_free(a->wake);
     free(a);
 }
 
@@ -100,6 +102,8 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         life_thread_event(a, ti, ev);
     else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
         life_process_event(a, ti, ev);
+    if (wakeup_handles(type))
+        wakeup_feed(a, ti, ev);
     if (a->py)
         python_after(a, ti, ev);
     an_check_event(a, ev);

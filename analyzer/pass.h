@@ -63,12 +63,10 @@ struct an_pass {
     /* Its state, made with the analyzer (NULL is a valid state). */
     void *(*create)(struct analyzer *a);
     void (*step)(struct analyzer *a, void *self, const struct an_step *s);
-    void (*event)(struct analyzer *a, void *self,
-                  const struct trace_event *ev);
+    void (*event)(struct analyzer *a, void *self, const struct trace_event *ev);
     /* End of the trace: add findings (an_report) and fill its part of
      * *out.  Passes finish in table order. */
-    void (*finish)(struct analyzer *a, void *self,
-                   struct analysis_result *out);
+    void (*finish)(struct analyzer *a, void *self, struct analysis_result *out);
     void (*destroy)(void *self);
 };
 

@@ -40,6 +40,9 @@ bool report_color_enabled(enum report_color c, FILE *out)
     const char *no = getenv("NO_COLOR");
     if (no && *no)
         return false;
+    const char *term = getenv("TERM"); /* a terminal that has no colours */
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
     return isatty(fileno(out)) != 0;
 }
 

@@ -298,6 +298,8 @@ struct lockgraph;
 /* ---- Python (python.c, gil.c) ---- */
 struct python_state;
 struct gil_state;
+/* ---- outside wakers (wakeup.c) ---- */
+struct wakeup_state;
 
 struct analyzer {
     struct analyzer_options opt;
@@ -328,9 +330,11 @@ struct analyzer {
 
     struct an_stacks stacks;
     struct lockgraph *graph;
-    struct python_state *py; /* Python runtimes, frames (python.c); NULL
-                                until a python-runtime event */
-    struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
+    struct python_state *py;   /* Python runtimes, frames (python.c); NULL
+                                  until a python-runtime event */
+    struct gil_state *gil;     /* GIL waits (gil.c); NULL without one */
+    struct wakeup_state *wake; /* what can end waits from outside
+                                  (wakeup.c); NULL until needed */
     struct an_findings findings;
     struct an_passes passes; /* the analyses (pass.h) */
 
@@ -357,8 +361,7 @@ static inline uint32_t an_event_flags(uint32_t type)
 extern const uint8_t an_event_family_table[TRACE_EV_LIMIT];
 static inline uint32_t an_event_family(uint32_t type)
 {
-    return type < TRACE_EV_LIMIT ? an_event_family_table[type]
-                                 : TRACE_FAM_META;
+    return type < TRACE_EV_LIMIT ? an_event_family_table[type] : TRACE_FAM_META;
 }
 
 /* ---- tables ---- */

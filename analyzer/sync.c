@@ -473,15 +473,15 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
     o->owner = ti;
     t->dl_reported = 0;
     hb_lock_acquire(a, ti, o);
-    an_emit_step(a, &(struct an_step){
-                        .kind = AN_STEP_ACQUIRE,
-                        .write = 1,
-                        .contended = (ev->arg & TRACE_ACQ_CONTENDED) != 0,
-                        .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY,
-                        .thread = ti,
-                        .obj = oi,
-                        .site = ev->site,
-                        .ev = ev});
+    an_emit_step(
+        a, &(struct an_step){.kind = AN_STEP_ACQUIRE,
+                             .write = 1,
+                             .contended = (ev->arg & TRACE_ACQ_CONTENDED) != 0,
+                             .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY,
+                             .thread = ti,
+                             .obj = oi,
+                             .site = ev->site,
+                             .ev = ev});
     return true;
 }
 

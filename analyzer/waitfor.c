@@ -6,6 +6,7 @@
 
 #include "state.h"
 #include "waitfor.h"
+#include "wakeup.h"
 
 struct wf_edge {
     uint32_t from, to;
@@ -456,17 +457,24 @@ static void hang_self_held(struct analyzer *a, struct finding *f, uint32_t ti)
                          ti, an_finding_object(a, f, t->blk_obj));
 }
 
+/* `escape` (NULL: none) says what could still wake the process from
+ * outside (wakeup.h): then the hang is only a warning, reported once,
+ * and a real hang may still follow once that way out is gone. */
 static void hang_report(struct analyzer *a, uint32_t pi,
-                        const struct proc_state *ps, uint64_t now)
+                        const struct proc_state *ps, uint64_t now,
+                        const char *escape)
 {
     struct an_proc *p = &a->procs[pi];
-    uint64_t key[2] = {pi, 0};
-    p->hang_reported = 1;
+    uint64_t key[2] = {pi, escape ? 1 : 0};
+    if (!escape)
+        p->hang_reported = 1;
     if (an_report_find(a, FINDING_HANG, key, 2))
         return;
     struct finding *f = an_report(a, FINDING_HANG, pi, ps->since, key, 2);
     if (!f)
         return;
+    if (escape)
+        f->severity = SEV_WARNING;
     size_t nlive = 0;
     for (size_t i = 0; i < p->nthreads; i++)
         if (a->threads[p->threads[i]].state == TS_RUNNING)
@@ -475,8 +483,14 @@ static void hang_report(struct analyzer *a, uint32_t pi,
     size_t cap = sizeof f->message;
     size_t n = (size_t)snprintf(m, cap,
                                 "all %zu threads of process %u are blocked "
-                                "(for %.1f s): ",
+                                "(for %.1f s)",
                                 nlive, p->pid, (double)(now - ps->since) / 1e9);
+    if (n < cap)
+        n += (size_t)snprintf(m + n, cap - n,
+                              escape ? ", but something outside may still "
+                                       "wake them: %s; "
+                                     : "%s: ",
+                              escape ? escape : "");
     size_t shown = 0;
     for (size_t i = 0; i < p->nthreads; i++) {
         uint32_t ti = p->threads[i];
@@ -535,8 +549,11 @@ static size_t hangs_find(struct analyzer *a, uint64_t now, bool live)
          * is the finding */
         if (ps[pi].only_children)
             continue;
-        if (hang_due(a, p, &ps[pi], now, live))
-            hang_report(a, pi, &ps[pi], now);
+        if (!hang_due(a, p, &ps[pi], now, live))
+            continue;
+        char escape[200];
+        bool may_wake = wakeup_explain(a, pi, now, escape, sizeof escape);
+        hang_report(a, pi, &ps[pi], now, may_wake ? escape : NULL);
     }
     free(ps);
     return a->findings.n - before;

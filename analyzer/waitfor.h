@@ -26,6 +26,13 @@
  * trace has no exit for it, or its parent reaped it only after the
  * timeout).  A process with a deadlock or a fork error is not reported
  * as hung as well: those findings already say why it is stuck.
+ *
+ * A hang that something outside the traced tree could still end (a
+ * pending timer into a signal handler, a named semaphore: wakeup.h) is a
+ * warning that says what could end it, reported once; the live monitor
+ * leaves such a program running.  Should that way out go (the timer
+ * fires, the name is unlinked) with the threads still blocked, the hang
+ * is then reported as usual.
  */
 #ifndef CTRACE_ANALYZER_WAITFOR_H
 #define CTRACE_ANALYZER_WAITFOR_H

@@ -20,6 +20,7 @@
 #include "launch.h"
 #include "live.h"
 #include "options.h"
+#include "report.h"
 #include "run.h"
 #include "tracedir.h"
 #include "view.h"
@@ -52,6 +53,14 @@ static const struct opt_def run_option_defs[] = {
      0, true, "fatal|all",
      "C++ throws in the exception groups: fatal (ending in std::terminate, "
      "the default) or all (caught ones too)"},
+    {"suppressions", 0, OPT_STRING, offsetof(struct run_options, suppressions),
+     0, 0, true, "FILE",
+     "ignore findings matching FILE's rules, in the report and for "
+     "--error-exitcode (as ctrace report)"},
+    {"color", 0, OPT_STRING, offsetof(struct run_options, color), 0, 0, true,
+     "auto|always|never",
+     "colour the report (default auto: on a terminal, unless NO_COLOR is "
+     "set or TERM=dumb)"},
     {0},
 };
 
@@ -70,7 +79,8 @@ static void run_usage(FILE *out)
             "\nOptions also come from CTRACE_OPTIONS, space-separated "
             "key=value pairs\n(stack_depth=16 no_report=1 output=DIR); the "
             "command line wins.  Keys\nctrace does not know are passed on "
-            "to libctrace.so.\n");
+            "to libctrace.so (with a warning\nwhen it does not know them "
+            "either).\n");
 }
 
 /* CTRACE_OPTIONS keys that are not ctrace's go on to the shim as they
@@ -78,6 +88,7 @@ static void run_usage(FILE *out)
 static void run_keep_for_shim(const char *token, void *arg)
 {
     FILE *shim = arg;
+    options_warn_unknown_env(token);
     fprintf(shim, "%s%s", ftell(shim) > 0 ? " " : "", token);
 }
 
@@ -116,6 +127,12 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
                 cmd, o->exceptions);
         return OPTIONS_EXIT_USAGE;
     }
+    if (o->color && report_color_from_name(o->color) < 0) {
+        fprintf(stderr,
+                "%s: unknown --color choice '%s' (auto, always or never)\n",
+                cmd, o->color);
+        return OPTIONS_EXIT_USAGE;
+    }
     if (o->stack_depth >= 0)
         fprintf(shim, "%sstack_depth=%d", ftell(shim) > 0 ? " " : "",
                 o->stack_depth);
@@ -134,6 +151,7 @@ static int run_monitored(const struct run_options *o, const char *trace_dir,
         .hang_timeout_ns =
             o->hang_timeout > 0 ? (uint64_t)o->hang_timeout * 1000000000ull : 0,
         .out = stderr,
+        .color = report_color_from_name(o->color ? o->color : "auto"),
     };
     struct live_monitor *m = live_monitor_new(trace_dir, pid, &lo);
     if (m) {

@@ -14,5 +14,6 @@ int cmd_cxx(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 
 #endif

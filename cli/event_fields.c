@@ -208,6 +208,7 @@ static const char *string_payload_key(uint32_t type)
         return "command";
     case TRACE_EV_THREAD_NAME:
     case TRACE_EV_SEM_OPEN:
+    case TRACE_EV_SEM_UNLINK:
         return "name";
     default:
         return NULL;

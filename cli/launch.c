@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -373,6 +374,33 @@ static int shim_accept(const char *cand, char *buf, size_t size)
     return 0;
 }
 
+/* A symbol that only libctrace.so exports (preload/pyhook.c): its name
+ * in the dynamic string table tells the shim from any other library. */
+#define SHIM_MARK_SYMBOL "ctrace_record_exception"
+
+/* Whether the ELF file at `path` is a ctrace shim.  Checked before the
+ * program runs: preloading something else would trace nothing, and the
+ * report would then say "0 findings" about a program never watched. */
+static bool shim_is_ctrace(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    bool ok = false;
+    if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(Elf64_Ehdr)) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            static const char mark[] = "\0" SHIM_MARK_SYMBOL;
+            ok = memcmp(m, ELFMAG, SELFMAG) == 0 &&
+                 memmem(m, (size_t)st.st_size, mark, sizeof mark) != NULL;
+            munmap(m, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+    return ok;
+}
+
 int launch_find_shim(char *buf, size_t size)
 {
     const char *env = getenv("CTRACE_LIB");
@@ -381,6 +409,14 @@ int launch_find_shim(char *buf, size_t size)
         if (rc == -1)
             fprintf(stderr, "ctrace: CTRACE_LIB=%s: %s\n", env,
                     strerror(errno));
+        if (rc == 0 && !shim_is_ctrace(buf)) {
+            fprintf(stderr,
+                    "ctrace: CTRACE_LIB=%s is not libctrace.so (it does not "
+                    "define %s); unset CTRACE_LIB or point it at ctrace's "
+                    "libctrace.so\n",
+                    env, SHIM_MARK_SYMBOL);
+            return -1;
+        }
         return rc == 0 ? 0 : -1;
     }
     char self[PATH_MAX];

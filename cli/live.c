@@ -4,7 +4,8 @@
  * grow.  Each tick polls the reader for what is new, feeds it to the
  * analyzer (and module maps to the symbolizer), then asks the analyzer
  * for deadlocks and hangs as of "now" on the trace's own clock.  The
- * analyzer reports each one once. */
+ * analyzer reports each one once.  Only errors stop the program: a hang
+ * that something outside could still end is printed and left running. */
 #include "live.h"
 
 #include <errno.h>
@@ -113,8 +114,9 @@ static void live_print(struct live_monitor *m,
     struct report_input in = {.res = res, .sym = m->sym};
     report_input_lists(m->reader, &in, &procs, &threads);
     fprintf(m->opt.out, "ctrace: detected while the program runs:\n");
-    report_write_text(m->opt.out, &in,
-                      report_color_enabled(REPORT_COLOR_AUTO, m->opt.out));
+    report_write_text(
+        m->opt.out, &in,
+        report_color_enabled((enum report_color)m->opt.color, m->opt.out));
     fflush(m->opt.out);
     free(procs);
     free(threads);
@@ -150,6 +152,18 @@ static void live_act(struct live_monitor *m, const struct finding *f)
     m->acted = true;
 }
 
+/* The first finding that proves the program stuck: a deadlock, or a
+ * hang nothing can end.  A hang that a timer, a signal or another
+ * process could still end is a warning (analyzer/wakeup.h): correct
+ * programs wait like that, so they are never stopped for it. */
+static const struct finding *live_first_error(const struct analysis_result *r)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].severity == SEV_ERROR)
+            return &r->findings[i];
+    return NULL;
+}
+
 void live_tick(void *arg)
 {
     struct live_monitor *m = arg;
@@ -163,7 +177,12 @@ void live_tick(void *arg)
     if (n > 0) {
         m->reported += (unsigned)n;
         live_print(m, &found);
-        live_act(m, &found.findings[0]);
+        const struct finding *stuck = live_first_error(&found);
+        if (stuck)
+            live_act(m, stuck);
+        else
+            fprintf(m->opt.out, "ctrace: the program keeps running: "
+                                "something outside may still wake it\n");
     }
     analysis_result_free(&found);
 }

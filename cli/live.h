@@ -2,7 +2,9 @@
  * trace as it grows, feed the analyzer, and as soon as threads are
  * deadlocked (a wait-for cycle) or a whole process hangs, say so with
  * stacks and act (--on-deadlock): kill the program (default), abort the
- * stuck process so that it leaves a core, or only report and wait.
+ * stuck process so that it leaves a core, or only report and wait.  A
+ * hang that a pending timer, a signal handler or another process could
+ * still end is only a warning: it is printed, and the program runs on.
  *
  * It is a launch_tick_fn (launch.h): launch_wait() calls live_tick()
  * every LIVE_TICK_MS while the program runs. */
@@ -26,6 +28,7 @@ struct live_options {
     enum live_action on_deadlock;
     uint64_t hang_timeout_ns; /* 0: the analyzer's default */
     FILE *out;                /* where findings go (stderr) */
+    int color;                /* REPORT_COLOR_* (report.h); 0: auto */
 };
 
 struct live_monitor;

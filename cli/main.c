@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"export", "convert a trace for other viewers (Chrome/Perfetto JSON)",
      cmd_export},
     {"dump", "print every event of a trace, in order", cmd_dump},
+    {"attach", "explain a running process that is stuck", cmd_attach},
     {"cc", "compile C, recording memory accesses for races", cmd_cc},
     {"c++", "compile C++, recording memory accesses for races", cmd_cxx},
 };

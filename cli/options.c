@@ -299,12 +299,43 @@ void options_print_help(const struct opt_def *defs, FILE *out)
     fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
 }
 
+/* Every CTRACE_OPTIONS key something reads: the commands' tables (run,
+ * report) and libctrace.so (preload/init.c, preload/python.c).  One
+ * CTRACE_OPTIONS serves every command, so a key one command does not
+ * take is not a typo if another one, or the shim, does. */
+static const char *const options_known_env_keys[] = {
+    "clock",        "color",       "error_exitcode", "exceptions",
+    "hang_timeout", "no_report",   "on_deadlock",    "output",
+    "py_frames",    "stack_depth", "suppressions",   NULL,
+};
+
+void options_warn_unknown_env(const char *token)
+{
+    size_t len = strcspn(token, "=");
+    for (const char *const *k = options_known_env_keys; *k; k++)
+        if (strlen(*k) == len && strncmp(*k, token, len) == 0)
+            return;
+    fprintf(stderr,
+            "ctrace: CTRACE_OPTIONS: unknown key '%.*s', ignored "
+            "(known keys:",
+            (int)len, token);
+    for (const char *const *k = options_known_env_keys; *k; k++)
+        fprintf(stderr, " %s", *k);
+    fprintf(stderr, ")\n");
+}
+
+static void options_unknown_warn(const char *token, void *arg)
+{
+    (void)arg;
+    options_warn_unknown_env(token);
+}
+
 enum opt_result options_parse_operand(const struct opt_def *defs, void *target,
                                       const char *cmd, int argc, char **argv,
                                       const char **operand)
 {
-    if (options_parse_env(defs, target, getenv(TRACE_OPTIONS_ENV), NULL,
-                          NULL) != 0)
+    if (options_parse_env(defs, target, getenv(TRACE_OPTIONS_ENV),
+                          options_unknown_warn, NULL) != 0)
         return OPT_ERROR;
     for (int base = 0;;) {
         int next;

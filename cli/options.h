@@ -62,6 +62,11 @@ enum opt_result options_parse_argv(const struct opt_def *defs, void *target,
  * are meant for the shim or a newer ctrace); `token` is "key=value". */
 typedef void options_unknown_fn(const char *token, void *arg);
 
+/* Warn on stderr when the key of CTRACE_OPTIONS token "key=value" is
+ * read by no ctrace command and not by libctrace.so either (a typo:
+ * sanitizers warn the same way), naming the keys that exist. */
+void options_warn_unknown_env(const char *token);
+
 /* Parse a CTRACE_OPTIONS value.  String values point into a private copy
  * that lives until exit.  Returns 0, or -1 with a message printed. */
 int options_parse_env(const struct opt_def *defs, void *target,
@@ -69,9 +74,9 @@ int options_parse_env(const struct opt_def *defs, void *target,
                       void *arg);
 
 /* A command that takes options anywhere around at most one operand (a
- * trace directory): CTRACE_OPTIONS first (unknown keys ignored), then
- * argv.  *operand is the operand, or left NULL.  OPT_ERROR means a
- * message was printed. */
+ * trace directory): CTRACE_OPTIONS first (other commands' keys ignored,
+ * keys nobody knows warned about), then argv.  *operand is the operand,
+ * or left NULL.  OPT_ERROR means a message was printed. */
 enum opt_result options_parse_operand(const struct opt_def *defs, void *target,
                                       const char *cmd, int argc, char **argv,
                                       const char **operand);

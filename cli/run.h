@@ -13,14 +13,16 @@
 #define RUN_DEFAULT_DIR "ctrace.data"
 
 struct run_options {
-    const char *output;      /* -o DIR */
-    bool no_report;          /* --no-report */
-    int stack_depth;         /* --stack-depth=N; -1: the shim's default */
-    int error_exitcode;      /* --error-exitcode=N; -1: off */
-    bool live;               /* --live: the viewer while it runs */
-    const char *on_deadlock; /* --on-deadlock=kill|abort|wait */
-    int hang_timeout;        /* --hang-timeout=SECONDS; -1: the default (10) */
-    const char *exceptions;  /* --exceptions=fatal|all */
+    const char *output;       /* -o DIR */
+    bool no_report;           /* --no-report */
+    int stack_depth;          /* --stack-depth=N; -1: the shim's default */
+    int error_exitcode;       /* --error-exitcode=N; -1: off */
+    bool live;                /* --live: the viewer while it runs */
+    const char *on_deadlock;  /* --on-deadlock=kill|abort|wait */
+    int hang_timeout;         /* --hang-timeout=SECONDS; -1: the default (10) */
+    const char *exceptions;   /* --exceptions=fatal|all */
+    const char *suppressions; /* --suppressions=FILE, as `ctrace report` */
+    const char *color;        /* --color=auto|always|never */
 };
 
 /* Print the report of the trace in `dir` to stderr.  Returns the number

@@ -11,7 +11,9 @@ int run_report(const char *dir, const struct run_options *opts)
 {
     struct report_options ro = {
         .format = REPORT_FORMAT_TEXT,
-        .color = REPORT_COLOR_AUTO,
+        .color = (enum report_color)report_color_from_name(
+            opts->color ? opts->color : "auto"),
+        .suppressions = opts->suppressions,
         .hang_timeout_s =
             opts->hang_timeout > 0 ? (unsigned)opts->hang_timeout : 0,
         .exceptions_all =

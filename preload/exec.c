@@ -99,8 +99,10 @@ static void snapshot_take(void)
         return;
     int saved = errno;
     shim_enter();
+    /* Not recording (secure-execution mode among the reasons): no
+     * CTRACE_* variable is read. */
     bool ok = shim_state == 1 && snapshot_lib() && snapshot_dir();
-    const char *opts = getenv(TRACE_OPTIONS_ENV);
+    const char *opts = ok ? getenv(TRACE_OPTIONS_ENV) : NULL;
     copy_str(snap.options, sizeof snap.options, opts ? opts : "");
     shim_leave();
     errno = saved;

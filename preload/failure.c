@@ -45,6 +45,8 @@ bool shim_failure_take_pending(void)
 
 uint32_t shim_failure_stack(uint64_t *pcs, uint32_t max, uint64_t site)
 {
+    if (!shim_stack_has_room()) /* the failure, without its stack */
+        return 0;
     uint32_t n = shim_backtrace(pcs, max, 0);
     uint32_t at = 0;
     while (at < n && pcs[at] != site)

@@ -16,7 +16,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,8 +85,16 @@ static bool option_value(const char *opts, const char *key, char *out,
     return false;
 }
 
+/* Secure-execution mode (setuid, setgid, file capabilities): the
+ * environment belongs to whoever started the program, not to its owner,
+ * so no CTRACE_* variable is read and nothing is recorded
+ * (docs/security.md). */
+static bool shim_secure(void) { return getauxval(AT_SECURE) != 0; }
+
 bool shim_option(const char *key, char *out, size_t cap)
 {
+    if (shim_secure())
+        return false;
     return option_value(getenv(TRACE_OPTIONS_ENV), key, out, cap);
 }
 
@@ -103,6 +113,8 @@ static void options_parse(void)
 /* ---- process image ---- */
 
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site);
+static struct trace_thread_writer *
+process_adopt_orphan(struct trace_thread_writer *old);
 
 static uint32_t current_tid(void) { return (uint32_t)syscall(SYS_gettid); }
 
@@ -136,6 +148,7 @@ static bool process_open(uint32_t flags, uint32_t parent_serial)
         return false;
     if (opt_stack_depth > 1)
         shim_proc.site_hook = site_stack_capture;
+    shim_proc.orphan_hook = process_adopt_orphan;
     uint32_t serial = trace_writer_next_serial(&shim_proc);
     struct trace_thread_writer *w =
         trace_writer_thread_new(&shim_proc, current_tid(), serial);
@@ -161,6 +174,42 @@ static bool image_was_execed(void)
     return v && (uint32_t)strtoul(v, NULL, 10) == (uint32_t)getpid();
 }
 
+/* Said once per process image, when the shim first sets up. */
+static void shim_say_secure(void)
+{
+    static const char msg[] =
+        "ctrace: secure-execution mode (setuid, setgid or file "
+        "capabilities): libctrace.so records nothing and reads no CTRACE_* "
+        "variable\n";
+    ssize_t n = write(2, msg, sizeof msg - 1);
+    (void)n;
+}
+
+/* The trace directory must be a directory of this user's that nobody
+ * else can write: a trace never lands where another user can read or
+ * swap it (`ctrace run` makes it 0700). */
+static bool trace_dir_usable(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+           st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* CTRACE_DIR, copied into trace_dir, when recording may start. */
+static bool trace_dir_take(void)
+{
+    if (shim_secure()) {
+        shim_say_secure();
+        return false;
+    }
+    const char *dir = getenv(TRACE_DIR_ENV);
+    if (!dir || !*dir || strlen(dir) >= sizeof trace_dir - 32 ||
+        !trace_dir_usable(dir))
+        return false;
+    strcpy(trace_dir, dir);
+    return true;
+}
+
 bool shim_init(void)
 {
     int s = __atomic_load_n(&shim_state, __ATOMIC_ACQUIRE);
@@ -173,10 +222,8 @@ bool shim_init(void)
     }
     shim_enter();
     int saved = errno;
-    const char *dir = getenv(TRACE_DIR_ENV);
     bool ok = false;
-    if (dir && *dir && strlen(dir) < sizeof trace_dir - 32) {
-        strcpy(trace_dir, dir);
+    if (trace_dir_take()) {
         /* libunwind's caches take locks (and one has a thread-exit
          * destructor that would show up as the program's own locking). */
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
@@ -198,18 +245,32 @@ void shim_process_start_child(uint32_t parent_serial)
      * (unmapping only this process's view) and start our own file. */
     struct trace_thread_writer *old = shim_tls.w;
     shim_tls.w = NULL;
-    if (old) { /* not trace_writer_thread_free: sealing would punch the
-                  parent's live chunk and rewind its `used` */
-        if (old->chunk)
-            munmap(old->chunk, old->chunk->size);
-        munmap(old, sizeof *old);
-    }
+    /* not trace_writer_thread_free: sealing would punch the parent's live
+     * chunk and rewind its `used` */
+    trace_writer_thread_forget(old);
     trace_writer_drop_process(&shim_proc);
     shim_enter();
     bool ok = process_open(TRACE_FILE_FORKED, parent_serial);
     shim_leave();
     if (!ok)
         shim_state = 2;
+}
+
+/* The writer's orphan_hook: an event on a writer of the parent's, wiped
+ * by the fork that made this process.  The shim's fork handlers start a
+ * child's file before it records anything, so this is a child they did
+ * not see: a raw clone() without CLONE_VM (libc's or the system call).
+ * Start its own file as a fork child does; the writer's thread made it. */
+static struct trace_thread_writer *
+process_adopt_orphan(struct trace_thread_writer *old)
+{
+    if (shim_tls.w != old) /* a writer held across the fork: use ours */
+        return shim_tls.w && shim_tls.w->live ? shim_tls.w : NULL;
+    if (shim_tls.busy)
+        return NULL;
+    shim_tls.stack_lo = shim_tls.stack_hi = 0; /* clone() gave a new stack */
+    shim_process_start_child(old->serial);
+    return shim_tls.w;
 }
 
 __attribute__((constructor(101))) static void shim_constructor(void)
@@ -305,12 +366,14 @@ uint32_t shim_backtrace(uint64_t *pcs, uint32_t max, uint32_t skip)
 /* First record at this site in this chunk: attach the deeper stack
  * (the writer's site_hook).  Not from a signal handler: unwinding there
  * could meet the loader's lock. */
+#define SITE_CAPTURE_MAX (64 + 8) /* --stack-depth's most, and shim frames */
+
 static void site_stack_capture(struct trace_thread_writer *w, uint64_t site)
 {
-    if (shim_tls.in_signal)
+    if (shim_tls.in_signal || !shim_stack_has_room())
         return;
-    uint64_t pcs[STACK_CAPTURE_MAX];
-    uint32_t n = shim_backtrace(pcs, STACK_CAPTURE_MAX, 0);
+    uint64_t pcs[SITE_CAPTURE_MAX];
+    uint32_t n = shim_backtrace(pcs, SITE_CAPTURE_MAX, 0);
     uint32_t at = 0;
     while (at < n && pcs[at] != site)
         at++;

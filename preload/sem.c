@@ -1,7 +1,8 @@
 /* POSIX semaphore interception: init, destroy, open, close, wait,
- * trywait, timedwait, clockwait and post.  A wait tries first
- * (shim_acquire, acquire.h) and records sem-wait only when the count is
- * zero; a wait interrupted by a signal is a sem-fail EINTR.
+ * trywait, timedwait, clockwait, post and unlink (a named semaphore
+ * other processes can still open can be posted from outside the trace).  A wait
+ * tries first (shim_acquire, acquire.h) and records sem-wait only when the
+ * count is zero; a wait interrupted by a signal is a sem-fail EINTR.
  *
  * This is a hot family: CPython 3.11's threading.Lock is a sem_t.
  * sem_post is async-signal-safe, so its wrapper is too: its real
@@ -151,6 +152,15 @@ SHIM_EXPORT int sem_destroy(sem_t *s)
     return rc;
 }
 
+/* A semaphore's name as a NUL-terminated payload, cut to fit. */
+static uint32_t sem_name_copy(const char *name, char *buf, size_t cap)
+{
+    size_t n = strnlen(name, cap - 1);
+    memcpy(buf, name, n);
+    buf[n] = '\0';
+    return (uint32_t)n + 1;
+}
+
 SHIM_EXPORT sem_t *sem_open(const char *name, int oflag, ...)
 {
     static sem_t *(*real)(const char *, int, ...);
@@ -168,13 +178,24 @@ SHIM_EXPORT sem_t *sem_open(const char *name, int oflag, ...)
     struct trace_thread_writer *w = shim_writer();
     if (w && s != SEM_FAILED) {
         char buf[256];
-        size_t n = strnlen(name, sizeof buf - 1);
-        memcpy(buf, name, n);
-        buf[n] = '\0';
-        shim_event_payload(w, TRACE_EV_SEM_OPEN, s, SHIM_SITE, buf,
-                           (uint32_t)n + 1);
+        uint32_t len = sem_name_copy(name, buf, sizeof buf);
+        shim_event_payload(w, TRACE_EV_SEM_OPEN, s, SHIM_SITE, buf, len);
     }
     return s;
+}
+
+SHIM_EXPORT int sem_unlink(const char *name)
+{
+    static int (*real)(const char *);
+    SHIM_RESOLVE(real, "sem_unlink");
+    int rc = real(name);
+    struct trace_thread_writer *w = rc == 0 ? shim_writer() : NULL;
+    if (w) {
+        char buf[256];
+        uint32_t len = sem_name_copy(name, buf, sizeof buf);
+        shim_event_payload(w, TRACE_EV_SEM_UNLINK, NULL, SHIM_SITE, buf, len);
+    }
+    return rc;
 }
 
 SHIM_EXPORT int sem_close(sem_t *s)

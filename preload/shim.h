@@ -51,6 +51,7 @@ struct shim_tls {
     uint32_t in_signal;            /* >0 while a user signal handler runs */
     uint32_t dead;     /* the thread's writer is gone: record nothing */
     uint32_t exit_how; /* TRACE_EXIT_* seen by the cleanup handler */
+    uintptr_t stack_lo, stack_hi; /* the thread's stack; 0, 0: unknown */
 };
 extern __thread struct shim_tls shim_tls
     __attribute__((tls_model("initial-exec")));
@@ -138,6 +139,29 @@ static inline void shim_event_payload(struct trace_thread_writer *w,
 }
 
 #define STACK_CAPTURE_MAX 128
+
+/* Stack a deep capture (libunwind and the shim's frames around it) may
+ * need: the stack_edge sample crashed with 7.5 KiB left and not with 8
+ * (shim_backtrace's frame alone is 2 KiB, -fstack-usage), plus a margin.  With
+ * less room left the shim records the return address only: a program that runs
+ * close to the end of a small thread stack must not crash because ctrace is
+ * there. */
+#define SHIM_DEEP_STACK_MIN (12u * 1024u)
+
+/* Remember the calling thread's stack bounds (at its start). */
+void shim_stack_learn(void);
+/* Whether the calling thread has room for a deep capture: true when its
+ * bounds are unknown (the main thread, whose stack grows to 8 MiB by
+ * default), false when sp is outside them (another stack: a coroutine's,
+ * which may be small). */
+static inline bool shim_stack_has_room(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (!shim_tls.stack_hi)
+        return true;
+    return sp > shim_tls.stack_lo && sp <= shim_tls.stack_hi &&
+           sp - shim_tls.stack_lo >= SHIM_DEEP_STACK_MIN;
+}
 
 /* Full stack of the caller (libunwind), innermost first, skipping the
  * shim's own frames; returns the number of pcs.  Async-signal-safe as far

@@ -1,6 +1,7 @@
 /* Signal interception: fatal signals (SEGV, BUS, FPE, ILL, ABRT, TRAP,
  * SYS) recorded with a full stack, and every handler the program installs
- * wrapped so that signal-enter/signal-leave bracket it.
+ * wrapped so that signal-enter/signal-leave bracket it; every disposition
+ * the program installs is recorded (signal-action).
  *
  * RUNS INSIDE THE TRACED PROGRAM, mostly in signal context: everything
  * here is async-signal-safe and lock-free (see shim.h).
@@ -322,6 +323,21 @@ static void action_for_program(struct sigaction *old,
     }
 }
 
+/* signal-action: whether a signal can now run a handler of the
+ * program's, which the hang verdict needs (a pending timer's signal, or
+ * one another process may send, can end a wait). */
+static void action_record(int sig, void *h)
+{
+    struct trace_thread_writer *w = shim_writer();
+    if (!w)
+        return;
+    uint32_t disp = h == (void *)SIG_IGN     ? TRACE_SIGACT_IGNORE
+                    : handler_is_function(h) ? TRACE_SIGACT_HANDLER
+                                             : TRACE_SIGACT_DEFAULT;
+    shim_event(w, TRACE_EV_SIGNAL_ACTION, NULL, (uint64_t)(uintptr_t)h,
+               TRACE_SIGACT_ARG(sig, disp));
+}
+
 static int sigaction_do(int sig, const struct sigaction *act,
                         struct sigaction *oact)
 {
@@ -350,6 +366,8 @@ static int sigaction_do(int sig, const struct sigaction *act,
         action_for_program(&kold, &prev);
         *oact = kold;
     }
+    if (installs)
+        action_record(sig, (void *)act->sa_handler);
     return rc;
 }
 

@@ -24,6 +24,22 @@ struct shim_start {
     sigset_t mask; /* the creator's signal mask, which the thread gets */
 };
 
+void shim_stack_learn(void)
+{
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    shim_enter(); /* pthread_getattr_np mallocs */
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+            shim_tls.stack_lo = (uintptr_t)addr;
+            shim_tls.stack_hi = (uintptr_t)addr + size;
+        }
+        pthread_attr_destroy(&attr);
+    }
+    shim_leave();
+}
+
 static void thread_exit_emit(uint32_t how)
 {
     struct trace_thread_writer *w = shim_writer();
@@ -44,6 +60,7 @@ void *shim_thread_main(void *p)
 {
     struct shim_start st = *(struct shim_start *)p;
     free(p);
+    shim_stack_learn();
     shim_thread_adopt(st.serial, st.creator_serial,
                       st.fn ? (uint64_t)(uintptr_t)st.fn
                             : (uint64_t)(uintptr_t)st.c11_fn);

@@ -40,6 +40,11 @@
 #define TRACE_PAYLOAD_MAX 4096u    /* largest payload, bytes */
 #define TRACE_DIR_ENV "CTRACE_DIR" /* where the shim writes */
 #define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
+/* Marks a directory `ctrace run` created (text: TRACE_DIR_MARKER_TEXT,
+ * then "format <version>").  ctrace rotates and empties only marked
+ * directories (docs/security.md). */
+#define TRACE_DIR_MARKER "ctrace.dir"
+#define TRACE_DIR_MARKER_TEXT "ctrace trace directory\n"
 
 /* Event flags used by events.def. */
 enum trace_event_flags {
@@ -89,6 +94,44 @@ enum trace_acquire_how {
 #define TRACE_MUTEX_PSHARED (1u << 4)
 #define TRACE_MUTEX_ROBUST (1u << 5)
 #define TRACE_MUTEX_STATIC (1u << 6) /* first seen without init */
+
+/* signal-action: the signal and what the program installed for it. */
+enum trace_sigact_disp {
+    TRACE_SIGACT_DEFAULT = 0,
+    TRACE_SIGACT_IGNORE = 1,
+    TRACE_SIGACT_HANDLER = 2
+};
+#define TRACE_SIGACT_ARG(sig, disp) ((uint32_t)(sig) | ((uint32_t)(disp) << 8))
+#define TRACE_SIGACT_SIG(arg) ((int)((arg)&0xffu))
+#define TRACE_SIGACT_DISP(arg) (((uint32_t)(arg) >> 8) & 0xffu)
+
+/* timer-create: how a timer notifies (sigevent's sigev_notify). */
+enum trace_timer_notify {
+    TRACE_TIMER_SIGNAL = 0, /* sends the signal */
+    TRACE_TIMER_NONE = 1,   /* SIGEV_NONE: nothing happens */
+    TRACE_TIMER_THREAD = 2  /* SIGEV_THREAD: runs a function in a new thread */
+};
+#define TRACE_TIMER_NOTIFY_ARG(sig, how)                                       \
+    ((uint32_t)(sig) | ((uint32_t)(how) << 8))
+#define TRACE_TIMER_SIG(arg) ((int)((arg)&0xffu))
+#define TRACE_TIMER_HOW(arg) (((uint32_t)(arg) >> 8) & 0xffu)
+/* or'ed in: the timer counts CPU time, which a blocked process does not
+ * use, so it cannot fire while every thread waits */
+#define TRACE_TIMER_CPU (1u << 16)
+
+/* timer-arm: obj of the three interval timers (setitimer's `which`;
+ * alarm and ualarm are ITIMER_REAL), never a timer_t's value.  Only
+ * ITIMER_REAL counts real time (the others count CPU time). */
+#define TRACE_TIMER_ITIMER(which) ((1ull << 63) | (uint64_t)(which))
+/* arg: ms until the first expiry (saturated), whether it repeats, and
+ * whether alarm() armed it (so that a message can say "alarm(15)"). */
+#define TRACE_TIMER_MS_MAX ((1u << 30) - 1)
+#define TRACE_TIMER_ARM_ARG(ms, repeats, by_alarm)                             \
+    ((uint32_t)(ms) | ((repeats) ? 1u << 30 : 0u) |                            \
+     ((by_alarm) ? 1u << 31 : 0u))
+#define TRACE_TIMER_MS(arg) ((uint32_t)(arg)&TRACE_TIMER_MS_MAX)
+#define TRACE_TIMER_REPEATS(arg) (((uint32_t)(arg) >> 30) & 1u)
+#define TRACE_TIMER_BY_ALARM(arg) (((uint32_t)(arg) >> 31) & 1u)
 
 /* arg of thread-exit. */
 enum trace_thread_exit_how {
@@ -193,7 +236,7 @@ enum trace_short_code {
 #ifndef __cplusplus
 _Static_assert(TRACE_SHORT_BASE + TRACE_SHORT_COUNT <= 256,
                "short codes fit in the type byte");
-#define EV(id, num, name, fam, flags, doc)                                          \
+#define EV(id, num, name, fam, flags, doc)                                     \
     _Static_assert((num) < TRACE_SHORT_BASE, "event numbers stay below "       \
                                              "the short codes");
 #include "events.def"

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,23 +123,47 @@ static int file_reserve(int fd, uint64_t off, uint64_t len)
     return 0;
 }
 
-/* Map [off, off+len) of the file open as fd, shared and writable, after
- * making sure those bytes exist (`reserve`: written for real, see
- * file_reserve; otherwise only a size the file must have).  Closes fd:
- * the shim keeps no descriptor (rule 4).  Returns the mapping or NULL,
- * with -errno in *err. */
-static void *file_map_closing(int fd, uint64_t off, uint64_t len, bool reserve,
-                              int *err)
+/* Whether the file may grow to `end` bytes: past RLIMIT_FSIZE the kernel
+ * would fail the write with SIGXFSZ, which kills the program by default.
+ * The limit is the program's: read it every time, never change it. */
+static bool file_within_limit(uint64_t end)
 {
-    int rc = 0;
-    struct stat st;
-    if (reserve)
-        rc = file_reserve(fd, off, len);
-    else if (fstat(fd, &st) != 0)
-        rc = -errno;
-    else if ((uint64_t)st.st_size < off + len &&
-             ftruncate(fd, (off_t)(off + len)) != 0)
-        rc = -errno;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+        return false;
+    return rl.rlim_cur == RLIM_INFINITY || end <= (uint64_t)rl.rlim_cur;
+}
+
+/* How file_map_closing makes the bytes exist before they are mapped: no
+ * store of the shim may land on a page the file system has not given it
+ * (it would SIGBUS on a full disk). */
+enum file_backing {
+    FILE_ZEROED,   /* fresh bytes of ours: write zeros (file_reserve) */
+    FILE_ALLOCATED /* bytes others may be using: allocate, keep content */
+};
+
+/* Give the file [off, off+len) as `how` says.  Returns 0 or -errno. */
+static int file_back(int fd, uint64_t off, uint64_t len, enum file_backing how)
+{
+    if (!file_within_limit(off + len))
+        return -EFBIG;
+    if (how == FILE_ZEROED)
+        return file_reserve(fd, off, len);
+    int rc;
+    do
+        rc = fallocate(fd, 0, (off_t)off, (off_t)len);
+    while (rc != 0 && errno == EINTR);
+    return rc == 0 ? 0 : -errno;
+}
+
+/* Map [off, off+len) of the file open as fd, shared and writable, after
+ * making sure those bytes exist (file_back).  Closes fd: the shim keeps
+ * no descriptor (rule 4).  Returns the mapping or NULL, with -errno in
+ * *err. */
+static void *file_map_closing(int fd, uint64_t off, uint64_t len,
+                              enum file_backing how, int *err)
+{
+    int rc = file_back(fd, off, len, how);
     void *m = MAP_FAILED;
     if (rc == 0) {
         m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
@@ -150,16 +175,44 @@ static void *file_map_closing(int fd, uint64_t off, uint64_t len, bool reserve,
     return m == MAP_FAILED ? NULL : m;
 }
 
+/* Trace files are private (command lines, exception messages, thread
+ * names) and never reached through a link: created O_EXCL|O_NOFOLLOW,
+ * mode 0600 (docs/security.md). */
+#define TRACE_CREATE_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+#define TRACE_OPEN_FLAGS (O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
+/* An existing trace file is used only if it is a regular file of ours
+ * with no other name (not a FIFO, device or someone's hard link). */
+static int open_checked(const char *path, struct stat *st)
+{
+    int fd = open(path, TRACE_OPEN_FLAGS);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) ||
+        st->st_uid != geteuid() || st->st_nlink != 1) {
+        close(fd);
+        return -EPERM;
+    }
+    return fd;
+}
+
+/* seq.map is shared by every process of the trace: the first creates it
+ * (O_EXCL), the others open what it made, checked. */
 static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
 {
     char path[600];
+    struct stat st;
     size_t at = put_str(path, 0, sizeof path, dir);
     put_str(path, at, sizeof path, "/seq.map");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, TRACE_CREATE_FLAGS, 0600);
+    if (fd < 0 && errno == EEXIST)
+        fd = open_checked(path, &st);
+    else if (fd < 0)
+        fd = -errno;
     if (fd < 0)
-        return -errno;
+        return fd;
     int rc;
-    void *m = file_map_closing(fd, 0, TRACE_SEQ_FILE_SIZE, false, &rc);
+    void *m = file_map_closing(fd, 0, TRACE_SEQ_FILE_SIZE, FILE_ALLOCATED, &rc);
     if (!m)
         return rc;
     struct trace_seq_header *h = m;
@@ -170,6 +223,20 @@ static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
     }
     pw->seq = m;
     return 0;
+}
+
+/* Re-open this image's file by path (the shim keeps no descriptor):
+ * without following a link, and only if it is still the file we made. */
+static int reopen_process_file(const struct trace_proc_writer *pw)
+{
+    struct stat st;
+    int fd = open_checked(pw->path, &st);
+    if (fd >= 0 && ((uint64_t)st.st_dev != pw->file_dev ||
+                    (uint64_t)st.st_ino != pw->file_ino)) {
+        close(fd);
+        return -EPERM;
+    }
+    return fd;
 }
 
 static void fill_identity(struct trace_file_header *h)
@@ -190,10 +257,17 @@ static int create_process_file(struct trace_proc_writer *pw, const char *dir,
         at = put_str(pw->path, at, sizeof pw->path, ".");
         at = put_uint(pw->path, at, sizeof pw->path, k);
         put_str(pw->path, at, sizeof pw->path, ".ctrace");
-        int fd = open(pw->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
+        int fd = open(pw->path, TRACE_CREATE_FLAGS, 0600);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0) {
+            pw->file_dev = (uint64_t)st.st_dev;
+            pw->file_ino = (uint64_t)st.st_ino;
             *image = k;
             return fd;
+        }
+        if (fd >= 0) {
+            close(fd);
+            return -EIO;
         }
         if (errno != EEXIST)
             return -errno;
@@ -214,7 +288,7 @@ int trace_writer_open_process(struct trace_proc_writer *pw, const char *dir,
         return fd;
     int rc;
     struct trace_file_header *h =
-        file_map_closing(fd, 0, TRACE_HEADER_SIZE, true, &rc);
+        file_map_closing(fd, 0, TRACE_HEADER_SIZE, FILE_ZEROED, &rc);
     if (!h)
         return rc;
     h->header_size = TRACE_HEADER_SIZE;
@@ -277,9 +351,16 @@ trace_writer_thread_new(struct trace_proc_writer *pw, uint32_t tid,
     if (m == MAP_FAILED)
         return NULL;
     struct trace_thread_writer *w = m;
+    /* Without WIPEONFORK (kernels before 4.14) a child the shim does not
+     * see being made would write into this thread's chunk: the shim's
+     * fork handlers are then the only protection, as they were. */
+    madvise(&w->live, sizeof *w - offsetof(struct trace_thread_writer, live),
+            MADV_WIPEONFORK);
     w->proc = pw;
     w->tid = tid;
     w->serial = serial;
+    w->clock_kind = pw->clock_kind;
+    w->live = 1;
     w->next_size = TRACE_CHUNK_MIN;
     w->tsc_direct =
         pw->clock_kind == TRACE_CLOCK_TSC && !pw->seq && trace_rdtscp;
@@ -291,6 +372,7 @@ static void chunk_unmap(struct trace_thread_writer *w)
     if (!w->chunk)
         return;
     munmap(w->chunk, w->chunk->size);
+    w->mapped_chunk = NULL;
     w->chunk = NULL;
     w->words = NULL;
     w->pos = w->cap = 0;
@@ -329,7 +411,7 @@ void trace_writer_thread_seal(struct trace_thread_writer *w)
     if (keep >= c->size)
         return;
     int saved = errno;
-    int fd = open(w->proc->path, O_RDWR | O_CLOEXEC);
+    int fd = reopen_process_file(w->proc);
     if (fd >= 0) {
         uint64_t off = w->chunk_file_off + keep;
         fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
@@ -348,6 +430,15 @@ void trace_writer_thread_free(struct trace_thread_writer *w)
     munmap(w, sizeof *w);
 }
 
+void trace_writer_thread_forget(struct trace_thread_writer *w)
+{
+    if (!w)
+        return;
+    if (w->mapped_chunk) /* not chunk_unmap: the chunk may be wiped here */
+        munmap(w->mapped_chunk, w->mapped_size);
+    munmap(w, sizeof *w);
+}
+
 /* Open a fresh chunk for the thread: reserve its bytes at the end of the
  * process file, extend the file, map it, close the descriptor. */
 static bool chunk_open(struct trace_thread_writer *w)
@@ -358,14 +449,17 @@ static bool chunk_open(struct trace_thread_writer *w)
     uint32_t size = w->next_size;
     uint64_t off =
         __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
-    int fd = open(pw->path, O_RDWR | O_CLOEXEC);
+    int fd = reopen_process_file(pw);
     if (fd < 0)
         return false;
     int rc;
-    struct trace_chunk_header *c = file_map_closing(fd, off, size, true, &rc);
+    struct trace_chunk_header *c =
+        file_map_closing(fd, off, size, FILE_ZEROED, &rc);
     if (!c)
         return false; /* the hole stays; the reader skips chunkless space */
     w->chunk_file_off = off;
+    w->mapped_chunk = c;
+    w->mapped_size = size;
     c->size = size;
     c->tid = w->tid;
     c->thread_serial = w->serial;
@@ -513,10 +607,25 @@ static void emit_end(struct trace_thread_writer *w, uint32_t gen_at_start)
         trace_writer_publish(w);
 }
 
+/* The writer to record with: w itself, or, when w's recording state was
+ * wiped because this is a child process the shim did not see being made,
+ * whatever the process's orphan_hook gives (NULL: drop the event).  The
+ * hot path never writes through a wiped writer: its caches miss. */
+static struct trace_thread_writer *writer_live(struct trace_thread_writer *w)
+{
+    if (__builtin_expect(w->live, 1))
+        return w;
+    return w->proc && w->proc->orphan_hook ? w->proc->orphan_hook(w) : NULL;
+}
+
 void trace_emit_at(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
                    uint64_t site, uint32_t arg, uint32_t seq, uint64_t now)
 {
     int saved = errno;
+    if (!(w = writer_live(w))) {
+        errno = saved;
+        return;
+    }
     if (site && w->proc->site_hook && w->depth == 0 && !w->retry_after &&
         w->site_cache[trace_slot_of(site)] != site)
         w->proc->site_hook(w, site);
@@ -533,8 +642,12 @@ void trace_emit_payload(struct trace_thread_writer *w, uint32_t type,
     if (len > TRACE_PAYLOAD_MAX)
         len = TRACE_PAYLOAD_MAX;
     uint32_t extra = (len + TRACE_WORD_SIZE - 1) / TRACE_WORD_SIZE;
-    uint32_t gen = w->gen;
     int saved = errno;
+    if (!(w = writer_live(w))) {
+        errno = saved;
+        return;
+    }
+    uint32_t gen = w->gen;
     uint64_t *r = emit_begin(w, type, obj, site, len, 0, extra,
                              trace_clock_now(w->proc->clock_kind));
     if (r) {

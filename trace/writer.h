@@ -41,23 +41,40 @@ struct trace_proc_writer {
     /* Called (outside any emit) before the first record of a call site
      * in a chunk, to attach its deeper stack; NULL for none. */
     void (*site_hook)(struct trace_thread_writer *w, uint64_t site);
+    /* Called when an event arrives on a writer whose recording state was
+     * wiped (see struct trace_thread_writer): this is a new process.
+     * Returns the writer to record it with, or NULL to drop it. */
+    struct trace_thread_writer *(*orphan_hook)(struct trace_thread_writer *w);
     char path[512]; /* this image's file */
+    /* Its identity: a re-open by path must find this very file. */
+    uint64_t file_dev, file_ino;
 };
 
+/* A thread's writer is one private anonymous mapping in two parts.  The
+ * first page says whose it is and survives a fork.  The rest, from
+ * `live` on, is the recording state; it is MADV_WIPEONFORK, so any child
+ * process (fork, or a raw clone() nobody told the shim about) sees it all
+ * zero: the hot path then misses every check and the general path, which
+ * finds `live` clear, hands the event to the process's orphan_hook
+ * instead of writing into the parent's MAP_SHARED chunk. */
 struct trace_thread_writer {
     struct trace_proc_writer *proc;
+    uint32_t tid, serial;
+    void *mapped_chunk;           /* the chunk mapping, for a child to unmap */
+    uint64_t mapped_size;         /* its length */
+    uint32_t clock_kind;          /* proc->clock_kind, read without proc */
+    _Alignas(4096) uint32_t live; /* 1; 0 in a child (wiped) */
     struct trace_chunk_header *chunk; /* current chunk, or NULL */
     uint64_t *words;                  /* chunk's record words */
     uint32_t pos;                     /* next free word (reserve here) */
     uint32_t cap;                     /* words the chunk holds */
-    uint32_t tid, serial;
-    uint32_t chunk_index; /* index the next chunk gets */
-    uint32_t next_size;   /* bytes the next chunk asks for */
-    uint32_t depth;       /* trace_emit nesting */
-    uint32_t gen;         /* bumped by nested emits */
-    uint32_t switching;   /* a chunk change is under way */
-    uint32_t retry_after; /* lost events before retrying */
-    uint32_t tsc_direct;  /* see trace_emit_ordered() */
+    uint32_t chunk_index;             /* index the next chunk gets */
+    uint32_t next_size;               /* bytes the next chunk asks for */
+    uint32_t depth;                   /* trace_emit nesting */
+    uint32_t gen;                     /* bumped by nested emits */
+    uint32_t switching;               /* a chunk change is under way */
+    uint32_t retry_after;             /* lost events before retrying */
+    uint32_t tsc_direct;              /* see trace_emit_ordered() */
     /* For the chunk's summary (chunk_close): the fast path counts
      * only the two-word records it writes; the rest of its words are
      * one-word events. */
@@ -115,6 +132,9 @@ uint32_t trace_writer_next_serial(struct trace_proc_writer *pw);
 void trace_writer_thread_seal(struct trace_thread_writer *w);
 /* Seal the thread's chunk and unmap the writer. */
 void trace_writer_thread_free(struct trace_thread_writer *w);
+/* Unmap a writer and its chunk without touching the file: a child
+ * process's copy of a writer of its parent. */
+void trace_writer_thread_forget(struct trace_thread_writer *w);
 
 /* The next per-object sequence number (TF_SEQ events), or 0 when this
  * trace orders by the fenced clock instead (see trace_clock_fenced). */
@@ -302,8 +322,7 @@ static inline __attribute__((always_inline)) void
 trace_emit(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
            uint64_t site, uint32_t arg)
 {
-    trace_emit_now(w, type, obj, site, arg, 0,
-                   trace_clock_now(w->proc->clock_kind));
+    trace_emit_now(w, type, obj, site, arg, 0, trace_clock_now(w->clock_kind));
 }
 
 /* Record a happens-before source or sink: fenced clock, and the object's
@@ -323,7 +342,7 @@ trace_emit_ordered(struct trace_thread_writer *w, uint32_t type, uint64_t obj,
 #endif
     uint32_t seq = trace_writer_seq(w->proc, obj);
     trace_emit_now(w, type, obj, site, arg, seq,
-                   trace_clock_fenced(w->proc->clock_kind, f));
+                   trace_clock_fenced(w->clock_kind, f));
 }
 
 /* Record an event with a payload (TF_PAYLOAD events). */

@@ -2,6 +2,9 @@
  * live, and the states that are neither. */
 #include <criterion/criterion.h>
 
+#include <signal.h>
+#include <sys/time.h>
+
 #include "builder.h"
 
 #define MS 1000000ull
@@ -357,5 +360,207 @@ Test(hang, child_and_waiting_parent)
     analysis_result_free(&r);
     r = family_run(false);
     cr_assert_eq(r.nfindings, 0, "the parent may still post");
+    analysis_result_free(&r);
+}
+
+/* ---- hangs that something outside could still end (issue 18.4) ---- */
+
+static const uint64_t S = 0x7000;
+
+/* One thread, alone, waits on semaphore S; `before` runs first. */
+static uint64_t lone_sem_wait(struct tb *b, void (*before)(struct tb *))
+{
+    tb_main(b, 0, 0, 100);
+    tb_ev(b, 0, TRACE_EV_SEM_INIT, S, 0, SITE(0, 1));
+    if (before)
+        before(b);
+    tb_ev(b, 0, TRACE_EV_SEM_WAIT, S, 0, SITE(0, 2));
+    return b->now;
+}
+
+static struct analyzer_options one_second(void)
+{
+    struct analyzer_options o;
+    analyzer_options_default(&o);
+    o.hang_timeout_ns = 1 * SEC;
+    return o;
+}
+
+/* The live findings at `at`; returns how many, *f the first. */
+static int live_at(struct tb *b, uint64_t at, struct analysis_result *live,
+                   const struct finding **f)
+{
+    size_t before = live->nfindings;
+    int n = analyzer_check_live(b->a, at, live);
+    *f = n > 0 ? &live->findings[before] : NULL;
+    return n;
+}
+
+static void alarm_handler(struct tb *b)
+{
+    tb_ev(b, 0, TRACE_EV_SIGNAL_ACTION, 0,
+          TRACE_SIGACT_ARG(SIGALRM, TRACE_SIGACT_HANDLER), 0x5000);
+}
+
+static void alarm_15(struct tb *b)
+{
+    tb_ev(b, 0, TRACE_EV_TIMER_ARM, TRACE_TIMER_ITIMER(ITIMER_REAL),
+          TRACE_TIMER_ARM_ARG(15000, false, true), SITE(0, 3));
+}
+
+static void alarm_handler_15(struct tb *b)
+{
+    alarm_handler(b);
+    alarm_15(b);
+}
+
+Test(hang, lone_private_sem_wait_is_a_hang)
+{
+    struct analyzer_options o = one_second();
+    struct tb b;
+    tb_init(&b, &o);
+    uint64_t t0 = lone_sem_wait(&b, NULL);
+    struct analysis_result live;
+    memset(&live, 0, sizeof live);
+    const struct finding *f;
+    cr_assert_eq(live_at(&b, t0 + 2 * SEC, &live, &f), 1);
+    cr_assert_eq(f->kind, FINDING_HANG);
+    cr_assert_eq(f->severity, SEV_ERROR);
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    analysis_result_free(&r);
+    analysis_result_free(&live);
+}
+
+Test(hang, pending_alarm_into_a_handler_is_a_warning_until_it_fires)
+{
+    struct analyzer_options o = one_second();
+    struct tb b;
+    tb_init(&b, &o);
+    uint64_t t0 = lone_sem_wait(&b, alarm_handler_15);
+    struct analysis_result live;
+    memset(&live, 0, sizeof live);
+    const struct finding *f;
+    cr_assert_eq(live_at(&b, t0 + 2 * SEC, &live, &f), 1);
+    cr_assert_eq(f->kind, FINDING_HANG);
+    cr_assert_eq(f->severity, SEV_WARNING);
+    cr_assert(strstr(tb_message(f), "a SIGALRM handler is installed and "
+                                    "alarm(15) is pending"),
+              "%s", tb_message(f));
+    cr_assert_eq(live_at(&b, t0 + 5 * SEC, &live, &f), 0, "once");
+    /* it fired (plus the grace for its events) and nothing woke them:
+     * nothing can any more */
+    cr_assert_eq(live_at(&b, t0 + 17 * SEC, &live, &f), 1);
+    cr_assert_eq(f->severity, SEV_ERROR, "%s", tb_message(f));
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    analysis_result_free(&r);
+    analysis_result_free(&live);
+}
+
+Test(hang, alarm_without_handler_is_a_hang)
+{
+    struct analyzer_options o = one_second();
+    struct tb b;
+    tb_init(&b, &o);
+    uint64_t t0 = lone_sem_wait(&b, alarm_15);
+    struct analysis_result live;
+    memset(&live, 0, sizeof live);
+    const struct finding *f;
+    cr_assert_eq(live_at(&b, t0 + 2 * SEC, &live, &f), 1);
+    cr_assert_eq(f->severity, SEV_ERROR, "the alarm kills it: %s",
+                 tb_message(f));
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    analysis_result_free(&r);
+    analysis_result_free(&live);
+}
+
+Test(hang, cpu_time_timer_cannot_fire_while_all_wait)
+{
+    struct analyzer_options o = one_second();
+    struct tb b;
+    tb_init(&b, &o);
+    tb_main(&b, 0, 0, 100);
+    tb_ev(&b, 0, TRACE_EV_SIGNAL_ACTION, 0,
+          TRACE_SIGACT_ARG(SIGPROF, TRACE_SIGACT_HANDLER), 0x5000);
+    tb_ev(&b, 0, TRACE_EV_TIMER_ARM, TRACE_TIMER_ITIMER(ITIMER_PROF),
+          TRACE_TIMER_ARM_ARG(10, true, false), SITE(0, 3));
+    tb_ev(&b, 0, TRACE_EV_SEM_WAIT, S, 0, SITE(0, 2));
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    const struct finding *f = tb_find(&r, FINDING_HANG, 0);
+    cr_assert(f);
+    cr_assert_eq(f->severity, SEV_ERROR, "%s", tb_message(f));
+    analysis_result_free(&r);
+}
+
+static void open_named(struct tb *b)
+{
+    static const char name[] = "/orders";
+    tb_ev_payload(b, 0, TRACE_EV_SEM_OPEN, S + 0x100, 0, SITE(0, 4), name,
+                  sizeof name);
+}
+
+Test(hang, named_semaphore_is_a_warning_while_its_name_is_linked)
+{
+    struct tb b;
+    tb_init(&b, NULL);
+    tb_main(&b, 0, 0, 100);
+    open_named(&b);
+    tb_ev(&b, 0, TRACE_EV_SEM_WAIT, S + 0x100, 0, SITE(0, 2));
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    const struct finding *f = tb_find(&r, FINDING_HANG, 0);
+    cr_assert(f);
+    cr_assert_eq(f->severity, SEV_WARNING);
+    cr_assert(strstr(tb_message(f), "named semaphore /orders can be posted by "
+                                    "other processes"),
+              "%s", tb_message(f));
+    analysis_result_free(&r);
+}
+
+Test(hang, unlinked_named_semaphore_is_a_hang)
+{
+    static const char name[] = "/orders";
+    struct tb b;
+    tb_init(&b, NULL);
+    tb_main(&b, 0, 0, 100);
+    open_named(&b);
+    tb_ev_payload(&b, 0, TRACE_EV_SEM_UNLINK, 0, 0, SITE(0, 5), name,
+                  sizeof name);
+    tb_ev(&b, 0, TRACE_EV_SEM_WAIT, S + 0x100, 0, SITE(0, 2));
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    const struct finding *f = tb_find(&r, FINDING_HANG, 0);
+    cr_assert(f);
+    cr_assert_eq(f->severity, SEV_ERROR, "%s", tb_message(f));
+    analysis_result_free(&r);
+}
+
+/* A SIGUSR1 handler posted S once; the thread waits on S again: another
+ * process can send SIGUSR1. */
+static void usr1_posts(struct tb *b)
+{
+    tb_ev(b, 0, TRACE_EV_SIGNAL_ACTION, 0,
+          TRACE_SIGACT_ARG(SIGUSR1, TRACE_SIGACT_HANDLER), 0x5000);
+    tb_ev(b, 0, TRACE_EV_SIGNAL_ENTER, 0, SIGUSR1, 0x5000);
+    tb_ev(b, 0, TRACE_EV_SEM_POST, S, 0, SITE(0, 6));
+    tb_ev(b, 0, TRACE_EV_SIGNAL_LEAVE, 0, SIGUSR1, 0x5000);
+    tb_ev(b, 0, TRACE_EV_SEM_ACQUIRE, S, TRACE_ACQ_TRY, SITE(0, 7));
+}
+
+Test(hang, handler_that_posts_is_a_warning)
+{
+    struct tb b;
+    tb_init(&b, NULL);
+    lone_sem_wait(&b, usr1_posts);
+    struct analysis_result r;
+    tb_finish(&b, &r);
+    const struct finding *f = tb_find(&r, FINDING_HANG, 0);
+    cr_assert(f);
+    cr_assert_eq(f->severity, SEV_WARNING);
+    cr_assert(strstr(tb_message(f), "SIGUSR1 handler posts"), "%s",
+              tb_message(f));
     analysis_result_free(&r);
 }

@@ -14,12 +14,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctrace_config.h"
@@ -130,16 +132,20 @@ static bool cli_has_trace_files(const char *dir)
     return found;
 }
 
-/* A trace directory left by an earlier run, with a marker file. */
+/* A trace directory left by an earlier run (marked as ctrace marks
+ * them), with a file of a name ctrace writes (`marker`) to recognise it. */
 static void cli_fake_trace(const char *dir, const char *marker)
 {
-    cr_assert_eq(mkdir(dir, 0755), 0);
+    cr_assert_eq(mkdir(dir, 0700), 0);
     char *seq = cli_path(dir, "seq.map");
     char *mark = cli_path(dir, marker);
-    cli_write_file(seq, "", 0644);
-    cli_write_file(mark, "", 0644);
+    char *dir_marker = cli_path(dir, TRACE_DIR_MARKER);
+    cli_write_file(seq, "", 0600);
+    cli_write_file(mark, "", 0600);
+    cli_write_file(dir_marker, TRACE_DIR_MARKER_TEXT, 0600);
     free(seq);
     free(mark);
+    free(dir_marker);
 }
 
 /* ---- checks: help, version, options -------------------------------- */
@@ -377,10 +383,10 @@ Test(checks, ctrace_lib_must_exist)
 Test(checks, failed_check_leaves_old_trace_alone)
 {
     const char *dir = cli_trace_dir();
-    cli_fake_trace(dir, "marker");
+    cli_fake_trace(dir, "p1.0.ctrace");
     struct e2e_result r = CLI_RUN("-o", dir, "ctrace-no-such-program");
     cli_expect(&r, 127, NULL);
-    char *marker = cli_path(dir, "marker");
+    char *marker = cli_path(dir, "p1.0.ctrace");
     char *old = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
     cr_expect(cli_exists(marker), "the old trace was moved");
@@ -410,14 +416,14 @@ Test(checks, refuses_a_directory_that_is_not_a_trace)
 Test(checks, refuses_to_replace_an_old_dir_that_is_not_a_trace)
 {
     const char *dir = cli_trace_dir();
-    cli_fake_trace(dir, "marker");
+    cli_fake_trace(dir, "p1.0.ctrace");
     char *old = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
     cr_assert_eq(mkdir(old, 0755), 0);
     char *notes = cli_path(old, "notes.txt");
     cli_write_file(notes, "keep me\n", 0644);
     struct e2e_result r = CLI_RUN("-o", dir, CLI_PROBE, "env");
-    cli_expect(&r, 1, "cannot replace");
+    cli_expect(&r, 1, "it is not a ctrace trace directory");
     cr_expect(cli_exists(notes));
     e2e_result_free(&r);
     free(notes);
@@ -576,9 +582,10 @@ Test(run, options_from_the_environment)
 Test(run, output_dir_keeps_one_old_trace)
 {
     const char *dir = cli_trace_dir();
-    char *old = NULL, *mark = cli_path(dir, "marker"), *old_mark = NULL;
+    /* a name ctrace writes: DIR must hold nothing else to be rotated */
+    char *old = NULL, *mark = cli_path(dir, "p1.0.ctrace"), *old_mark = NULL;
     cr_assert(asprintf(&old, "%s.old", dir) > 0);
-    cr_assert(asprintf(&old_mark, "%s/marker", old) > 0);
+    cr_assert(asprintf(&old_mark, "%s/p1.0.ctrace", old) > 0);
     struct e2e_result r =
         CLI_RUN("-o", dir, "--no-report", CLI_PROBE, "exit", "0");
     cli_expect(&r, 0, NULL);
@@ -668,4 +675,136 @@ Test(run, setuid_binary_of_the_caller_is_traced)
     cr_expect(cli_has_trace_files(dir));
     e2e_result_free(&r);
     free(copy);
+}
+
+/* ---- suppressions, colour, CTRACE_OPTIONS keys, CTRACE_LIB (issue 18.12) */
+
+static const char *cli_inversion(void)
+{
+    return e2e_sample("findings/inversion_pair");
+}
+
+/* `run` applies suppressions to its report and to --error-exitcode,
+ * from the command line and from CTRACE_OPTIONS, as `report` does. */
+Test(run, suppressions_apply_to_the_report_and_exit_status)
+{
+    char *supp = cli_path(cli_scratch, "supp.txt");
+    cli_write_file(supp, "deadlock:*\n", 0644);
+    struct e2e_result r = CLI_RUN("run", "-o", cli_trace_dir(),
+                                  "--error-exitcode=9", cli_inversion());
+    cli_expect(&r, 9, "lock-order-inversion");
+    e2e_result_free(&r);
+    char *opt = NULL;
+    cr_assert(asprintf(&opt, "--suppressions=%s", supp) > 0);
+    r = CLI_RUN("run", "-o", cli_trace_dir(), "--error-exitcode=9", opt,
+                cli_inversion());
+    cli_expect(&r, 0, "1 suppressed");
+    cr_expect_null(strstr(r.err, "== lock-order-inversion"), "%s", r.err);
+    e2e_result_free(&r);
+    char *env = NULL;
+    cr_assert(asprintf(&env, "CTRACE_OPTIONS=suppressions=%s", supp) > 0);
+    r = CLI_RUN_ENV(env, "run", "-o", cli_trace_dir(), "--error-exitcode=9",
+                    cli_inversion());
+    cli_expect(&r, 0, "1 suppressed");
+    cr_expect_null(strstr(r.err, "unknown key"), "%s", r.err);
+    e2e_result_free(&r);
+    free(env);
+    free(opt);
+    free(supp);
+}
+
+Test(run, color_choice)
+{
+    struct e2e_result r = CLI_RUN("run", "-o", cli_trace_dir(),
+                                  "--color=always", cli_inversion());
+    cli_expect(&r, 0, "\033[");
+    e2e_result_free(&r);
+    r = CLI_RUN("run", "-o", cli_trace_dir(), "--color=never", cli_inversion());
+    cli_expect(&r, 0, "lock-order-inversion");
+    cr_expect_null(strstr(r.err, "\033["), "%s", r.err);
+    e2e_result_free(&r);
+}
+
+Test(checks, color_choice_is_checked)
+{
+    struct e2e_result r = CLI_RUN("run", "--color=sometimes", "true");
+    cli_expect(&r, 2, "unknown --color choice 'sometimes'");
+    e2e_result_free(&r);
+}
+
+/* `ctrace run --color=auto` on a terminal whose TERM is `term`: whether
+ * its report had colour. */
+static bool cli_colored_on_tty(const char *term)
+{
+    int fd;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        setenv("TERM", term, 1);
+        unsetenv("NO_COLOR");
+        execl(e2e_ctrace(), "ctrace", "run", "-o", cli_trace_dir(),
+              cli_inversion(), (char *)NULL);
+        _exit(127);
+    }
+    char buf[65536];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof buf - 1 &&
+           (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(strstr(buf, "lock-order-inversion"), "%s", buf);
+    return strstr(buf, "\033[") != NULL;
+}
+
+Test(run, dumb_terminal_gets_no_colour)
+{
+    cr_expect(cli_colored_on_tty("xterm"), "a terminal gets colour");
+    cr_expect(!cli_colored_on_tty("dumb"), "TERM=dumb gets none");
+}
+
+Test(checks, misspelt_ctrace_options_key_is_warned_about)
+{
+    struct e2e_result r =
+        CLI_RUN_ENV("CTRACE_OPTIONS=stack_dept=4", "report", cli_scratch);
+    cr_expect_not_null(strstr(r.err, "CTRACE_OPTIONS: unknown key "
+                                     "'stack_dept'"),
+                       "%s", r.err);
+    cr_expect_not_null(strstr(r.err, "stack_depth"), "names the valid ones: %s",
+                       r.err);
+    e2e_result_free(&r);
+    /* another command's keys and the shim's are no typos */
+    r = CLI_RUN_ENV("CTRACE_OPTIONS=stack_depth=4 py_frames=0 clock=monotonic",
+                    "report", cli_scratch);
+    cr_expect_null(strstr(r.err, "unknown key"), "%s", r.err);
+    e2e_result_free(&r);
+}
+
+Test(run, misspelt_ctrace_options_key_is_warned_about_by_run)
+{
+    struct e2e_result r = CLI_RUN_ENV("CTRACE_OPTIONS=supressions=x", "-o",
+                                      cli_trace_dir(), "true");
+    cli_expect(&r, 0, "CTRACE_OPTIONS: unknown key 'supressions'");
+    cr_expect_not_null(strstr(r.err, "suppressions"), "%s", r.err);
+    e2e_result_free(&r);
+}
+
+Test(checks, ctrace_lib_that_is_not_the_shim_is_refused)
+{
+    char *env = NULL;
+    cr_assert(asprintf(&env, "CTRACE_LIB=%s", CLI_PROBE) > 0);
+    struct e2e_result r =
+        CLI_RUN_ENV(env, "run", "-o", cli_trace_dir(), CLI_PROBE, "env");
+    cli_expect(&r, 1, "is not libctrace.so");
+    cr_expect_str_eq(r.out, "", "the program must not run");
+    e2e_result_free(&r);
+    free(env);
+    cr_assert(asprintf(&env, "CTRACE_LIB=%s", CLI_SHIM) > 0);
+    r = CLI_RUN_ENV(env, "run", "-o", cli_trace_dir(), "--no-report", "true");
+    cli_expect(&r, 0, NULL);
+    e2e_result_free(&r);
+    free(env);
 }

@@ -53,7 +53,7 @@ Test(shim_transparency, errno_after_failing_trylock_and_trywait)
 static const char *const samples[] = {
     "c/thread_basic", "c/mutex_basic",  "c/rwlock_basic",  "c/spin_basic",
     "c/cond_basic",   "c/sem_basic",    "c/barrier_basic", "c/once_basic",
-    "c/c11_threads",  "c/many_threads", "cxx/std_threads",
+    "c/c11_threads",  "c/many_threads", "cxx/std_threads", "c/fd_numbers",
 };
 
 /* Parameters cross into Criterion's worker processes by value: pass
