@@ -79,8 +79,8 @@ int main(void)
     }
     fclose(sink);
     qsort(ms, RUNS, sizeof ms[0], cmp_double);
-    printf("ctrace attach, %d threads: median %.1f ms, max %.1f ms\n",
-           THREADS, ms[RUNS / 2], ms[RUNS - 1]);
+    printf("ctrace attach, %d threads: median %.1f ms, max %.1f ms\n", THREADS,
+           ms[RUNS / 2], ms[RUNS - 1]);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return 0;
