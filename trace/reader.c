@@ -448,21 +448,49 @@ static void file_unmap_all(struct rfile *f)
     f->nold = 0;
 }
 
-/* Map (or extend the mapping of) a file up to its current size.  Old
- * mappings stay until the reader closes: events point into them. */
-static int file_map(struct rfile *f, struct trace_error *err)
+/* Open a process file for reading, refusing anything but a regular
+ * file: a FIFO, device or socket named like a process file would block
+ * the open or the reads forever, and a symlink may lead anywhere.
+ * Returns the descriptor, -1 (cannot open, err set) or -2 (not a
+ * regular file, err set: never worth retrying). */
+static int file_open_regular(const char *path, struct stat *st,
+                             struct trace_error *err)
 {
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
-        err_set(err, "%s: cannot open: %s", f->path, strerror(errno));
+        if (errno == ELOOP) {
+            err_set(err, "%s: offset 0: a symbolic link, not a process file",
+                    path);
+            return -2;
+        }
+        err_set(err, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        err_set(err, "%s: cannot stat: %s", f->path, strerror(errno));
+    if (fstat(fd, st) != 0) {
+        err_set(err, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
+    if (!S_ISREG(st->st_mode)) {
+        err_set(err,
+                "%s: offset 0: not a regular file (a FIFO, device or "
+                "socket): not a process file",
+                path);
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
+/* Map (or extend the mapping of) a file up to its current size.  Old
+ * mappings stay until the reader closes: events point into them.
+ * Returns 0, or file_open_regular()'s -1 or -2. */
+static int file_map(struct rfile *f, struct trace_error *err)
+{
+    struct stat st;
+    int fd = file_open_regular(f->path, &st, err);
+    if (fd < 0)
+        return fd;
     uint64_t size = (uint64_t)st.st_size;
     if (size < f->size) /* shrinking files are not followed */
         size = f->size;
@@ -773,7 +801,8 @@ static void file_walk(struct trace_reader *r, uint32_t file)
     uint64_t off = f->stable_off;
     bool stable = true, in_garbage = false;
     char why[160];
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    /* only for SEEK_DATA; never blocks (see file_open_regular) */
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     while (off + TRACE_CHUNK_HEADER_SIZE <= f->size) {
         int32_t k = known_find(f, off);
         uint64_t data = k >= 0 ? off : walk_data_from(fd, off);
@@ -2072,10 +2101,11 @@ static int file_add(struct trace_reader *r, const char *path)
     f.path = xstrdup(path);
     struct trace_error e;
     int rc = file_map(&f, &e);
+    bool fatal = rc == -2; /* not a regular file */
     if (rc == 0)
         rc = header_check(&f, &e);
     if (rc <= 0) {
-        pend_add(r, path, &e, rc < 0 && f.size >= PAGE);
+        pend_add(r, path, &e, fatal || (rc < 0 && f.size >= PAGE));
         file_unmap_all(&f);
         free(f.old);
         free(f.path);
