@@ -140,6 +140,15 @@ void trace_thread_reader_close(struct trace_thread_reader *tr);
  * reader per thread. */
 void trace_thread_reader_park(struct trace_thread_reader *tr);
 
+/* Work done so far, counted in steps (comparisons, probes, visits), for
+ * tests that check how the reader grows with a trace without timing it. */
+struct trace_reader_work {
+    uint64_t link_steps; /* linking images: parents and exec'd images */
+    uint64_t gate_steps; /* holding first events until their creation */
+};
+void trace_reader_work(const struct trace_reader *r,
+                       struct trace_reader_work *w);
+
 /* CLOCK_REALTIME, in ns since the epoch, at ts_ns 0 (0 if unknown). */
 uint64_t trace_reader_start_real_ns(const struct trace_reader *r);
 

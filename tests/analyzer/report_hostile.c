@@ -31,8 +31,8 @@ static char *fifo_path(void)
 
 /* Look pc up in a child; returns its exit status (0: a function name
  * was found when `want` is set, else just returned), or 128+signo. */
-static int lookup_in_child(const struct trace_module_info *m,
-                           const char *path, uint64_t pc, const char *want)
+static int lookup_in_child(const struct trace_module_info *m, const char *path,
+                           uint64_t pc, const char *want)
 {
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
