@@ -26,6 +26,14 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
 /* One healthy process image, pid 8: two threads, a lock each. */
 static void write_good_process(const char *dir)
 {
@@ -209,4 +217,53 @@ Test(hostile, damaged_trace_exits_1_after_writing_what_reads)
     run_cmd(&res, args, dir);
     cr_expect_eq(res.status, 1, "%s", res.err);
     e2e_result_free(&res);
+}
+
+/* ---- times CTF cannot hold ---- */
+
+/* The export's output must always be a trace babeltrace2 reads; when
+ * the trace's times do not fit (ns from the clock's origin must fit in
+ * an int64), export says so and exits 1. */
+Test(hostile, maximal_clock_ctf_is_valid_or_export_fails)
+{
+    const char *bt_version[] = {"babeltrace2", "--version", NULL};
+    struct e2e_result res;
+    if (e2e_run(&res, bt_version) != 0 || res.status != 0)
+        cr_skip_test("babeltrace2 is not installed");
+    e2e_result_free(&res);
+
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 8, 1, 0, 0, TRACE_CLOCK_MONOTONIC, 1);
+    craft_hdr(&f)->start_real_ns = 1700000000ull * 1000000000ull;
+    struct craft_chunk a, b;
+    craft_chunk(&f, &a, TRACE_CHUNK_MIN, 80, 0, 0, 5);
+    craft_objdef(&a, 1, 0xbeef0);
+    craft_event(&a, TRACE_EV_MUTEX_ACQUIRE, 1, 0, 0, 0, 10);
+    craft_event(&a, TRACE_EV_MUTEX_RELEASE, 1, 0, 0, 0, 20);
+    craft_chunk(&f, &b, TRACE_CHUNK_MIN, 81, 1, 0, UINT64_MAX - 100);
+    craft_objdef(&b, 1, 0xcafe0);
+    craft_event(&b, TRACE_EV_MUTEX_ACQUIRE, 1, 0, 0, 0, UINT64_MAX - 50);
+    craft_event(&b, TRACE_EV_MUTEX_RELEASE, 1, 0, 0, 0, UINT64_MAX - 1);
+    craft_write(&f, dir, "p8.0.ctrace");
+    craft_free(&f);
+
+    char *ctf = path_in(e2e_tmpdir(), "max.ctf");
+    const char *exp[] = {"export", "--format=ctf", "-o", ctf, NULL};
+    run_cmd(&res, exp, dir);
+    int status = res.status;
+    char *err = strdup(res.err);
+    e2e_result_free(&res);
+    const char *bt[] = {"babeltrace2", ctf, NULL};
+    cr_assert_eq(e2e_run_env(&res, bt, NULL, "", HOSTILE_TIMEOUT_S), 0);
+    cr_expect_eq(res.status, 0,
+                 "babeltrace2 rejects the export (which "
+                 "exited %d): %s",
+                 status, res.err);
+    cr_expect_eq(count_lines(res.out), 4, "%s", res.out);
+    e2e_result_free(&res);
+    cr_expect_eq(status, 1, "export exits %d: %s", status, err);
+    cr_expect(strstr(err, "p8.0.ctrace") && strstr(err, "CTF"), "%s", err);
+    free(err);
+    free(ctf);
 }
