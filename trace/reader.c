@@ -246,6 +246,7 @@ struct trace_reader {
     /* errors waiting to be returned by trace_reader_next() */
     char (*errq)[sizeof((struct trace_error *)0)->msg];
     uint32_t errq_head, errq_n, errq_cap;
+    char first_err[sizeof((struct trace_error *)0)->msg]; /* ever queued */
     bool deferred_done;
     struct slot_tables *spare; /* free slot tables */
     struct slot_tables *scan_tab;
@@ -313,6 +314,8 @@ static void errq_push(struct trace_reader *r, const char *msg)
     }
     uint32_t at = (r->errq_head + r->errq_n) % r->errq_cap;
     snprintf(r->errq[at], sizeof *r->errq, "%s", msg);
+    if (!r->first_err[0])
+        snprintf(r->first_err, sizeof r->first_err, "%s", msg);
     r->errq_n++;
 }
 
@@ -2521,6 +2524,21 @@ void trace_reader_close(struct trace_reader *r)
 
 /* Problems that only count as corruption once the trace is known to be
  * complete: files whose header never appeared, files cut short. */
+/* Whether a file that recorded its end was cut short; err says so. */
+static bool file_truncated(const struct rfile *f, struct trace_error *err)
+{
+    const struct trace_file_header *h = (const void *)f->map;
+    uint64_t file_end = load64(&h->file_end);
+    if (!file_exited(f, NULL, NULL) || file_end <= f->size ||
+        load64(&h->lost_events) != 0)
+        return false;
+    err_set(err,
+            "%s: offset %llu: the file ends before its last chunk (which "
+            "ends at %llu): truncated file",
+            f->path, (unsigned long long)f->size, (unsigned long long)file_end);
+    return true;
+}
+
 static void report_deferred(struct trace_reader *r)
 {
     if (r->live || r->deferred_done)
@@ -2528,18 +2546,28 @@ static void report_deferred(struct trace_reader *r)
     r->deferred_done = true;
     for (uint32_t i = 0; i < r->npend; i++)
         errq_push(r, r->pend[i].msg);
-    for (uint32_t i = 0; i < r->nfiles; i++) {
-        const struct rfile *f = &r->files[i];
-        const struct trace_file_header *h = (const void *)f->map;
-        uint64_t file_end = load64(&h->file_end);
-        if (file_exited(f, NULL, NULL) && file_end > f->size &&
-            load64(&h->lost_events) == 0)
-            errq_printf(r,
-                        "%s: offset %llu: the file ends before its last "
-                        "chunk (which ends at %llu): truncated file",
-                        f->path, (unsigned long long)f->size,
-                        (unsigned long long)file_end);
+    struct trace_error e;
+    for (uint32_t i = 0; i < r->nfiles; i++)
+        if (file_truncated(&r->files[i], &e))
+            errq_push(r, e.msg);
+}
+
+bool trace_reader_damage(const struct trace_reader *r, struct trace_error *err)
+{
+    if (r->first_err[0]) {
+        snprintf(err->msg, sizeof err->msg, "%s", r->first_err);
+        return true;
     }
+    if (r->live) /* pending and short files may still be written */
+        return false;
+    if (r->npend) {
+        snprintf(err->msg, sizeof err->msg, "%s", r->pend[0].msg);
+        return true;
+    }
+    for (uint32_t i = 0; i < r->nfiles; i++)
+        if (file_truncated(&r->files[i], err))
+            return true;
+    return false;
 }
 
 int trace_reader_next(struct trace_reader *r, struct trace_event *ev,

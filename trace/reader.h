@@ -92,6 +92,13 @@ void trace_reader_close(struct trace_reader *r);
 int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
                       struct trace_error *err);
 
+/* The first damage known so far without reading events -- a corrupt
+ * chunk area, a file in the directory that is not a process file, and
+ * (unless in live mode) a truncated file -- as trace_reader_next() does
+ * or will report it: for viewers, which read threads alone
+ * (trace_thread_reader_*) and would never see those.  false when none. */
+bool trace_reader_damage(const struct trace_reader *r, struct trace_error *err);
+
 /* Live mode: look again for new files, chunks and records.  Returns the
  * number of new records found, -1 with err on failure. */
 int trace_reader_poll(struct trace_reader *r, struct trace_error *err);
