@@ -52,8 +52,8 @@ Test(consistency, license_is_the_mit_text_meson_declares)
     char *lic = source_file("LICENSE");
     cr_expect(strstr(lic, "MIT License"), "%s", lic);
     cr_expect(strstr(lic, "Copyright (c) 2026 the ctrace authors"), "%s", lic);
-    cr_expect(strstr(lic, "Permission is hereby granted, free of charge"),
-              "%s", lic);
+    cr_expect(strstr(lic, "Permission is hereby granted, free of charge"), "%s",
+              lic);
     cr_expect(strstr(lic, "THE SOFTWARE IS PROVIDED \"AS IS\""), "%s", lic);
     free(lic);
 }

@@ -73,8 +73,7 @@ static uint64_t tree_work(uint32_t procs)
         if (ev.type == TRACE_EV_FORK && ev.arg <= procs)
             forked[ev.arg] = 1;
         if (ev.type == TRACE_EV_PROCESS_START && ev.pid != 1)
-            cr_assert(forked[ev.pid], "pid %u starts before its fork",
-                      ev.pid);
+            cr_assert(forked[ev.pid], "pid %u starts before its fork", ev.pid);
     }
     cr_assert_eq(n, 2 + (procs - 1) + 2 * (size_t)(procs - 1));
     struct trace_reader_work w;
