@@ -369,7 +369,8 @@ static const struct sym_map *sym_map_find(struct symbolizer *s, uint32_t proc,
                                           uint64_t pc)
 {
     if (!s->maps_sorted) {
-        qsort(s->maps, s->nmaps, sizeof(*s->maps), sym_map_cmp);
+        if (s->nmaps > 1) /* maps is NULL before the first module */
+            qsort(s->maps, s->nmaps, sizeof(*s->maps), sym_map_cmp);
         s->maps_sorted = true;
     }
     /* last map with (proc, lo) <= (proc, pc) */

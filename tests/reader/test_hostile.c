@@ -76,7 +76,8 @@ struct reading_cmd {
 static void reading_cmds(struct reading_cmd cmds[4])
 {
     memset(cmds, 0, 4 * sizeof *cmds);
-    char *ctf = path_in(e2e_tmpdir(), "out.ctf");
+    static char ctf[4096]; /* one per test: each runs in its own process */
+    snprintf(ctf, sizeof ctf, "%s/out.ctf", e2e_tmpdir());
     struct reading_cmd v[4] = {
         {{"report", NULL}},
         {{"dump", "--json", NULL}},
