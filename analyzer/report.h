@@ -86,6 +86,7 @@ void report_summary_line(const struct report_input *in, char *buf, size_t len);
 struct report_outcome {
     size_t findings; /* shown, after suppressions */
     size_t suppressed;
+    size_t damaged; /* corrupt spots the reader reported (0: intact) */
 };
 
 /* Analyse trace directory `dir`, symbolize, apply suppressions and write

@@ -16,9 +16,10 @@
 /* Corrupt spots reported before giving up on a trace. */
 #define REPORT_MAX_CORRUPT 100
 
-/* Feed every event of r to the analyzer and the symbolizer. */
-static void report_read_trace(struct trace_reader *r, struct analyzer *a,
-                              struct symbolizer *sym)
+/* Feed every event of r to the analyzer and the symbolizer.  Returns
+ * how many corrupt spots the reader reported. */
+static unsigned report_read_trace(struct trace_reader *r, struct analyzer *a,
+                                  struct symbolizer *sym)
 {
     struct trace_error terr;
     struct trace_event ev;
@@ -39,6 +40,7 @@ static void report_read_trace(struct trace_reader *r, struct analyzer *a,
         }
         analyzer_feed(a, &ev);
     }
+    return corrupt;
 }
 
 void report_input_lists(const struct trace_reader *r, struct report_input *in,
@@ -82,7 +84,7 @@ int report_run(const char *dir, const struct report_options *opts, FILE *out,
     ao.exceptions_all = opts->exceptions_all;
     struct analyzer *a = analyzer_new(&ao, r);
     struct symbolizer *sym = sym_new();
-    report_read_trace(r, a, sym);
+    unsigned damaged = report_read_trace(r, a, sym);
     struct analysis_result res;
     memset(&res, 0, sizeof(res));
     analyzer_finish(a, &res);
@@ -101,6 +103,7 @@ int report_run(const char *dir, const struct report_options *opts, FILE *out,
     if (outcome) {
         outcome->findings = res.nfindings;
         outcome->suppressed = in.suppressed;
+        outcome->damaged = damaged;
     }
     analysis_result_free(&res);
     free(procs);

@@ -337,7 +337,12 @@ uint32_t an_obj_new(struct analyzer *a, uint32_t proc, uint64_t addr,
 void an_obj_map(struct analyzer *a, uint32_t proc, uint64_t addr, uint32_t i)
 {
     an_map_put(&a->obj_map, proc, addr, i);
-    a->obj_epoch++;
+    if (++a->obj_epoch == 0) {
+        /* wrapped: entries stamped long ago would match again */
+        for (size_t t = 0; t < a->nthreads; t++)
+            memset(a->threads[t].ocache, 0, sizeof a->threads[t].ocache);
+        a->obj_epoch = 1;
+    }
 }
 
 uint32_t an_obj_lookup(struct analyzer *a, uint32_t proc, uint64_t addr)

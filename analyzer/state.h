@@ -168,7 +168,10 @@ enum an_thread_state { TS_UNSEEN, TS_RUNNING, TS_EXITED };
 #define AN_SCACHE_BITS 4
 struct an_objcache {
     uint64_t addr;
-    uint32_t idx, epoch; /* valid while epoch == analyzer.obj_epoch */
+    uint32_t idx, epoch; /* valid while epoch == analyzer.obj_epoch; a
+                            zeroed entry (epoch 0) is empty: obj_epoch is
+                            never 0 once an object exists, and the lookup
+                            never trusts epoch 0 */
 };
 struct an_stackcache {
     uint64_t site;
@@ -412,7 +415,7 @@ static inline uint32_t an_obj_lookup_ev(struct analyzer *a,
                                         const struct trace_event *ev)
 {
     struct an_objcache *c = an_ocache(a, ev);
-    if (c->addr == ev->obj && c->epoch == a->obj_epoch)
+    if (c->addr == ev->obj && c->epoch == a->obj_epoch && c->epoch)
         return c->idx;
     return an_obj_lookup_ev_slow(a, ev, c);
 }

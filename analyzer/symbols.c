@@ -14,6 +14,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,11 @@
 
 #include "pystack.h"
 #include "reader.h"
+
+/* No module file is bigger: a path over this names something else. */
+#define SYM_MODULE_MAX (4ull << 30)
+/* Where distributions install files by build id (.build-id/xx/yyyy). */
+#define SYM_DEBUG_DIR "/usr/lib/debug"
 
 /* libstdc++'s demangler (linked in; see analyzer/meson.build). */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
@@ -363,7 +369,8 @@ static const struct sym_map *sym_map_find(struct symbolizer *s, uint32_t proc,
                                           uint64_t pc)
 {
     if (!s->maps_sorted) {
-        qsort(s->maps, s->nmaps, sizeof(*s->maps), sym_map_cmp);
+        if (s->nmaps > 1) /* maps is NULL before the first module */
+            qsort(s->maps, s->nmaps, sizeof(*s->maps), sym_map_cmp);
         s->maps_sorted = true;
     }
     /* last map with (proc, lo) <= (proc, pc) */
@@ -396,34 +403,120 @@ static const Dwfl_Callbacks *sym_callbacks(struct symbolizer *s)
     return &cb;
 }
 
-/* Open a module file once; leaves f->dwfl NULL when it cannot be used. */
+/* Whether the file libdwfl read is the build the trace recorded. */
+static bool sym_build_id_matches(const struct sym_file *f, Dwfl_Module *mod)
+{
+    if (f->build_id_len > 0) {
+        const unsigned char *bits;
+        GElf_Addr vaddr;
+        int n = dwfl_module_build_id(mod, &bits, &vaddr);
+        return n == (int)f->build_id_len &&
+               memcmp(bits, f->build_id, f->build_id_len) == 0;
+    }
+    return true;
+}
+
+/* Open a module file named by a trace for reading, or -1.  The path
+ * comes from the trace, which may be hostile: a FIFO would block the
+ * open or the reads forever, a device may act on being opened, so
+ * anything but a regular file of a sane size is refused before it is
+ * opened (stat) and again after (fstat: it may have been swapped). */
+static int sym_module_fd(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size > SYM_MODULE_MAX)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size > SYM_MODULE_MAX) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Where a module with f's build id may be found under the standard
+ * debuginfo directory: the file itself, then its separate debug file
+ * (which has the symbols and DWARF at the same addresses).  false when
+ * there is no such place. */
+static bool sym_build_id_path(const struct sym_file *f, bool debug, char *buf,
+                              size_t len)
+{
+    if (f->build_id_len < 2)
+        return false;
+    int n =
+        snprintf(buf, len, SYM_DEBUG_DIR "/.build-id/%02x/", f->build_id[0]);
+    for (uint16_t i = 1; i < f->build_id_len && n > 0 && (size_t)n < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, "%02x", f->build_id[i]);
+    if (debug && n > 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, ".debug");
+    return n > 0 && (size_t)n < len;
+}
+
+/* A fresh session with one module read from `path`, or NULL. */
+static Dwfl *sym_session(struct symbolizer *s, const struct sym_file *f,
+                         const char *path, Dwfl_Module **mod)
+{
+    int fd = sym_module_fd(path);
+    if (fd < 0)
+        return NULL;
+    Dwfl *d = dwfl_begin(sym_callbacks(s));
+    if (!d) {
+        close(fd);
+        return NULL;
+    }
+    *mod = dwfl_report_elf(d, f->short_name, path, fd, 0, true);
+    if (!*mod)
+        close(fd); /* consumed only on success */
+    dwfl_report_end(d, NULL, NULL);
+    if (!*mod) {
+        dwfl_end(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The module by its recorded build id alone: for modules whose path is
+ * gone, holds another build, or is refused (sym_module_fd). */
+static Dwfl *sym_session_by_build_id(struct symbolizer *s,
+                                     const struct sym_file *f,
+                                     Dwfl_Module **mod)
+{
+    char path[256];
+    for (int debug = 0; debug <= 1; debug++) {
+        if (!sym_build_id_path(f, debug, path, sizeof path))
+            return NULL;
+        Dwfl *d = sym_session(s, f, path, mod);
+        if (d && sym_build_id_matches(f, *mod))
+            return d;
+        if (d)
+            dwfl_end(d);
+    }
+    return NULL;
+}
+
+/* Open a module file once; leaves f->dwfl NULL when it cannot be used.
+ * The recorded path first; by build id when the path is unusable or
+ * holds another build. */
 static void sym_file_open(struct symbolizer *s, struct sym_file *f)
 {
     if (f->opened)
         return;
     f->opened = true;
-    if (access(f->path, R_OK) != 0)
-        return;
-    Dwfl *d = dwfl_begin(sym_callbacks(s));
+    Dwfl_Module *mod = NULL;
+    Dwfl *d = sym_session(s, f, f->path, &mod);
+    if (d && !sym_build_id_matches(f, mod)) {
+        f->changed = true;
+        dwfl_end(d);
+        d = NULL;
+    }
+    if (!d && (d = sym_session_by_build_id(s, f, &mod)) != NULL)
+        f->changed = false;
     if (!d)
         return;
-    Dwfl_Module *mod = dwfl_report_elf(d, f->short_name, f->path, -1, 0, true);
-    dwfl_report_end(d, NULL, NULL);
-    if (!mod) {
-        dwfl_end(d);
-        return;
-    }
-    if (f->build_id_len > 0) {
-        const unsigned char *bits;
-        GElf_Addr vaddr;
-        int n = dwfl_module_build_id(mod, &bits, &vaddr);
-        if (n != (int)f->build_id_len ||
-            memcmp(bits, f->build_id, f->build_id_len) != 0) {
-            f->changed = true;
-            dwfl_end(d);
-            return;
-        }
-    }
     f->dwfl = d;
     f->mod = mod;
 }

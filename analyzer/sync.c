@@ -25,6 +25,15 @@
 #include "state.h"
 #include "sync.h"
 
+/* Every event of these families names its object (TF_OBJ), and no
+ * pthread object lives at address 0: an event on 0 comes from a damaged
+ * or forged trace.  It is dropped rather than made an object, as the
+ * viewer and `ctrace dump` treat obj 0 as "no object". */
+static inline bool sync_has_object(const struct trace_event *ev)
+{
+    return ev->obj != 0;
+}
+
 /* ---- blocking ---- */
 
 void sync_block(struct an_thread *t, uint8_t kind, uint32_t obj, uint64_t ts,
@@ -488,6 +497,8 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
 void sync_lock_event(struct analyzer *a, uint32_t ti,
                      const struct trace_event *ev)
 {
+    if (!sync_has_object(ev))
+        return;
     if (ev->type == TRACE_EV_MUTEX_ACQUIRE && mutex_acquire_fast(a, ti, ev))
         return;
     if (ev->type >= TRACE_EV_LIMIT || !lock_evs[ev->type].kind)
@@ -602,6 +613,8 @@ static void cond_signal(struct analyzer *a, uint32_t ti,
 void sync_cond_event(struct analyzer *a, uint32_t ti,
                      const struct trace_event *ev)
 {
+    if (!sync_has_object(ev))
+        return;
     switch (ev->type) {
     case TRACE_EV_COND_INIT:
         cond_init(a, ti, ev);
@@ -729,6 +742,8 @@ static uint32_t sem_wait_end(struct analyzer *a, uint32_t ti,
 void sync_sem_event(struct analyzer *a, uint32_t ti,
                     const struct trace_event *ev)
 {
+    if (!sync_has_object(ev))
+        return;
     uint32_t oi;
     switch (ev->type) {
     case TRACE_EV_SEM_INIT:
@@ -861,6 +876,8 @@ static void barrier_leave(struct analyzer *a, uint32_t ti,
 void sync_barrier_event(struct analyzer *a, uint32_t ti,
                         const struct trace_event *ev)
 {
+    if (!sync_has_object(ev))
+        return;
     switch (ev->type) {
     case TRACE_EV_BARRIER_INIT:
         barrier_init(a, ti, ev);
@@ -882,6 +899,8 @@ void sync_barrier_event(struct analyzer *a, uint32_t ti,
 void sync_once_event(struct analyzer *a, uint32_t ti,
                      const struct trace_event *ev)
 {
+    if (!sync_has_object(ev))
+        return;
     bool created;
     uint32_t oi = an_obj_find(a, ev->proc, ev->obj, AN_ONCE, &created);
     if (created)

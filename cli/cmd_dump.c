@@ -8,9 +8,9 @@
  * are decoded by event_fields.c (shared with the CTF export), which
  * calls this writer back through a sink.
  *
- * Exit status: 0, 1 when the trace is corrupt (the readable part is still
- * printed, the errors go to stderr), 2 when it cannot be read at all or
- * on a usage error. */
+ * Exit status (the same for report, dump and export): 0; 1 when the
+ * trace cannot be opened or is damaged (the readable part is still
+ * printed, the reader's errors go to stderr); 2 on a usage error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 #include "event_fields.h"
 #include "reader.h"
 
-#define DUMP_EXIT_CORRUPT 1
+#define DUMP_EXIT_TRACE 1 /* cannot be opened, or damaged */
 #define DUMP_EXIT_USAGE 2
 #define DUMP_DEFAULT_DIR "ctrace.data"
 
@@ -326,8 +326,9 @@ static void dump_usage(FILE *out)
             "ts_ns, pid, tid, event, obj, arg, seq, site and the payload's\n"
             "fields (docs/trace-format.md lists them).\n"
             "\n"
-            "Exit status: 0; 1 when the trace is corrupt (what can be read is\n"
-            "printed, errors go to stderr); 2 when it cannot be read at all.\n",
+            "Exit status: 0; 1 when the trace cannot be opened or is damaged\n"
+            "(the reader's message names the file and offset; what can be\n"
+            "read is still printed); 2 on a usage error.\n",
             DUMP_DEFAULT_DIR);
 }
 
@@ -373,7 +374,7 @@ int cmd_dump(int argc, char **argv)
     struct trace_reader *r = trace_reader_open(dir, &err);
     if (!r) {
         fprintf(stderr, "ctrace dump: %s\n", err.msg);
-        return DUMP_EXIT_USAGE;
+        return DUMP_EXIT_TRACE;
     }
     static struct dump_out o;
     o.f = stdout;
@@ -385,7 +386,7 @@ int cmd_dump(int argc, char **argv)
             out_flush(&o);
             fflush(stdout);
             fprintf(stderr, "ctrace dump: %s\n", err.msg);
-            status = DUMP_EXIT_CORRUPT;
+            status = DUMP_EXIT_TRACE;
             continue;
         }
         dump_event(&o, r, &ev);

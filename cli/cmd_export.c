@@ -77,9 +77,10 @@ static void export_usage(FILE *out)
             "(default\n" EXPORT_CTF_DEFAULT_DIR
             "), which must not exist or be empty: one "
             "CTF event\nper `ctrace dump` line, with the same names.\n\n"
-            "Exit status: 0; 1 when the trace is corrupt (what can be read is\n"
-            "written, errors go to stderr) or the output cannot be written;\n"
-            "2 on a usage error or a trace that cannot be read.\n\n"
+            "Exit status: 0; 1 when the trace cannot be opened or is damaged\n"
+            "(the reader's message names the file and offset; what can be\n"
+            "read is still written), or when the output cannot be written or\n"
+            "would not be a valid trace; 2 on a usage error.\n\n"
             "Options:\n");
     options_print_help(export_option_defs, out);
 }
@@ -297,7 +298,7 @@ int cmd_export(int argc, char **argv)
         trace_reader_open(dir ? dir : EXPORT_DEFAULT_DIR, &err);
     if (!r) {
         fprintf(stderr, "ctrace export: %s\n", err.msg);
-        return OPTIONS_EXIT_USAGE;
+        return 1;
     }
     if (ctf) {
         int status =

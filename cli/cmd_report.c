@@ -1,9 +1,11 @@
 /* `ctrace report [OPTIONS] [DIR]`: analyse a recorded trace and print
  * its findings as text, JSON or SARIF (analyzer/report.h does the work).
  *
- * Exit status: 0; N with --error-exitcode=N when findings remain after
- * suppressions; 1 when the trace or the suppressions file cannot be read;
- * 2 for usage errors.
+ * Exit status (the same policy as dump and export): 0; N with
+ * --error-exitcode=N when findings remain after suppressions; 1 when the
+ * trace cannot be opened or is damaged (the report covers what could be
+ * read; this wins over --error-exitcode), or the suppressions file
+ * cannot be read; 2 for usage errors.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -70,6 +72,11 @@ static void report_usage(FILE *out)
     fprintf(out, "\nOptions marked for CTRACE_OPTIONS may also come from "
                  "there (suppressions=FILE\nerror_exitcode=N); the command "
                  "line wins.\n");
+    fprintf(out, "\nExit status: 0; N with --error-exitcode=N when there are "
+                 "findings; 1 when the\ntrace cannot be opened or is damaged "
+                 "(the reader's message names the file\nand offset; the "
+                 "report covers what can be read; 1 wins over N); 2 on a\n"
+                 "usage error.\n");
 }
 
 /* Options before and after DIR.  Returns -1 to go on, else an exit
@@ -156,6 +163,13 @@ int cmd_report(int argc, char **argv)
     }
     if (rc != 0) {
         fprintf(stderr, "ctrace report: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    if (outcome.damaged) {
+        fprintf(stderr,
+                "ctrace report: %s is damaged: the report covers what could "
+                "be read\n",
+                dir);
         return EXIT_FAILURE;
     }
     if (outcome.findings > 0 && o.error_exitcode >= 0)

@@ -25,7 +25,10 @@
  * times (when the trace does not know it, 0).  CTF wants a stream's timestamps
  * never to go back; the reader orders events that share an object by
  * sequence number first, so an event stamped a little earlier than the
- * one before it is written with that one's time. */
+ * one before it is written with that one's time.  CTF readers count time
+ * in int64 ns from the clock's origin (the offset plus the timestamp): an
+ * event later than that can hold (a damaged clock) is written at the
+ * latest time it can, and the export says so and exits 1. */
 #include "export_ctf.h"
 
 #include <dirent.h>
@@ -240,6 +243,8 @@ struct ctf_writer {
     uint64_t last_ts;   /* latest timestamp written (never goes back) */
     uint64_t seq_num;   /* packets written */
     uint64_t discarded; /* events lost so far, from `lost` events */
+    uint64_t ts_max;    /* the latest timestamp CTF can hold */
+    uint64_t clamped;   /* events written at ts_max instead */
     bool write_failed;
     struct ctf_fields fields;
 };
@@ -313,6 +318,21 @@ static void ctf_event_fields(struct ctf_writer *w, const struct trace_event *ev)
     event_fields_payload(&ctf_sink, f, ev);
 }
 
+/* An event later than CTF can hold: its time becomes ts_max. */
+static uint64_t ctf_clamp(struct ctf_writer *w, const struct trace_event *ev)
+{
+    if (!w->clamped++) {
+        const struct trace_process *p = trace_reader_process(w->r, ev->proc);
+        fprintf(stderr,
+                "ctrace export: %s: thread %u: an event at %" PRIu64
+                " ns from the trace's start is later than a CTF clock can "
+                "hold (%" PRIu64 " ns): the recorded clock is damaged; it and "
+                "the events after it are written at that latest time\n",
+                p ? p->path : "?", ev->tid, ev->ts_ns, w->ts_max);
+    }
+    return w->ts_max;
+}
+
 static void ctf_event_write(struct ctf_writer *w, const struct trace_event *ev)
 {
     uint32_t flags = trace_event_flags(ev->type);
@@ -321,6 +341,8 @@ static void ctf_event_write(struct ctf_writer *w, const struct trace_event *ev)
         return;
     ctf_event_fields(w, ev);
     uint64_t ts = ev->ts_ns > w->last_ts ? ev->ts_ns : w->last_ts;
+    if (ts > w->ts_max)
+        ts = ctf_clamp(w, ev);
     if (ev->type == TRACE_EV_LOST)
         w->discarded += ev->arg;
     size_t before = w->pkt.len;
@@ -586,6 +608,8 @@ int export_ctf_write(struct trace_reader *r, const char *out_dir)
     static struct ctf_writer w; /* big (the fields' buffers): not on stack */
     memset(&w, 0, sizeof w);
     w.r = r;
+    /* CTF readers add the clock's offset to every timestamp, in int64 ns */
+    w.ts_max = (uint64_t)INT64_MAX - trace_reader_start_real_ns(r);
     uuid_make(w.uuid);
     char *meta = path_join(out_dir, "metadata");
     w.stream_path = path_join(out_dir, "stream");
@@ -604,8 +628,13 @@ int export_ctf_write(struct trace_reader *r, const char *out_dir)
                 strerror(errno));
         w.write_failed = true;
     }
-    if (w.write_failed)
+    if (w.write_failed || w.clamped)
         status = 1;
+    if (w.clamped > 1)
+        fprintf(stderr,
+                "ctrace export: %" PRIu64 " events written at the "
+                "latest time CTF can hold\n",
+                w.clamped);
 out:
     free(w.pkt.p);
     free(meta);

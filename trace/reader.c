@@ -134,6 +134,7 @@ struct rthread {
     enum thread_state state;
     bool started; /* the first event has been decoded */
     uint32_t heap_pos;
+    uint32_t held_pos; /* in the held heap while TS_HELD */
     uint32_t seq_next, seq_prev;
     bool in_seqmap;
     uint64_t key;
@@ -200,6 +201,13 @@ struct heap_entry {
     uint32_t t;
 };
 
+/* A sort key for linking images, ordered by (a, b, c, file). */
+struct link_ent {
+    uint32_t a, b;
+    uint64_t c;
+    uint32_t file;
+};
+
 struct trace_reader {
     char *dir;
     bool live;
@@ -225,8 +233,12 @@ struct trace_reader {
     /* merge */
     struct heap_entry *heap;
     uint32_t nheap, capheap;
-    uint32_t *held;
+    uint32_t *held; /* TS_HELD threads, a min-heap on their key */
     uint32_t nheld, capheld;
+    /* who waits for whom (process_links): sorted for binary search */
+    struct link_ent *fork_idx; /* (parent image, pid) -> forked image */
+    struct link_ent *exec_idx; /* (image, 0) -> the image it exec'd */
+    uint32_t nfork_idx, nexec_idx;
     uint64_t *seq_keys;
     uint32_t *seq_first;
     uint32_t seq_cap; /* power of two */
@@ -234,10 +246,12 @@ struct trace_reader {
     /* errors waiting to be returned by trace_reader_next() */
     char (*errq)[sizeof((struct trace_error *)0)->msg];
     uint32_t errq_head, errq_n, errq_cap;
+    char first_err[sizeof((struct trace_error *)0)->msg]; /* ever queued */
     bool deferred_done;
     struct slot_tables *spare; /* free slot tables */
     struct slot_tables *scan_tab;
     uint64_t new_events; /* counted by scans (poll's result) */
+    struct trace_reader_work work;
 };
 
 /* ---- small helpers ---- */
@@ -300,6 +314,8 @@ static void errq_push(struct trace_reader *r, const char *msg)
     }
     uint32_t at = (r->errq_head + r->errq_n) % r->errq_cap;
     snprintf(r->errq[at], sizeof *r->errq, "%s", msg);
+    if (!r->first_err[0])
+        snprintf(r->first_err, sizeof r->first_err, "%s", msg);
     r->errq_n++;
 }
 
@@ -448,21 +464,49 @@ static void file_unmap_all(struct rfile *f)
     f->nold = 0;
 }
 
-/* Map (or extend the mapping of) a file up to its current size.  Old
- * mappings stay until the reader closes: events point into them. */
-static int file_map(struct rfile *f, struct trace_error *err)
+/* Open a process file for reading, refusing anything but a regular
+ * file: a FIFO, device or socket named like a process file would block
+ * the open or the reads forever, and a symlink may lead anywhere.
+ * Returns the descriptor, -1 (cannot open, err set) or -2 (not a
+ * regular file, err set: never worth retrying). */
+static int file_open_regular(const char *path, struct stat *st,
+                             struct trace_error *err)
 {
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) {
-        err_set(err, "%s: cannot open: %s", f->path, strerror(errno));
+        if (errno == ELOOP) {
+            err_set(err, "%s: offset 0: a symbolic link, not a process file",
+                    path);
+            return -2;
+        }
+        err_set(err, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        err_set(err, "%s: cannot stat: %s", f->path, strerror(errno));
+    if (fstat(fd, st) != 0) {
+        err_set(err, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
+    if (!S_ISREG(st->st_mode)) {
+        err_set(err,
+                "%s: offset 0: not a regular file (a FIFO, device or "
+                "socket): not a process file",
+                path);
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
+/* Map (or extend the mapping of) a file up to its current size.  Old
+ * mappings stay until the reader closes: events point into them.
+ * Returns 0, or file_open_regular()'s -1 or -2. */
+static int file_map(struct rfile *f, struct trace_error *err)
+{
+    struct stat st;
+    int fd = file_open_regular(f->path, &st, err);
+    if (fd < 0)
+        return fd;
     uint64_t size = (uint64_t)st.st_size;
     if (size < f->size) /* shrinking files are not followed */
         size = f->size;
@@ -773,7 +817,8 @@ static void file_walk(struct trace_reader *r, uint32_t file)
     uint64_t off = f->stable_off;
     bool stable = true, in_garbage = false;
     char why[160];
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    /* only for SEEK_DATA; never blocks (see file_open_regular) */
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     while (off + TRACE_CHUNK_HEADER_SIZE <= f->size) {
         int32_t k = known_find(f, off);
         uint64_t data = k >= 0 ? off : walk_data_from(fd, off);
@@ -1495,25 +1540,113 @@ static bool file_exited(const struct rfile *f, uint64_t *end_clock,
     return true;
 }
 
+static int cmp_link(const void *x, const void *y)
+{
+    const struct link_ent *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    if (p->c != q->c)
+        return p->c < q->c ? -1 : 1;
+    return p->file < q->file ? -1 : p->file > q->file;
+}
+
+/* How many entries of sorted v come before key (or, inclusive, are
+ * not after it); binary search, its steps counted. */
+static uint32_t link_bound(struct trace_reader *r, const struct link_ent *v,
+                           uint32_t n, struct link_ent key, bool inclusive)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = cmp_link(&v[mid], &key);
+        r->work.link_steps++;
+        if (c < 0 || (inclusive && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The latest entry (a, b, c <= key.c) other than file `self`, or -1:
+ * entries sort by (a, b, c, file), so it is the last one not after the
+ * key, or the one before it when that is `self`. */
+static int link_last(struct trace_reader *r, const struct link_ent *v,
+                     uint32_t n, struct link_ent key, uint32_t self)
+{
+    key.file = UINT32_MAX;
+    uint32_t at = link_bound(r, v, n, key, true);
+    while (at > 0) {
+        const struct link_ent *e = &v[--at];
+        if (e->a != key.a || e->b != key.b)
+            return -1;
+        if (e->file != self)
+            return (int)e->file;
+    }
+    return -1;
+}
+
+static struct link_ent *link_sorted(struct trace_reader *r, uint32_t n)
+{
+    struct link_ent *v = xcalloc(n, sizeof *v);
+    r->work.link_steps += n;
+    return v;
+}
+
+/* The indexes of the gates: forked and exec'd images by the image
+ * they wait for. */
+static void links_index(struct trace_reader *r)
+{
+    free(r->fork_idx);
+    free(r->exec_idx);
+    r->fork_idx = link_sorted(r, r->nfiles);
+    r->exec_idx = link_sorted(r, r->nfiles);
+    r->nfork_idx = r->nexec_idx = 0;
+    for (uint32_t i = 0; i < r->nfiles; i++) {
+        const struct trace_process *p = &r->procs[i];
+        if (p->parent >= 0)
+            r->fork_idx[r->nfork_idx++] =
+                (struct link_ent){(uint32_t)p->parent, r->files[i].pid, 0, i};
+        if (p->exec_from >= 0)
+            r->exec_idx[r->nexec_idx++] =
+                (struct link_ent){(uint32_t)p->exec_from, 0, 0, i};
+    }
+    qsort(r->fork_idx, r->nfork_idx, sizeof *r->fork_idx, cmp_link);
+    qsort(r->exec_idx, r->nexec_idx, sizeof *r->exec_idx, cmp_link);
+}
+
+/* The parent image of every image (the latest image of its ppid that
+ * began no later than it) and the image each exec'd from (same pid,
+ * image - 1), then the indexes the merge gates look these up in: all in
+ * O(n log n) for n images. */
 static void process_links(struct trace_reader *r)
 {
-    for (uint32_t i = 0; i < r->nfiles; i++) {
+    uint32_t n = r->nfiles;
+    struct link_ent *by_start = link_sorted(r, n),
+                    *by_image = link_sorted(r, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct rfile *f = &r->files[i];
+        by_start[i] = (struct link_ent){f->pid, 0, f->start_mono, i};
+        by_image[i] = (struct link_ent){f->pid, f->image, 0, i};
+    }
+    qsort(by_start, n, sizeof *by_start, cmp_link);
+    qsort(by_image, n, sizeof *by_image, cmp_link);
+    for (uint32_t i = 0; i < n; i++) {
         const struct rfile *f = &r->files[i];
         struct trace_process *p = &r->procs[i];
-        p->parent = -1;
-        p->exec_from = -1;
-        for (uint32_t j = 0; j < r->nfiles; j++) {
-            const struct rfile *g = &r->files[j];
-            if (j == i)
-                continue;
-            if (g->pid == f->ppid && g->start_mono <= f->start_mono &&
-                (p->parent < 0 ||
-                 g->start_mono >= r->files[p->parent].start_mono))
-                p->parent = (int)j;
-            if (f->image > 0 && g->pid == f->pid && g->image + 1 == f->image)
-                p->exec_from = (int)j;
-        }
+        p->parent = link_last(
+            r, by_start, n, (struct link_ent){f->ppid, 0, f->start_mono, 0}, i);
+        p->exec_from =
+            f->image > 0
+                ? link_last(r, by_image, n,
+                            (struct link_ent){f->pid, f->image - 1, 0, 0}, i)
+                : -1;
     }
+    free(by_start);
+    free(by_image);
+    links_index(r);
 }
 
 /* Fill the public process and thread lists from what the scans found. */
@@ -1790,6 +1923,61 @@ static int thread_load_head(struct trace_reader *r, struct rthread *t,
     return 1;
 }
 
+/* The held threads: a min-heap on their key, so the valve and a stuck
+ * merge look at the earliest alone (every thread of a big fork tree may
+ * be held at once). */
+static inline bool held_less(const struct trace_reader *r, uint32_t a,
+                             uint32_t b)
+{
+    const struct rthread *x = &r->thr[a], *y = &r->thr[b];
+    return x->key < y->key || (x->key == y->key && a < b);
+}
+
+static inline void held_set(struct trace_reader *r, uint32_t at, uint32_t ti)
+{
+    r->held[at] = ti;
+    r->thr[ti].held_pos = at;
+    r->work.gate_steps++;
+}
+
+static void held_sift(struct trace_reader *r, uint32_t at)
+{
+    uint32_t ti = r->held[at];
+    while (at > 0 && held_less(r, ti, r->held[(at - 1) / 2])) {
+        held_set(r, at, r->held[(at - 1) / 2]);
+        at = (at - 1) / 2;
+    }
+    for (;;) {
+        uint32_t m = 2 * at + 1;
+        if (m >= r->nheld)
+            break;
+        if (m + 1 < r->nheld && held_less(r, r->held[m + 1], r->held[m]))
+            m++;
+        if (!held_less(r, r->held[m], ti))
+            break;
+        held_set(r, at, r->held[m]);
+        at = m;
+    }
+    held_set(r, at, ti);
+}
+
+static void held_heap_push(struct trace_reader *r, uint32_t ti)
+{
+    r->held = xgrow(r->held, &r->capheld, r->nheld + 1, sizeof *r->held);
+    r->held[r->nheld++] = ti;
+    held_sift(r, r->nheld - 1);
+}
+
+static void held_heap_remove(struct trace_reader *r, uint32_t at)
+{
+    r->thr[r->held[at]].held_pos = NONE;
+    uint32_t last = r->held[--r->nheld];
+    if (at == r->nheld)
+        return;
+    r->held[at] = last;
+    held_sift(r, at);
+}
+
 /* Whether a thread's first event must wait for another event. */
 static bool thread_gated(const struct trace_reader *r, const struct rthread *t)
 {
@@ -1840,9 +2028,7 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
                 heap_remove(r, ti);
             t->state = TS_HELD;
             t->key = merge_key(r, t->file, t->raw.clock);
-            r->held =
-                xgrow(r->held, &r->capheld, r->nheld + 1, sizeof *r->held);
-            r->held[r->nheld++] = ti;
+            held_heap_push(r, ti);
             return;
         }
         t->state = TS_ACTIVE;
@@ -1866,20 +2052,20 @@ static void thread_advance(struct trace_reader *r, uint32_t ti)
     }
 }
 
+/* Release the held thread at heap position i into the merge. */
 static void held_release(struct trace_reader *r, uint32_t i)
 {
     uint32_t ti = r->held[i];
-    r->held[i] = r->held[--r->nheld];
+    held_heap_remove(r, i);
     thread_enter_heap(r, ti);
 }
 
 static void held_release_thread(struct trace_reader *r, uint32_t ti)
 {
-    for (uint32_t i = 0; i < r->nheld; i++)
-        if (r->held[i] == ti) {
-            held_release(r, i);
-            return;
-        }
+    r->work.gate_steps++;
+    uint32_t i = r->thr[ti].held_pos;
+    if (i < r->nheld && r->held[i] == ti)
+        held_release(r, i);
 }
 
 static void held_release_main_of(struct trace_reader *r, uint32_t file)
@@ -1887,6 +2073,25 @@ static void held_release_main_of(struct trace_reader *r, uint32_t file)
     int32_t ti = thread_lookup(&r->files[file], 0);
     if (ti >= 0 && r->thr[ti].state == TS_HELD)
         held_release_thread(r, (uint32_t)ti);
+}
+
+/* Open the gates an image's fork (`pid`) or exec opened: the images
+ * of idx filed under (file, pid), found by binary search. */
+static void gates_open(struct trace_reader *r, const struct link_ent *idx,
+                       uint32_t n, uint32_t file, uint32_t pid, bool fork)
+{
+    struct link_ent key = {file, pid, 0, 0};
+    for (uint32_t i = link_bound(r, idx, n, key, false);
+         i < n && idx[i].a == file && idx[i].b == pid; i++) {
+        struct rfile *child = &r->files[idx[i].file];
+        r->work.gate_steps++;
+        if (fork) {
+            if (child->fork_seen)
+                continue;
+            child->fork_seen = true;
+        }
+        held_release_main_of(r, idx[i].file);
+    }
 }
 
 static bool fork_recorded(const struct rfile *parent, uint32_t pid)
@@ -1918,18 +2123,11 @@ static void gates_on_emit(struct trace_reader *r, const struct rthread *t,
         f->fork_pids = xgrow(f->fork_pids, &f->capforks, f->nforks + 1,
                              sizeof *f->fork_pids);
         f->fork_pids[f->nforks++] = ev->arg;
-        for (uint32_t i = 0; i < r->nfiles; i++)
-            if (r->procs[i].parent == (int)t->file &&
-                r->files[i].pid == ev->arg && !r->files[i].fork_seen) {
-                r->files[i].fork_seen = true;
-                held_release_main_of(r, i);
-            }
+        gates_open(r, r->fork_idx, r->nfork_idx, t->file, ev->arg, true);
         break;
     case TRACE_EV_EXEC:
         f->exec_emitted = true;
-        for (uint32_t i = 0; i < r->nfiles; i++)
-            if (r->procs[i].exec_from == (int)t->file)
-                held_release_main_of(r, i);
+        gates_open(r, r->exec_idx, r->nexec_idx, t->file, 0, false);
         break;
     default:
         break;
@@ -1937,11 +2135,9 @@ static void gates_on_emit(struct trace_reader *r, const struct rthread *t,
     if (!r->nheld)
         return;
     uint64_t key = merge_key(r, t->file, ev->clock);
-    for (uint32_t i = 0; i < r->nheld;) {
-        if (key > r->thr[r->held[i]].key + r->valve)
-            held_release(r, i);
-        else
-            i++;
+    while (r->nheld && key > r->thr[r->held[0]].key + r->valve) {
+        r->work.gate_steps++;
+        held_release(r, 0);
     }
 }
 
@@ -1972,13 +2168,10 @@ static bool held_release_stuck(struct trace_reader *r)
 {
     if (!r->nheld)
         return false;
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < r->nheld; i++)
-        if (r->thr[r->held[i]].key < r->thr[r->held[best]].key)
-            best = i;
-    if (r->live && r->thr[r->held[best]].key + r->valve > r->max_key)
+    /* the earliest is the heap's top */
+    if (r->live && r->thr[r->held[0]].key + r->valve > r->max_key)
         return false; /* live: its creator may simply not be visible yet */
-    held_release(r, best);
+    held_release(r, 0);
     return true;
 }
 
@@ -2019,10 +2212,12 @@ static void thread_make_dormant(struct trace_reader *r, uint32_t ti)
 
 /* ---- opening ---- */
 
+/* Record why a file is not (yet) a process; `seen`: it may be there
+ * already (only then is the list searched). */
 static int pend_add(struct trace_reader *r, const char *path,
-                    const struct trace_error *e, bool fatal)
+                    const struct trace_error *e, bool fatal, bool seen)
 {
-    for (uint32_t i = 0; i < r->npend; i++)
+    for (uint32_t i = 0; seen && i < r->npend; i++)
         if (strcmp(r->pend[i].path, path) == 0) {
             snprintf(r->pend[i].msg, sizeof r->pend[i].msg, "%s", e->msg);
             r->pend[i].fatal = fatal;
@@ -2048,40 +2243,44 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The paths that need no second look (process files, files that are
- * bad for good), sorted for bsearch: a live poll of a trace with
- * thousands of processes stays cheap. */
-static const char **known_paths(const struct trace_reader *r, size_t *n)
+ * bad for good; pending: files that may still become valid), sorted for
+ * bsearch: a live poll of a trace with thousands of processes stays
+ * cheap. */
+static const char **known_paths(const struct trace_reader *r, bool pending,
+                                size_t *n)
 {
     const char **k = xcalloc(r->nfiles + r->npend + 1, sizeof *k);
     size_t m = 0;
-    for (uint32_t i = 0; i < r->nfiles; i++)
+    for (uint32_t i = 0; i < r->nfiles && !pending; i++)
         k[m++] = r->files[i].path;
     for (uint32_t i = 0; i < r->npend; i++)
-        if (r->pend[i].fatal)
+        if (r->pend[i].fatal != pending)
             k[m++] = r->pend[i].path;
     qsort(k, m, sizeof *k, cmp_str);
     *n = m;
     return k;
 }
 
-/* Try to add a process file.  1 added, 0 pending/invalid (recorded). */
-static int file_add(struct trace_reader *r, const char *path)
+/* Try to add a process file (`pending`: one seen before, not yet
+ * valid).  1 added, 0 pending/invalid (recorded). */
+static int file_add(struct trace_reader *r, const char *path, bool pending)
 {
     struct rfile f;
     memset(&f, 0, sizeof f);
     f.path = xstrdup(path);
     struct trace_error e;
     int rc = file_map(&f, &e);
+    bool fatal = rc == -2; /* not a regular file */
     if (rc == 0)
         rc = header_check(&f, &e);
     if (rc <= 0) {
-        pend_add(r, path, &e, rc < 0 && f.size >= PAGE);
+        pend_add(r, path, &e, fatal || (rc < 0 && f.size >= PAGE), pending);
         file_unmap_all(&f);
         free(f.old);
         free(f.path);
         return 0;
     }
-    for (uint32_t i = 0; i < r->npend; i++)
+    for (uint32_t i = 0; pending && i < r->npend; i++)
         if (strcmp(r->pend[i].path, path) == 0)
             pend_remove(r, i--);
     header_load(&f);
@@ -2150,13 +2349,17 @@ static int dir_scan(struct trace_reader *r, struct trace_error *err)
     char **names = dir_list(r->dir, &n, err);
     if (!names)
         return -1;
-    size_t nk;
-    const char **known = known_paths(r, &nk);
+    size_t nk, np;
+    const char **known = known_paths(r, false, &nk);
+    const char **pending = known_paths(r, true, &np);
     int added = 0;
     for (size_t i = 0; i < n; i++)
         if (!bsearch(&names[i], known, nk, sizeof *known, cmp_str))
-            added += file_add(r, names[i]);
+            added += file_add(
+                r, names[i],
+                bsearch(&names[i], pending, np, sizeof *pending, cmp_str));
     free(known);
+    free(pending);
     dir_list_free(names, n);
     return added;
 }
@@ -2308,6 +2511,8 @@ void trace_reader_close(struct trace_reader *r)
     free(r->names);
     free(r->heap);
     free(r->held);
+    free(r->fork_idx);
+    free(r->exec_idx);
     free(r->seq_keys);
     free(r->seq_first);
     free(r->errq);
@@ -2319,6 +2524,21 @@ void trace_reader_close(struct trace_reader *r)
 
 /* Problems that only count as corruption once the trace is known to be
  * complete: files whose header never appeared, files cut short. */
+/* Whether a file that recorded its end was cut short; err says so. */
+static bool file_truncated(const struct rfile *f, struct trace_error *err)
+{
+    const struct trace_file_header *h = (const void *)f->map;
+    uint64_t file_end = load64(&h->file_end);
+    if (!file_exited(f, NULL, NULL) || file_end <= f->size ||
+        load64(&h->lost_events) != 0)
+        return false;
+    err_set(err,
+            "%s: offset %llu: the file ends before its last chunk (which "
+            "ends at %llu): truncated file",
+            f->path, (unsigned long long)f->size, (unsigned long long)file_end);
+    return true;
+}
+
 static void report_deferred(struct trace_reader *r)
 {
     if (r->live || r->deferred_done)
@@ -2326,18 +2546,28 @@ static void report_deferred(struct trace_reader *r)
     r->deferred_done = true;
     for (uint32_t i = 0; i < r->npend; i++)
         errq_push(r, r->pend[i].msg);
-    for (uint32_t i = 0; i < r->nfiles; i++) {
-        const struct rfile *f = &r->files[i];
-        const struct trace_file_header *h = (const void *)f->map;
-        uint64_t file_end = load64(&h->file_end);
-        if (file_exited(f, NULL, NULL) && file_end > f->size &&
-            load64(&h->lost_events) == 0)
-            errq_printf(r,
-                        "%s: offset %llu: the file ends before its last "
-                        "chunk (which ends at %llu): truncated file",
-                        f->path, (unsigned long long)f->size,
-                        (unsigned long long)file_end);
+    struct trace_error e;
+    for (uint32_t i = 0; i < r->nfiles; i++)
+        if (file_truncated(&r->files[i], &e))
+            errq_push(r, e.msg);
+}
+
+bool trace_reader_damage(const struct trace_reader *r, struct trace_error *err)
+{
+    if (r->first_err[0]) {
+        snprintf(err->msg, sizeof err->msg, "%s", r->first_err);
+        return true;
     }
+    if (r->live) /* pending and short files may still be written */
+        return false;
+    if (r->npend) {
+        snprintf(err->msg, sizeof err->msg, "%s", r->pend[0].msg);
+        return true;
+    }
+    for (uint32_t i = 0; i < r->nfiles; i++)
+        if (file_truncated(&r->files[i], err))
+            return true;
+    return false;
 }
 
 int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
@@ -2539,4 +2769,10 @@ uint64_t trace_reader_now_ns(const struct trace_reader *r)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t mono = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     return mono > r->origin ? mono - r->origin : 0;
+}
+
+void trace_reader_work(const struct trace_reader *r,
+                       struct trace_reader_work *w)
+{
+    *w = r->work;
 }

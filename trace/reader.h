@@ -92,6 +92,13 @@ void trace_reader_close(struct trace_reader *r);
 int trace_reader_next(struct trace_reader *r, struct trace_event *ev,
                       struct trace_error *err);
 
+/* The first damage known so far without reading events -- a corrupt
+ * chunk area, a file in the directory that is not a process file, and
+ * (unless in live mode) a truncated file -- as trace_reader_next() does
+ * or will report it: for viewers, which read threads alone
+ * (trace_thread_reader_*) and would never see those.  false when none. */
+bool trace_reader_damage(const struct trace_reader *r, struct trace_error *err);
+
 /* Live mode: look again for new files, chunks and records.  Returns the
  * number of new records found, -1 with err on failure. */
 int trace_reader_poll(struct trace_reader *r, struct trace_error *err);
@@ -140,6 +147,15 @@ void trace_thread_reader_close(struct trace_thread_reader *tr);
  * rebuilds them from the current chunk: for live viewers that keep a
  * reader per thread. */
 void trace_thread_reader_park(struct trace_thread_reader *tr);
+
+/* Work done so far, counted in steps (comparisons, probes, visits), for
+ * tests that check how the reader grows with a trace without timing it. */
+struct trace_reader_work {
+    uint64_t link_steps; /* linking images: parents and exec'd images */
+    uint64_t gate_steps; /* holding first events until their creation */
+};
+void trace_reader_work(const struct trace_reader *r,
+                       struct trace_reader_work *w);
 
 /* CLOCK_REALTIME, in ns since the epoch, at ts_ns 0 (0 if unknown). */
 uint64_t trace_reader_start_real_ns(const struct trace_reader *r);

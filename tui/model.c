@@ -594,6 +594,12 @@ static void model_read_new(struct model *m)
     for (size_t i = 0; i < m->nth; i++)
         model_thread_read(m, i);
     m->lost_events = trace_reader_lost_events(m->r);
+    /* damage outside the threads' records (a truncated file, a file that
+     * is not a process file, a broken chunk area): the thread readers
+     * never see it, the merged stream that `report` reads does */
+    struct trace_error err;
+    if (trace_reader_damage(m->r, &err))
+        model_note_error(m, err.msg);
 }
 
 struct model *model_open(const char *dir, bool live, struct symbolizer *sym,

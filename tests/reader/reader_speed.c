@@ -6,7 +6,13 @@
  * the real writer -- THREADS threads (default 2) taking and releasing a
  * random one of 16 mutexes, as the overhead benchmark's workload does --
  * unless DIR already holds a trace, then reads it through the reader and
- * prints open time, merge time and events per second.  -k keeps DIR. */
+ * prints open time, merge time and events per second.  -k keeps DIR.
+ *
+ *   reader_speed -p PROCS [-k] DIR
+ *
+ * Writes a process tree instead: pid 1 forks PROCS-1 children, each with
+ * one thread that starts and exits (the growth with the number of process
+ * files: double PROCS and the times should about double). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +62,44 @@ static int speed_write(const char *dir, unsigned long events, int threads)
     return 0;
 }
 
+/* One image of the -p tree; its thread's events between start and exit
+ * come from `body`. */
+static int speed_write_proc(const char *dir, uint32_t pid, uint32_t ppid,
+                            uint32_t forks)
+{
+    struct trace_proc_writer pw;
+    int rc = trace_writer_open_process(&pw, dir, pid, ppid,
+                                       ppid ? TRACE_FILE_FORKED : 0,
+                                       trace_clock_pick(), 1);
+    if (rc) {
+        fprintf(stderr, "reader_speed: %s: %s\n", dir, strerror(-rc));
+        return -1;
+    }
+    struct trace_thread_writer *w =
+        trace_writer_thread_new(&pw, pid, trace_writer_next_serial(&pw));
+    struct trace_process_info pi = {pid, ppid, UINT32_MAX, 0};
+    trace_emit_payload(w, TRACE_EV_PROCESS_START, 0, 0, &pi, sizeof pi);
+    for (uint32_t i = 0; i < forks; i++)
+        trace_emit(w, TRACE_EV_FORK, 0, 0x401000, pid + 1 + i);
+    trace_emit(w, TRACE_EV_PROCESS_EXIT, 0, 0, 0);
+    trace_writer_thread_free(w);
+    trace_writer_close_process(&pw, 0);
+    trace_writer_drop_process(&pw);
+    return 0;
+}
+
+/* pid 1 forks pids 2..procs (written first, so the children start
+ * later). */
+static int speed_write_tree(const char *dir, uint32_t procs)
+{
+    if (speed_write_proc(dir, 1, 0, procs - 1) < 0)
+        return -1;
+    for (uint32_t pid = 2; pid <= procs; pid++)
+        if (speed_write_proc(dir, pid, 1, 0) < 0)
+            return -1;
+    return 0;
+}
+
 static bool dir_has_trace(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -89,9 +133,12 @@ int main(int argc, char **argv)
 {
     unsigned long events = 50000000;
     int threads = 2, opt;
+    uint32_t procs = 0;
     bool keep = false;
-    while ((opt = getopt(argc, argv, "n:t:k")) != -1) {
-        if (opt == 'n')
+    while ((opt = getopt(argc, argv, "n:t:kp:")) != -1) {
+        if (opt == 'p')
+            procs = (uint32_t)strtoul(optarg, NULL, 0);
+        else if (opt == 'n')
             events = strtoul(optarg, NULL, 0);
         else if (opt == 't')
             threads = atoi(optarg);
@@ -102,7 +149,8 @@ int main(int argc, char **argv)
     }
     if (optind != argc - 1 || threads < 1 || threads > 64) {
         fprintf(stderr,
-                "usage: reader_speed [-n EVENTS] [-t THREADS] [-k] DIR\n");
+                "usage: reader_speed [-n EVENTS] [-t THREADS] [-k] DIR\n"
+                "       reader_speed -p PROCS [-k] DIR\n");
         return 2;
     }
     const char *dir = argv[optind];
@@ -113,9 +161,13 @@ int main(int argc, char **argv)
             return 1;
         }
         double t0 = seconds();
-        if (speed_write(dir, events, threads) < 0)
+        if (procs ? speed_write_tree(dir, procs)
+                  : speed_write(dir, events, threads) < 0)
             return 1;
-        printf("wrote %lu events in %.2f s\n", events, seconds() - t0);
+        if (procs)
+            printf("wrote %u process files in %.2f s\n", procs, seconds() - t0);
+        else
+            printf("wrote %lu events in %.2f s\n", events, seconds() - t0);
         made = true;
     }
     double t0 = seconds();
@@ -142,6 +194,9 @@ int main(int argc, char **argv)
     trace_reader_close(r);
     printf("read %lu events (%lu errors, checksum %llx)\n", n, errors,
            (unsigned long long)sum);
+    if (procs)
+        printf("%u process files: open %.3f s, read %.3f s\n", procs, t1 - t0,
+               t2 - t1);
     printf("open (scan) %.3f s  %.1f M events/s\n", t1 - t0,
            (double)n / (t1 - t0) / 1e6);
     printf("merge       %.3f s  %.1f M events/s\n", t2 - t1,

@@ -139,7 +139,7 @@ Test(dump, help_and_bad_option)
     e2e_result_free(&res);
 }
 
-Test(dump, missing_directory_exits_2)
+Test(dump, missing_directory_exits_1)
 {
     char *dir = rt_dir();
     char *missing = NULL;
@@ -148,7 +148,7 @@ Test(dump, missing_directory_exits_2)
     const char *argv[] = {"ctrace", "dump", missing, NULL};
     struct e2e_result res;
     cr_assert_eq(e2e_run(&res, argv), 0);
-    cr_assert_eq(res.status, 2);
+    cr_assert_eq(res.status, 1);
     cr_assert(strstr(res.err, missing), "%s", res.err);
     cr_assert_eq(res.out_len, 0);
     e2e_result_free(&res);

@@ -12,7 +12,10 @@
  *                      cells of the full pass.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model.h"
 #include "rt.h"
@@ -403,4 +406,52 @@ Test(model, activity_nested_locks)
     ev.type = TRACE_EV_THREAD_EXIT;
     activity_apply(&a, &ev, NULL);
     cr_expect_eq(activity_now(&a), ACT_END, "ended, not 'not started'");
+}
+
+/* ---- damage the thread readers never see ---- */
+
+/* A trace whose file lost its last chunk (cut at a chunk boundary, so
+ * every record that is there reads fine): the viewer says the trace is
+ * damaged, as `ctrace report` does. */
+Test(model, truncated_trace_shows_damage)
+{
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 70, 1, 0, TRACE_FILE_EXITED, TRACE_CLOCK_MONOTONIC, 0);
+    craft_short_threads(&f);
+    craft_long_thread(&f);
+    craft_write(&f, dir, "p70.0.ctrace");
+    char *path = NULL;
+    cr_assert_geq(asprintf(&path, "%s/p70.0.ctrace", dir), 0);
+    rt_spit(path, f.buf, f.len - TRACE_CHUNK_MIN);
+    craft_free(&f);
+    struct trace_error err;
+    struct model *m = model_open(dir, false, NULL, &err);
+    cr_assert_not_null(m, "model_open: %s", err.msg);
+    cr_expect(strstr(m->error, "p70.0.ctrace") && strstr(m->error, "truncated"),
+              "error: '%s'", m->error);
+    model_free(m);
+    free(path);
+}
+
+/* A FIFO named like a process file beside a healthy one. */
+Test(model, non_process_file_shows_damage)
+{
+    char *dir = rt_dir();
+    struct craft_file f;
+    craft_header(&f, 70, 1, 0, 0, TRACE_CLOCK_MONOTONIC, 0);
+    craft_short_threads(&f);
+    craft_write(&f, dir, "p70.0.ctrace");
+    craft_free(&f);
+    char *fifo = NULL;
+    cr_assert_geq(asprintf(&fifo, "%s/p71.0.ctrace", dir), 0);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    struct trace_error err;
+    struct model *m = model_open(dir, false, NULL, &err);
+    cr_assert_not_null(m, "model_open: %s", err.msg);
+    cr_expect(strstr(m->error, "p71.0.ctrace") &&
+                  strstr(m->error, "not a regular file"),
+              "error: '%s'", m->error);
+    model_free(m);
+    free(fifo);
 }
