@@ -1,5 +1,5 @@
 /* What can still end a process's waits from outside the traced tree
- * (issue 18.4; docs/analysis.md, "Deadlock and hang").
+ * (docs/analysis.md, "Deadlock and hang").
  *
  * A process whose threads are all blocked is hung only if nothing can
  * wake them.  Three things can, that the wait-for graph does not see:
