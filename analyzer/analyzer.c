@@ -20,7 +20,6 @@
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
-#include "wakeup.h"
 
 void analyzer_options_default(struct analyzer_options *o)
 {
@@ -58,11 +57,41 @@ void analyzer_free(struct analyzer *a)
     lockgraph_free(a->graph);
     python_state_free(a->py);
     gil_state_free(a->gil);
-    wakeup_state_free(a->wake);
     free(a);
 }
 
 /* ---- feeding ---- */
+
+/* The core's state machine, by family (trace/events.def). */
+static void analyzer_core_event(struct analyzer *a, uint32_t ti,
+                                uint32_t family, const struct trace_event *ev)
+{
+    switch (family) {
+    case TRACE_FAM_MUTEX:
+    case TRACE_FAM_RWLOCK:
+    case TRACE_FAM_SPIN:
+        sync_lock_event(a, ti, ev);
+        break;
+    case TRACE_FAM_COND:
+        sync_cond_event(a, ti, ev);
+        break;
+    case TRACE_FAM_SEM:
+        sync_sem_event(a, ti, ev);
+        break;
+    case TRACE_FAM_BARRIER:
+        sync_barrier_event(a, ti, ev);
+        break;
+    case TRACE_FAM_ONCE:
+        sync_once_event(a, ti, ev);
+        break;
+    case TRACE_FAM_THREAD:
+        life_thread_event(a, ti, ev);
+        break;
+    case TRACE_FAM_PROCESS:
+        life_process_event(a, ti, ev);
+        break;
+    }
+}
 
 void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
 {
@@ -78,33 +107,16 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         a->last_ts = ev->ts_ns;
     an_thread_touch(a, ev);
     uint32_t ti = ev->thread, type = ev->type;
+    uint32_t family = an_event_family(type);
     /* Python: runtimes, frames, the GIL and CPython's locks (python.c) */
     enum python_fed py = a->py || type == TRACE_EV_PY_RUNTIME
                              ? python_feed(a, ti, ev)
                              : PYTHON_NOT_MINE;
+    if (py == PYTHON_NOT_MINE)
+        analyzer_core_event(a, ti, family, ev);
     if (py != PYTHON_GIL) /* passes that want raw events of its family */
-        an_emit_event(a, an_event_family(type), ev);
-    if (py != PYTHON_NOT_MINE) {
-        python_after(a, ti, ev);
-        return;
-    }
-    if (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_SPIN_RELEASE)
-        sync_lock_event(a, ti, ev);
-    else if (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE)
-        sync_cond_event(a, ti, ev);
-    else if (type >= TRACE_EV_SEM_INIT && type <= TRACE_EV_SEM_POST)
-        sync_sem_event(a, ti, ev);
-    else if (type >= TRACE_EV_BARRIER_INIT && type <= TRACE_EV_BARRIER_LEAVE)
-        sync_barrier_event(a, ti, ev);
-    else if (type >= TRACE_EV_ONCE_ENTER && type <= TRACE_EV_ONCE_DONE)
-        sync_once_event(a, ti, ev);
-    else if (type >= TRACE_EV_THREAD_CREATE && type <= TRACE_EV_THREAD_NAME)
-        life_thread_event(a, ti, ev);
-    else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
-        life_process_event(a, ti, ev);
-    if (wakeup_handles(type))
-        wakeup_feed(a, ti, ev);
-    if (a->py)
+        an_emit_event(a, family, ev);
+    if (py != PYTHON_NOT_MINE || a->py)
         python_after(a, ti, ev);
     an_check_event(a, ev);
 }

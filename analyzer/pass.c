@@ -23,14 +23,21 @@ static void an_passes_add(struct analyzer *a, const struct an_pass *p)
     struct an_passes *ps = &a->passes;
     if (ps->n == AN_PASSES_MAX)
         abort(); /* a programming error: raise AN_PASSES_MAX */
-    uint8_t id = ps->n++;
-    ps->v[id] = p;
+    ps->v[ps->n++] = p;
+}
+
+/* The dispatch lists of pass i, whose state exists now. */
+static void an_passes_hook(struct an_passes *ps, uint8_t i)
+{
+    const struct an_pass *p = ps->v[i];
     for (uint32_t k = 0; k < AN_STEP_COUNT; k++)
         if (p->step && (p->steps & AN_STEP_BIT(k)))
-            ps->by_step[k][ps->nby_step[k]++] = id;
+            ps->by_step[k][ps->nby_step[k]++] =
+                (struct an_step_hook){p->step, ps->self[i]};
     for (uint32_t f = 0; f < TRACE_FAM_COUNT; f++)
         if (p->event && (p->families & AN_FAMILY_BIT(f)))
-            ps->by_family[f][ps->nby_family[f]++] = id;
+            ps->by_family[f][ps->nby_family[f]++] =
+                (struct an_event_hook){p->event, ps->self[i]};
 }
 
 void an_passes_init(struct analyzer *a, const struct an_pass *const *extra)
@@ -43,6 +50,8 @@ void an_passes_init(struct analyzer *a, const struct an_pass *const *extra)
     for (uint8_t i = 0; i < a->passes.n; i++)
         if (a->passes.v[i]->create)
             a->passes.self[i] = a->passes.v[i]->create(a);
+    for (uint8_t i = 0; i < a->passes.n; i++)
+        an_passes_hook(&a->passes, i);
 }
 
 void an_passes_finish(struct analyzer *a, struct analysis_result *out)

@@ -336,8 +336,6 @@ struct analyzer {
     struct python_state *py;   /* Python runtimes, frames (python.c); NULL
                                   until a python-runtime event */
     struct gil_state *gil;     /* GIL waits (gil.c); NULL without one */
-    struct wakeup_state *wake; /* what can end waits from outside
-                                  (wakeup.c); NULL until needed */
     struct an_findings findings;
     struct an_passes passes; /* the analyses (pass.h) */
 
@@ -544,22 +542,20 @@ void an_note(struct analyzer *a, const char *fmt, ...)
 /* Hand a step to the passes that want it. */
 static inline void an_emit_step(struct analyzer *a, const struct an_step *s)
 {
-    const struct an_passes *ps = &a->passes;
-    for (uint8_t i = 0; i < ps->nby_step[s->kind]; i++) {
-        uint8_t id = ps->by_step[s->kind][i];
-        ps->v[id]->step(a, ps->self[id], s);
-    }
+    const struct an_step_hook *h = a->passes.by_step[s->kind];
+    const struct an_step_hook *end = h + a->passes.nby_step[s->kind];
+    for (; h < end; h++)
+        h->fn(a, h->self, s);
 }
 
 /* Hand a raw event to the passes that want its family. */
 static inline void an_emit_event(struct analyzer *a, uint32_t family,
                                  const struct trace_event *ev)
 {
-    const struct an_passes *ps = &a->passes;
-    for (uint8_t i = 0; i < ps->nby_family[family]; i++) {
-        uint8_t id = ps->by_family[family][i];
-        ps->v[id]->event(a, ps->self[id], ev);
-    }
+    const struct an_event_hook *h = a->passes.by_family[family];
+    const struct an_event_hook *end = h + a->passes.nby_family[family];
+    for (; h < end; h++)
+        h->fn(a, h->self, ev);
 }
 
 void an_state_free(struct analyzer *a);
