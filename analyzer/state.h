@@ -333,9 +333,9 @@ struct analyzer {
 
     struct an_stacks stacks;
     struct lockgraph *graph;
-    struct python_state *py;   /* Python runtimes, frames (python.c); NULL
-                                  until a python-runtime event */
-    struct gil_state *gil;     /* GIL waits (gil.c); NULL without one */
+    struct python_state *py; /* Python runtimes, frames (python.c); NULL
+                                until a python-runtime event */
+    struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
     struct an_findings findings;
     struct an_passes passes; /* the analyses (pass.h) */
 
