@@ -10,19 +10,16 @@
 #include <string.h>
 
 #include "analyzer.h"
-#include "contention.h"
-#include "excgroup.h"
+#include "check.h"
 #include "forkhazard.h"
 #include "gil.h"
 #include "lifecycle.h"
 #include "lockgraph.h"
 #include "misuse.h"
 #include "python.h"
-#include "race.h"
 #include "state.h"
 #include "sync.h"
 #include "waitfor.h"
-#include "wakeup.h"
 
 void analyzer_options_default(struct analyzer_options *o)
 {
@@ -46,8 +43,8 @@ struct analyzer *analyzer_new(const struct analyzer_options *opt,
     }
     a->reader = r;
     a->graph = lockgraph_new();
-    a->excg = excgroup_new(r, a->opt.exceptions_all);
     a->free_create = AN_NONE;
+    an_passes_init(a, a->opt.extra_passes);
     return a;
 }
 
@@ -55,17 +52,46 @@ void analyzer_free(struct analyzer *a)
 {
     if (!a)
         return;
+    an_passes_free(a);
     an_state_free(a);
     lockgraph_free(a->graph);
-    excgroup_free(a->excg);
-    race_free(a->race);
     python_state_free(a->py);
     gil_state_free(a->gil);
-    wakeup_state_free(a->wake);
     free(a);
 }
 
 /* ---- feeding ---- */
+
+/* The core's state machine, by family (trace/events.def). */
+static void analyzer_core_event(struct analyzer *a, uint32_t ti,
+                                uint32_t family, const struct trace_event *ev)
+{
+    switch (family) {
+    case TRACE_FAM_MUTEX:
+    case TRACE_FAM_RWLOCK:
+    case TRACE_FAM_SPIN:
+        sync_lock_event(a, ti, ev);
+        break;
+    case TRACE_FAM_COND:
+        sync_cond_event(a, ti, ev);
+        break;
+    case TRACE_FAM_SEM:
+        sync_sem_event(a, ti, ev);
+        break;
+    case TRACE_FAM_BARRIER:
+        sync_barrier_event(a, ti, ev);
+        break;
+    case TRACE_FAM_ONCE:
+        sync_once_event(a, ti, ev);
+        break;
+    case TRACE_FAM_THREAD:
+        life_thread_event(a, ti, ev);
+        break;
+    case TRACE_FAM_PROCESS:
+        life_process_event(a, ti, ev);
+        break;
+    }
+}
 
 void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
 {
@@ -81,36 +107,18 @@ void analyzer_feed(struct analyzer *a, const struct trace_event *ev)
         a->last_ts = ev->ts_ns;
     an_thread_touch(a, ev);
     uint32_t ti = ev->thread, type = ev->type;
+    uint32_t family = an_event_family(type);
     /* Python: runtimes, frames, the GIL and CPython's locks (python.c) */
     enum python_fed py = a->py || type == TRACE_EV_PY_RUNTIME
                              ? python_feed(a, ti, ev)
                              : PYTHON_NOT_MINE;
-    if (py != PYTHON_GIL)
-        excgroup_feed(a->excg, ev);
-    if (py != PYTHON_NOT_MINE) {
+    if (py == PYTHON_NOT_MINE)
+        analyzer_core_event(a, ti, family, ev);
+    if (py != PYTHON_GIL) /* passes that want raw events of its family */
+        an_emit_event(a, family, ev);
+    if (py != PYTHON_NOT_MINE || a->py)
         python_after(a, ti, ev);
-        return;
-    }
-    if (type >= TRACE_EV_MUTEX_INIT && type <= TRACE_EV_SPIN_RELEASE)
-        sync_lock_event(a, ti, ev);
-    else if (type >= TRACE_EV_COND_INIT && type <= TRACE_EV_COND_WAKE)
-        sync_cond_event(a, ti, ev);
-    else if (type >= TRACE_EV_SEM_INIT && type <= TRACE_EV_SEM_POST)
-        sync_sem_event(a, ti, ev);
-    else if (type >= TRACE_EV_BARRIER_INIT && type <= TRACE_EV_BARRIER_LEAVE)
-        sync_barrier_event(a, ti, ev);
-    else if (type >= TRACE_EV_ONCE_ENTER && type <= TRACE_EV_ONCE_DONE)
-        sync_once_event(a, ti, ev);
-    else if (type >= TRACE_EV_THREAD_CREATE && type <= TRACE_EV_THREAD_NAME)
-        life_thread_event(a, ti, ev);
-    else if (type >= TRACE_EV_PROCESS_START && type < TRACE_EV_THREAD_CREATE)
-        life_process_event(a, ti, ev);
-    else if (race_handles(type))
-        race_event(a, ti, ev);
-    if (wakeup_handles(type))
-        wakeup_feed(a, ti, ev);
-    if (a->py)
-        python_after(a, ti, ev);
+    an_check_event(a, ev);
 }
 
 /* ---- results ---- */
@@ -171,7 +179,7 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     misuse_finish(a);
     forkhazard_finish(a);
     lockgraph_report_cycles(a);
-    race_finish(a);
+    an_passes_finish(a, out);
     a->finished = true;
 
     uint64_t lost = a->lost_events;
@@ -190,7 +198,6 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     a->findings.v = NULL;
     a->findings.n = a->findings.cap = 0;
     an_map_free(&a->findings.by_key);
-    contention_collect(a, &out->contention, &out->ncontention);
     out->events = a->events;
     out->lost_events = lost;
     out->duration_ns = a->last_ts - a->first_ts;
@@ -199,7 +206,6 @@ void analyzer_finish(struct analyzer *a, struct analysis_result *out)
     a->notes = NULL;
     a->nnotes = a->notes_cap = 0;
     gil_collect(a, out);
-    excgroup_finish(a->excg, out);
 }
 
 /* ---- a whole trace ---- */

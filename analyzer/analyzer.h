@@ -34,6 +34,8 @@
 #include "finding.h"
 #include "reader.h"
 
+struct an_pass;
+
 struct analyzer_options {
     /* hang: every thread of a process blocked this long (default 10 s) */
     uint64_t hang_timeout_ns;
@@ -49,6 +51,10 @@ struct analyzer_options {
     /* skip the data-race analysis (mem-* and atomic-* events): the live
      * monitor, which looks for deadlocks and hangs only */
     bool no_races;
+    /* passes to run after the built-in ones (pass.h), NULL-terminated;
+     * NULL for none.  Tests and tools use it; built-in passes are listed
+     * in passes.def. */
+    const struct an_pass *const *extra_passes;
 };
 
 void analyzer_options_default(struct analyzer_options *o);

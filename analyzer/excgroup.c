@@ -1601,3 +1601,35 @@ void excgroup_finish(struct excgroup *g, struct analysis_result *out)
     g->ngroups = g->groups_cap = 0;
     an_map_free(&g->group_by_sig);
 }
+
+/* ---- as an analysis pass (pass.h): every event but the GIL's ---- */
+
+static void *excgroup_pass_create(struct analyzer *a)
+{
+    return excgroup_new(a->reader, a->opt.exceptions_all);
+}
+
+static void excgroup_pass_event(struct analyzer *a, void *self,
+                                const struct trace_event *ev)
+{
+    (void)a;
+    excgroup_feed(self, ev);
+}
+
+static void excgroup_pass_finish(struct analyzer *a, void *self,
+                                 struct analysis_result *out)
+{
+    (void)a;
+    excgroup_finish(self, out);
+}
+
+static void excgroup_pass_destroy(void *self) { excgroup_free(self); }
+
+const struct an_pass excgroup_pass = {
+    .name = "excgroup",
+    .families = ~AN_FAMILY_BIT(TRACE_FAM_META),
+    .create = excgroup_pass_create,
+    .event = excgroup_pass_event,
+    .finish = excgroup_pass_finish,
+    .destroy = excgroup_pass_destroy,
+};

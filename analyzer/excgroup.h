@@ -1,5 +1,5 @@
-/* Exception groups (issue 4): every failure of a run, across all threads
- * and processes, grouped by signature.
+/* Exception groups (docs/exception-groups.md): every failure of a run, across
+ * all threads and processes, grouped by signature.
  *
  * This module owns collecting failures from the event stream and grouping
  * them.  Failures are: fatal signals (signal), abort() (abort), failed

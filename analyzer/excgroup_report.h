@@ -1,5 +1,5 @@
-/* Exception groups in the report (issue 4): the symbolized signatures
- * and the two views of the groups, the text tree and the JSON array.
+/* Exception groups in the report (docs/exception-groups.md): the symbolized
+ * signatures and the two views of the groups, the text tree and the JSON array.
  *
  * This module owns the report side of excgroup.c: excgroup_symbolize()
  * names the frames of every group's stack, rewrites its signature with

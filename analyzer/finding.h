@@ -102,7 +102,7 @@ struct contention_entry {
 /* ---- exception groups (analyzer/excgroup.c, docs/exception-groups.md) ----
  * Every failure of a run (fatal signal, abort, failed assert, C++ throw,
  * non-zero exit, Python exception), grouped by signature: kind + detail +
- * the top symbolized frames of the program.  Added for issue 4. */
+ * the top symbolized frames of the program. */
 
 enum exception_kind {
     EXC_SIGNAL, /* fatal signal, or death by a signal with no stack */
@@ -177,7 +177,7 @@ struct exception_group {
     struct exception_member *members; /* owned */
 };
 
-/* ---- the GIL (analyzer/gil.c, docs/python.md): issue 7 ----
+/* ---- the GIL (analyzer/gil.c, docs/python.md) ----
  * How long each thread of a Python process waited for CPython's global
  * interpreter lock. */
 struct gil_thread_stats {
@@ -197,7 +197,7 @@ struct process_outcome {
 
 /* Everything one analysis produced; the report writers' whole input
  * (with the reader's process and thread lists for names and exit
- * statuses).  Exception groups join with issue 4. */
+ * statuses). */
 struct analysis_result {
     struct finding *findings; /* sorted: most severe first, then by kind */
     size_t nfindings;
@@ -210,8 +210,8 @@ struct analysis_result {
      * lost): plain sentences, owned. */
     char **notes;
     size_t nnotes;
-    /* Exception groups (issue 4): crash groups in order of appearance,
-     * then exit-status groups; outcomes indexed like the reader's
+    /* Exception groups (docs/exception-groups.md): crash groups in order of
+     * appearance, then exit-status groups; outcomes indexed like the reader's
      * process list. */
     struct exception_group *exc_groups;
     size_t nexc_groups;
@@ -219,7 +219,7 @@ struct analysis_result {
     uint64_t exc_processes; /* distinct pids among them */
     struct process_outcome *outcomes;
     size_t noutcomes;
-    /* GIL waits per thread of Python processes (issue 7): by process,
+    /* GIL waits per thread of Python processes (docs/python.md): by process,
      * most waiting first; empty without Python. */
     struct gil_thread_stats *gil;
     size_t ngil;

@@ -10,7 +10,7 @@
  *
  * Objects carry the clock their releases publish: acquiring joins it
  * into the acquirer.  The edges, and only these (never timestamp order,
- * DESIGN.md rule 7):
+ * docs/design.md rule 7):
  *   mutex / spinlock   release -> later acquire
  *   rwlock             write release -> any later acquire;
  *                      read release -> later write acquire only

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "hb.h"
+#include "pass.h"
 #include "race.h"
 #include "race_shadow.h"
 #include "state.h"
@@ -129,16 +130,16 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
-static struct race *race_get(struct analyzer *a)
+static void *race_create(struct analyzer *a)
 {
-    if (!a->race) {
-        a->race = calloc(1, sizeof *a->race);
-        if (!a->race)
-            abort();
-        a->race->gc_at = RACE_GC_FIRST;
-        a->race->free_block = AN_NONE;
-    }
-    return a->race;
+    if (a->opt.no_races)
+        return NULL;
+    struct race *r = calloc(1, sizeof *r);
+    if (!r)
+        abort();
+    r->gc_at = RACE_GC_FIRST;
+    r->free_block = AN_NONE;
+    return r;
 }
 
 static struct race_thread *race_thread(struct race *r, uint32_t t)
@@ -807,12 +808,13 @@ static void race_stats_event(struct race *r, const struct trace_event *ev)
     r->stats.dropped += s.dropped;
 }
 
-void race_event(struct analyzer *a, uint32_t thread,
-                const struct trace_event *ev)
+static void race_event(struct analyzer *a, void *self,
+                       const struct trace_event *ev)
 {
-    if (a->opt.no_races || thread >= a->nthreads)
+    struct race *r = self;
+    uint32_t thread = ev->thread;
+    if (!r || thread >= a->nthreads)
         return;
-    struct race *r = race_get(a);
     r->stats.mem_events++;
     switch (ev->type) {
     case TRACE_EV_ATOMIC_ACQUIRE:
@@ -838,9 +840,11 @@ void race_event(struct analyzer *a, uint32_t thread,
         race_collect(a, r);
 }
 
-void race_finish(struct analyzer *a)
+static void race_finish(struct analyzer *a, void *self,
+                        struct analysis_result *out)
 {
-    struct race *r = a->race;
+    (void)out;
+    struct race *r = self;
     if (!r)
         return;
     if (r->stats.evicted)
@@ -860,14 +864,16 @@ void race_finish(struct analyzer *a)
 void race_get_stats(const struct analyzer *a, struct race_stats *out)
 {
     memset(out, 0, sizeof *out);
-    if (!a->race)
+    const struct race *r = an_pass_state(a, &race_pass);
+    if (!r)
         return;
-    *out = a->race->stats;
-    out->shadow_bytes_max = a->race->shadow.peak * RACE_SBLOCK_BYTES;
+    *out = r->stats;
+    out->shadow_bytes_max = r->shadow.peak * RACE_SBLOCK_BYTES;
 }
 
-void race_free(struct race *r)
+static void race_free(void *self)
 {
+    struct race *r = self;
     if (!r)
         return;
     shadow_free(&r->shadow);
@@ -887,3 +893,12 @@ void race_free(struct race *r)
     an_map_free(&r->block_map);
     free(r);
 }
+
+const struct an_pass race_pass = {
+    .name = "race",
+    .families = AN_FAMILY_BIT(TRACE_FAM_MEMORY),
+    .create = race_create,
+    .event = race_event,
+    .finish = race_finish,
+    .destroy = race_free,
+};

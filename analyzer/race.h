@@ -8,7 +8,7 @@
  * thread stacks that name racing addresses, and the data-race findings.
  * Memory is bounded: shadow entries that every live thread is already
  * ordered after are collected, and past a cap the oldest are evicted
- * (reported in a note). */
+ * (reported in a note).  It is a pass (pass.h) on the memory family. */
 #ifndef CTRACE_ANALYZER_RACE_H
 #define CTRACE_ANALYZER_RACE_H
 
@@ -18,20 +18,6 @@
 #include "reader.h"
 
 struct analyzer;
-struct race;
-
-/* The event types this module takes (analyzer_feed's dispatch). */
-static inline bool race_handles(uint32_t type)
-{
-    return type >= TRACE_EV_MEM_READ && type <= TRACE_EV_MEM_STATS;
-}
-
-/* One event of those types, in merged order. */
-void race_event(struct analyzer *a, uint32_t thread,
-                const struct trace_event *ev);
-
-/* End of the trace: notes about anything that was dropped. */
-void race_finish(struct analyzer *a);
 
 /* Totals of the mem-stats records seen (all threads). */
 struct race_stats {
@@ -43,7 +29,5 @@ struct race_stats {
     uint64_t cells_dropped;    /* accesses forgotten on crowded granules */
 };
 void race_get_stats(const struct analyzer *a, struct race_stats *out);
-
-void race_free(struct race *r);
 
 #endif

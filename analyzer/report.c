@@ -385,7 +385,8 @@ void report_summary_line(const struct report_input *in, char *buf, size_t len)
             " in %zu process%s, %zu thread%s; %" PRIu64 " event%s lost", npids,
             npids == 1 ? "" : "es", in->nthreads, in->nthreads == 1 ? "" : "s",
             res->lost_events, res->lost_events == 1 ? "" : "s");
-    if (res->exc_failures && used < len) /* exception groups (issue 4) */
+    /* exception groups (docs/exception-groups.md) */
+    if (res->exc_failures && used < len)
         used += (size_t)snprintf(
             buf + used, len - used, "; %" PRIu64 " failure%s (%zu group%s)",
             res->exc_failures, res->exc_failures == 1 ? "" : "s",

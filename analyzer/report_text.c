@@ -2,8 +2,8 @@
  * `ctrace report`.  Findings grouped by kind, most severe first; each
  * with a headline, the specific message, why it is a bug, the threads and
  * objects involved, and symbolized stacks (`#0 func (file.c:42)`); then
- * exception groups (issue 4), the contention table, and one summary line
- * that scripts and people can both rely on. */
+ * exception groups (docs/exception-groups.md), the contention table, and one
+ * summary line that scripts and people can both rely on. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,13 @@
 #include "state.h"
 
 const uint8_t an_event_flags_table[TRACE_EV_LIMIT] = {
-#define EV(id, num, name, flags, doc) [num] = (flags),
+#define EV(id, num, name, fam, flags, doc) [num] = (flags),
+#include "events.def"
+#undef EV
+};
+
+const uint8_t an_event_family_table[TRACE_EV_LIMIT] = {
+#define EV(id, num, name, fam, flags, doc) [num] = TRACE_FAM_##fam,
 #include "events.def"
 #undef EV
 };
@@ -578,10 +584,6 @@ void an_state_free(struct analyzer *a)
                 hb_vc_free(&o->bar->ring[r]);
             free(o->bar->waiters);
             free(o->bar);
-        }
-        if (o->ct) {
-            free(o->ct->sites);
-            free(o->ct);
         }
     }
     free(a->objs);

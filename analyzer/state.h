@@ -25,6 +25,7 @@
 
 #include "analyzer.h"
 #include "finding.h"
+#include "pass_run.h"
 #include "reader.h"
 #include "vclock.h"
 
@@ -93,20 +94,6 @@ static inline bool an_kind_is_lock(uint8_t k)
 #define AN_MTYPE_PYLOCK 0x10
 #define AN_MTYPE_PYSENTINEL 0x11
 
-/* Per lock contention figures (contention.c). */
-struct an_site_count {
-    uint64_t pc;
-    uint64_t acquisitions;
-    uint64_t wait_ns;
-};
-
-struct an_contention {
-    uint64_t acquisitions, contended;
-    uint64_t wait_total, wait_max, hold_total, hold_max;
-    struct an_site_count *sites; /* hash table on pc (contention.c) */
-    size_t nsites, sites_cap;
-};
-
 #define AN_BARRIER_RING 4
 
 /* Barrier rounds and waiters (only barriers carry one). */
@@ -140,7 +127,6 @@ struct an_obj {
     uint64_t rel_epoch;  /* clock's joins when vw was copied from it */
     uint64_t rel_joins;
     struct vclock vw; /* release clock (write side / signals / posts) */
-    struct an_contention *ct;
     /* first acquisitions inside and outside signal handlers */
     uint32_t sig_stack, plain_stack, sig_thread, plain_thread;
     /* cold */
@@ -347,14 +333,11 @@ struct analyzer {
 
     struct an_stacks stacks;
     struct lockgraph *graph;
-    struct excgroup *excg;     /* exception groups (excgroup.c) */
-    struct race *race;         /* data races (race.c), made on first use */
-    struct python_state *py;   /* Python runtimes, frames (python.c); NULL
-                                  until a python-runtime event */
-    struct gil_state *gil;     /* GIL waits (gil.c); NULL without one */
-    struct wakeup_state *wake; /* what can end waits from outside
-                                  (wakeup.c); NULL until needed */
+    struct python_state *py; /* Python runtimes, frames (python.c); NULL
+                                until a python-runtime event */
+    struct gil_state *gil;   /* GIL waits (gil.c); NULL without one */
     struct an_findings findings;
+    struct an_passes passes; /* the analyses (pass.h) */
 
     uint64_t events, lost_events;
     uint64_t first_ts, last_ts;
@@ -374,6 +357,12 @@ extern const uint8_t an_event_flags_table[TRACE_EV_LIMIT];
 static inline uint32_t an_event_flags(uint32_t type)
 {
     return type < TRACE_EV_LIMIT ? an_event_flags_table[type] : 0;
+}
+/* The same for the event's family (TRACE_FAM_*). */
+extern const uint8_t an_event_family_table[TRACE_EV_LIMIT];
+static inline uint32_t an_event_family(uint32_t type)
+{
+    return type < TRACE_EV_LIMIT ? an_event_family_table[type] : TRACE_FAM_META;
 }
 
 /* ---- tables ---- */
@@ -547,6 +536,27 @@ void an_note(struct analyzer *a, const char *fmt, ...)
  * finding_message_format). */
 #define AN_T "{thread:%u}"
 #define AN_O "{object:%zu}"
+
+/* ---- passes (pass.h) ---- */
+
+/* Hand a step to the passes that want it. */
+static inline void an_emit_step(struct analyzer *a, const struct an_step *s)
+{
+    const struct an_step_hook *h = a->passes.by_step[s->kind];
+    const struct an_step_hook *end = h + a->passes.nby_step[s->kind];
+    for (; h < end; h++)
+        h->fn(a, h->self, s);
+}
+
+/* Hand a raw event to the passes that want its family. */
+static inline void an_emit_event(struct analyzer *a, uint32_t family,
+                                 const struct trace_event *ev)
+{
+    const struct an_event_hook *h = a->passes.by_family[family];
+    const struct an_event_hook *end = h + a->passes.nby_family[family];
+    for (; h < end; h++)
+        h->fn(a, h->self, ev);
+}
 
 void an_state_free(struct analyzer *a);
 

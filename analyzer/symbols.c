@@ -765,7 +765,7 @@ static void sym_fill_module(struct sym_frame *f, const struct sym_file *file,
     f->binary_changed = file->changed;
 }
 
-/* A Python frame (a pystack.h token, issue 7): function, file and line
+/* A Python frame (a pystack.h token): function, file and line
  * as Python named them; the standard library's count as system code. */
 static bool sym_python_frame(uint64_t pc, struct sym_frame *f)
 {

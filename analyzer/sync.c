@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "contention.h"
 #include "forkhazard.h"
 #include "hb.h"
 #include "lockgraph.h"
@@ -126,8 +125,14 @@ static void hold_end(struct analyzer *a, uint32_t holder, uint32_t oi,
     struct an_held *h = an_held_find(t, oi);
     if (!h)
         return;
-    contention_release(&a->objs[oi], ts >= h->ts ? ts - h->ts : 0);
+    uint64_t held_ns = ts >= h->ts ? ts - h->ts : 0;
+    bool write = h->write;
     an_held_remove(t, h);
+    an_emit_step(a, &(struct an_step){.kind = AN_STEP_RELEASE,
+                                      .write = write,
+                                      .thread = holder,
+                                      .obj = oi,
+                                      .ns = held_ns});
 }
 
 void sync_drop_holders(struct analyzer *a, uint32_t oi, uint64_t ts)
@@ -308,7 +313,9 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
     t->dl_reported = 0;
     bool contended = waited || (ev->arg & TRACE_ACQ_CONTENDED);
     bool try = (ev->arg & 3u) == TRACE_ACQ_TRY;
+    uint8_t step = AN_STEP_REENTER;
     if (!lock_reacquire(a, ti, oi, d)) {
+        step = AN_STEP_ACQUIRE;
         struct an_obj *o = &a->objs[oi];
         if (d->write && o->owner != AN_NONE)
             hold_end(a, o->owner, oi, ev->ts_ns); /* robust or lost events */
@@ -334,7 +341,15 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
     } else if (d->kind == AN_RWLOCK && !d->write) {
         hb_read_acquire(a, ti, &a->objs[oi]);
     }
-    contention_acquire(&a->objs[oi], ev->site, contended, wait_ns);
+    an_emit_step(a, &(struct an_step){.kind = step,
+                                      .write = d->write,
+                                      .contended = contended,
+                                      .trylock = try,
+                                      .thread = ti,
+                                      .obj = oi,
+                                      .ns = wait_ns,
+                                      .site = ev->site,
+                                      .ev = ev});
 }
 
 static void lock_fail(struct analyzer *a, uint32_t ti,
@@ -430,7 +445,13 @@ static void lock_release(struct analyzer *a, uint32_t ti,
             o->nreaders--;
         hb_read_release(a, ti, o);
     }
-    contention_release(o, held_ns);
+    an_emit_step(a, &(struct an_step){.kind = AN_STEP_RELEASE,
+                                      .write = write,
+                                      .thread = ti,
+                                      .obj = oi,
+                                      .ns = held_ns,
+                                      .site = ev->site,
+                                      .ev = ev});
 }
 
 /* The common case, kept short: a thread that holds no lock takes a
@@ -448,7 +469,7 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
         return false;
     struct an_obj *o = &a->objs[oi];
     if (o->kind != AN_MUTEX || o->destroyed || o->owner != AN_NONE ||
-        o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack || !o->ct)
+        o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack)
         return false;
     an_held_add(t,
                 (struct an_held){.obj = oi,
@@ -461,7 +482,15 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
     o->owner = ti;
     t->dl_reported = 0;
     hb_lock_acquire(a, ti, o);
-    contention_acquire(o, ev->site, (ev->arg & TRACE_ACQ_CONTENDED) != 0, 0);
+    an_emit_step(
+        a, &(struct an_step){.kind = AN_STEP_ACQUIRE,
+                             .write = 1,
+                             .contended = (ev->arg & TRACE_ACQ_CONTENDED) != 0,
+                             .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY,
+                             .thread = ti,
+                             .obj = oi,
+                             .site = ev->site,
+                             .ev = ev});
     return true;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "pass.h"
 #include "state.h"
 #include "wakeup.h"
 
@@ -45,20 +46,28 @@ struct wakeup_state {
     struct wk_named *named;
     size_t nnamed, named_cap;
     struct an_map posted; /* (semaphore, 0) -> signal whose handler posted it */
+    bool used;            /* an event of ours was seen */
 };
 
-static struct wakeup_state *wk_get(struct analyzer *a)
+/* The pass's state once one of its events was seen, else NULL. */
+static struct wakeup_state *wk_state(struct analyzer *a)
 {
-    if (!a->wake) {
-        a->wake = calloc(1, sizeof *a->wake);
-        if (!a->wake)
-            abort();
-    }
-    return a->wake;
+    struct wakeup_state *w = an_pass_state(a, &wakeup_pass);
+    return w && w->used ? w : NULL;
 }
 
-void wakeup_state_free(struct wakeup_state *w)
+static void *wakeup_create(struct analyzer *a)
 {
+    (void)a;
+    struct wakeup_state *w = calloc(1, sizeof *w);
+    if (!w)
+        abort();
+    return w;
+}
+
+static void wakeup_state_free(void *self)
+{
+    struct wakeup_state *w = self;
     if (!w)
         return;
     for (size_t i = 0; i < w->procs_cap; i++)
@@ -76,7 +85,7 @@ static struct wk_proc *wk_proc(struct wakeup_state *w, uint32_t proc)
     return &w->procs[proc];
 }
 
-bool wakeup_handles(uint32_t type)
+static bool wakeup_handles(uint32_t type)
 {
     switch (type) {
     case TRACE_EV_SIGNAL_ACTION:
@@ -192,12 +201,17 @@ static void sem_posted(struct analyzer *a, struct wakeup_state *w, uint32_t ti,
         an_map_put(&w->posted, oi, 0, w->tsig[ti]);
 }
 
-void wakeup_feed(struct analyzer *a, uint32_t ti, const struct trace_event *ev)
+static void wakeup_event(struct analyzer *a, void *self,
+                         const struct trace_event *ev)
 {
-    /* a sem-post outside any handler is the common case: no state */
-    if (ev->type == TRACE_EV_SEM_POST && !a->wake)
+    struct wakeup_state *w = self;
+    uint32_t ti = ev->thread;
+    if (!wakeup_handles(ev->type))
         return;
-    struct wakeup_state *w = wk_get(a);
+    /* a sem-post outside any handler is the common case: no state */
+    if (ev->type == TRACE_EV_SEM_POST && !w->used)
+        return;
+    w->used = true;
     switch (ev->type) {
     case TRACE_EV_SIGNAL_ACTION: {
         int sig = TRACE_SIGACT_SIG(ev->arg);
@@ -233,7 +247,7 @@ void wakeup_feed(struct analyzer *a, uint32_t ti, const struct trace_event *ev)
  * there, or inherited through fork. */
 static bool has_handler(struct analyzer *a, uint32_t proc, int sig)
 {
-    struct wakeup_state *w = a->wake;
+    struct wakeup_state *w = wk_state(a);
     for (int depth = 0; depth < 64 && proc < a->nprocs; depth++) {
         uint8_t d = proc < w->procs_cap ? w->procs[proc].disp[sig] : 0;
         if (d)
@@ -310,7 +324,7 @@ static void timer_describe(const struct wk_timer *t, uint64_t now, char *buf,
 static bool explain_timers(struct analyzer *a, uint32_t proc, uint64_t now,
                            char *buf, size_t len)
 {
-    struct wakeup_state *w = a->wake;
+    struct wakeup_state *w = wk_state(a);
     if (proc >= w->procs_cap)
         return false;
     const struct wk_proc *p = &w->procs[proc];
@@ -338,7 +352,7 @@ static bool explain_timers(struct analyzer *a, uint32_t proc, uint64_t now,
 static bool explain_sem(struct analyzer *a, uint32_t proc,
                         const struct an_thread *t, char *buf, size_t len)
 {
-    struct wakeup_state *w = a->wake;
+    struct wakeup_state *w = wk_state(a);
     if (t->blk != BLK_SEM || t->blk_obj == AN_NONE)
         return false;
     const struct wk_named *n = named_of(w, t->blk_obj);
@@ -364,7 +378,7 @@ static bool explain_sem(struct analyzer *a, uint32_t proc,
 bool wakeup_explain(struct analyzer *a, uint32_t proc, uint64_t now, char *buf,
                     size_t len)
 {
-    if (!a->wake || proc >= a->nprocs)
+    if (!wk_state(a) || proc >= a->nprocs)
         return false;
     const struct an_proc *p = &a->procs[proc];
     for (size_t i = 0; i < p->nthreads; i++) {
@@ -374,3 +388,11 @@ bool wakeup_explain(struct analyzer *a, uint32_t proc, uint64_t now, char *buf,
     }
     return explain_timers(a, proc, now, buf, len);
 }
+
+const struct an_pass wakeup_pass = {
+    .name = "wakeup",
+    .families = AN_FAMILY_BIT(TRACE_FAM_PROCESS) | AN_FAMILY_BIT(TRACE_FAM_SEM),
+    .create = wakeup_create,
+    .event = wakeup_event,
+    .destroy = wakeup_state_free,
+};

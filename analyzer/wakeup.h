@@ -1,5 +1,5 @@
 /* What can still end a process's waits from outside the traced tree
- * (issue 18.4; docs/analysis.md, "Deadlock and hang").
+ * (docs/analysis.md, "Deadlock and hang").
  *
  * A process whose threads are all blocked is hung only if nothing can
  * wake them.  Three things can, that the wait-for graph does not see:
@@ -12,7 +12,7 @@
  *    still installed: another process can send that signal again;
  *  - a named semaphore whose name is still linked: any process, traced
  *    or not, may sem_open and post it.
- * This module records what it needs from signal-action, timer-*,
+ * This pass (pass.h) records what it needs from signal-action, timer-*,
  * sem-open, sem-unlink, signal-enter/-leave and sem-post events, and
  * says, for a hung process, what could still wake it.  waitfor.c then
  * reports a warning instead of a hang, and the live monitor leaves the
@@ -28,14 +28,6 @@
 #include "reader.h"
 
 struct analyzer;
-struct wakeup_state;
-
-/* Whether wakeup_feed wants events of this type. */
-bool wakeup_handles(uint32_t type);
-/* One event (after its family's handler ran). */
-void wakeup_feed(struct analyzer *a, uint32_t thread,
-                 const struct trace_event *ev);
-void wakeup_state_free(struct wakeup_state *w);
 
 /* What could still end the waits of process image `proc` as of now_ns
  * ("a SIGALRM handler is installed and alarm(15) is pending"), written

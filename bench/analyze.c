@@ -1,5 +1,5 @@
-/* bench/analyze: analyzer throughput and memory on real traces (issue 3's
- * benchmark; not a test, it prints figures).
+/* bench/analyze: analyzer throughput and memory on real traces
+ * (docs/analysis.md; a benchmark; not a test, it prints figures).
  *
  *   analyze [--events N] [--small N] [--threads T] [--reps R] [--keep]
  *
@@ -21,7 +21,7 @@
  * slow as the next; the memory figures are the largest of all runs.
  * Then it prints events/s on one core (the analysis is single-threaded),
  * the growth of peak memory from the small trace to the big one, and the
- * ratio analysis time / recording time.  Targets (issue 3): >= 20M
+ * ratio analysis time / recording time.  Targets: >= 20M
  * events/s, memory that does not grow with events, analysis faster than
  * recording.
  *

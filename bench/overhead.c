@@ -1,5 +1,5 @@
 /* bench/overhead: what recording costs, measured against a baseline taken
- * in the same run (issue 2's benchmark; not a test, it prints figures).
+ * in the same run (the recorder's benchmark; not a test, it prints figures).
  *
  *   overhead [--reps N] [--keep DIR]
  *

@@ -1,5 +1,5 @@
 /* bench/races: what race recording costs, against a native run and against
- * ThreadSanitizer (GCC's libtsan) in the same run (issue 6's benchmark;
+ * ThreadSanitizer (GCC's libtsan) in the same run (docs/races.md; a benchmark,
  * not a test, it prints figures).
  *
  *   races [--reps N] [--threads T] [--items N] [--block N] [--keep DIR]

@@ -1,5 +1,5 @@
 /* bench/view: how fast the viewer opens a big trace and answers pan and
- * zoom (issue 5's benchmark; not a test, it prints figures).
+ * zoom (docs/viewer.md; a benchmark, not a test, it prints figures).
  *
  *   view [--iters N] [--threads T] [--trace DIR] [--keep] [--width W]
  *        [--rows R]

@@ -3,7 +3,7 @@
  *
  * Text lines are for people (seconds.nanoseconds since the trace's start,
  * pid, tid, event name, then key=value fields); --json lines are for
- * programs (DESIGN.md: ts_ns, pid, tid, event, obj, ...).  Both print the
+ * programs (docs/design.md: ts_ns, pid, tid, event, obj, ...).  Both print the
  * same fields through one small field writer.  Payloads and arg meanings
  * are decoded by event_fields.c (shared with the CTF export), which
  * calls this writer back through a sink.

@@ -140,7 +140,7 @@ static int run_parse(struct run_options *o, FILE *shim, const char *cmd,
 }
 
 /* Wait for the program while the live monitor watches its trace for
- * deadlocks and hangs (issue 3). */
+ * deadlocks and hangs (docs/analysis.md). */
 static int run_monitored(const struct run_options *o, const char *trace_dir,
                          pid_t pid)
 {

@@ -12,7 +12,7 @@
  * `busy` flag: only the shim's dependencies run then) is moved above a
  * high floor, close-on-exec, before anyone sees it.  The trace files'
  * own descriptors are open only for the open/extend/mmap/close of a
- * chunk (DESIGN.md rule 4): moving them would not shorten that moment.
+ * chunk (docs/design.md rule 4): moving them would not shorten that moment.
  */
 #include "shim.h"
 

@@ -1,4 +1,4 @@
-/* The public hook for exceptions of interpreted code (Python, issue 7):
+/* The public hook for exceptions of interpreted code (Python, docs/python.md):
  *
  *   void ctrace_record_exception(const char *kind, const char *type,
  *                                const char *message, const char *traceback);

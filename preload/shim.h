@@ -2,7 +2,8 @@
  * uses to find the real function, get the calling thread's writer and
  * record an event.
  *
- * THIS CODE RUNS INSIDE THE TRACED PROGRAM (DESIGN.md, "Recording"):
+ * THIS CODE RUNS INSIDE THE TRACED PROGRAM (docs/design.md, "The recorder's
+ * rules"):
  *  - it never changes what the program sees: every wrapper returns the
  *    real call's result and leaves errno as the real call left it;
  *  - no malloc on hot paths, no stdio, no locks of our own; everything

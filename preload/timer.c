@@ -4,9 +4,10 @@
  *
  * Why: a process whose threads are all blocked is not hung while a timer
  * is still to fire into a handler of its (or start a SIGEV_THREAD
- * function): the handler may post the semaphore they wait on (issue 18.4,
- * analyzer/wakeup.c).  The analyzer needs when each timer fires next and
- * whether it repeats; the signal dispositions come from signal.c.
+ * function): the handler may post the semaphore they wait on (docs/analysis.md,
+ * "Deadlock and hang", analyzer/wakeup.c).  The analyzer needs when each timer
+ * fires next and whether it repeats; the signal dispositions come from
+ * signal.c.
  *
  * RUNS INSIDE THE TRACED PROGRAM: see shim.h.  All of these calls are
  * async-signal-safe (alarm and timer_settime are called from handlers),

@@ -4,7 +4,7 @@
  *  - a release (or seq_cst) store, read-modify-write or compare-exchange
  *    records atomic-release on the atomic's address, stamped before the
  *    operation; an acquire (consume, seq_cst) one records atomic-acquire,
- *    stamped after it (DESIGN.md rule 7), so the analyzer can order
+ *    stamped after it (docs/design.md rule 7), so the analyzer can order
  *    them and build happens-before edges;
  *  - a relaxed one records a mem-atomic-read/-write access only: it
  *    orders nothing, but it races with plain accesses;

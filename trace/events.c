@@ -8,10 +8,12 @@
 struct event_desc {
     const char *name;
     uint32_t flags;
+    uint8_t family;
 };
 
 static const struct event_desc event_table[TRACE_EV_LIMIT] = {
-#define EV(id, num, name, flags, doc) [num] = {name, flags},
+#define EV(id, num, name, fam, flags, doc)                                     \
+    [num] = {name, flags, TRACE_FAM_##fam},
 #include "events.def"
 #undef EV
 };
@@ -24,6 +26,11 @@ const char *trace_event_name(uint32_t type)
 uint32_t trace_event_flags(uint32_t type)
 {
     return type < TRACE_EV_LIMIT ? event_table[type].flags : 0;
+}
+
+uint32_t trace_event_family(uint32_t type)
+{
+    return type < TRACE_EV_LIMIT ? event_table[type].family : TRACE_FAM_META;
 }
 
 int trace_event_from_name(const char *name)

@@ -55,9 +55,25 @@ enum trace_event_flags {
     TF_META = 1u << 4,
 };
 
+/* Event families (the FAMILY column of events.def). */
+enum trace_family {
+    TRACE_FAM_META,    /* bookkeeping records, never events */
+    TRACE_FAM_PROCESS, /* processes, signals, failures, modules, Python */
+    TRACE_FAM_THREAD,
+    TRACE_FAM_MUTEX,
+    TRACE_FAM_RWLOCK,
+    TRACE_FAM_SPIN,
+    TRACE_FAM_COND,
+    TRACE_FAM_SEM,
+    TRACE_FAM_BARRIER,
+    TRACE_FAM_ONCE,
+    TRACE_FAM_MEMORY, /* accesses of instrumented builds */
+    TRACE_FAM_COUNT
+};
+
 enum trace_event_type {
     TRACE_EV_NONE = 0,
-#define EV(id, num, name, flags, doc) TRACE_EV_##id = num,
+#define EV(id, num, name, fam, flags, doc) TRACE_EV_##id = num,
 #include "events.def"
 #undef EV
     TRACE_EV_LIMIT = 256
@@ -220,7 +236,7 @@ enum trace_short_code {
 #ifndef __cplusplus
 _Static_assert(TRACE_SHORT_BASE + TRACE_SHORT_COUNT <= 256,
                "short codes fit in the type byte");
-#define EV(id, num, name, flags, doc)                                          \
+#define EV(id, num, name, fam, flags, doc)                                     \
     _Static_assert((num) < TRACE_SHORT_BASE, "event numbers stay below "       \
                                              "the short codes");
 #include "events.def"

@@ -51,7 +51,7 @@
 #define NAMES_KEEP 65536u /* thread-name events kept for resolving */
 
 static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
-#define EV(id, num, name, flags, doc) [num] = (flags) | TF_VALID,
+#define EV(id, num, name, fam, flags, doc) [num] = (flags) | TF_VALID,
 #include "events.def"
 #undef EV
 };
@@ -60,7 +60,7 @@ static const uint16_t decode_flags[TRACE_EV_LIMIT] = {
  * count: not metadata, no payload, and none of the few scan_note()
  * keeps (see scan_kinds_init()). */
 static const uint8_t scan_plain[TRACE_EV_LIMIT] = {
-#define EV(id, num, name, flags, doc)                                          \
+#define EV(id, num, name, fam, flags, doc)                                     \
     [num] = !((flags) & (TF_META | TF_PAYLOAD)) && !TRACE_DESCRIBES_THREAD(num),
 #include "events.def"
 #undef EV

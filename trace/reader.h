@@ -117,6 +117,7 @@ uint64_t trace_reader_lost_events(const struct trace_reader *r);
 /* The event table. */
 const char *trace_event_name(uint32_t type); /* "mutex-acquire" or NULL */
 uint32_t trace_event_flags(uint32_t type);   /* TF_* or 0 */
+uint32_t trace_event_family(uint32_t type);  /* TRACE_FAM_*; META if unknown */
 int trace_event_from_name(const char *name); /* type, or -1 */
 
 /* true when sequence a comes before b (32-bit serial arithmetic). */

@@ -1,8 +1,9 @@
 /* The trace writer: how the shim puts events into a trace.
  *
  * This code runs inside the traced program, so it lives by the shim's
- * rules (DESIGN.md, "Recording"): no malloc, no stdio, no locks, no file
- * descriptor kept open, errno preserved by the caller, async-signal-safe.
+ * rules (docs/design.md, "The recorder's rules"): no malloc, no stdio, no
+ * locks, no file descriptor kept open, errno preserved by the caller,
+ * async-signal-safe.
  *
  * A process image owns one `struct trace_proc_writer` (its mapped file
  * header and the run's shared sequence counters).  Each thread owns one

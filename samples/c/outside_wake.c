@@ -1,6 +1,6 @@
 /* outside_wake: one thread waits on a semaphore that only something
  * outside its threads can post.  Correct programs wait like this; ctrace
- * must warn at most, never kill them (issue 18.4).
+ * must warn at most, never kill them.
  *
  *   alarm SECONDS  a SIGALRM handler posts the semaphore; alarm(SECONDS)
  *                  sends it.  Prints "woken by SIGALRM", exits 0.

@@ -363,7 +363,7 @@ Test(hang, child_and_waiting_parent)
     analysis_result_free(&r);
 }
 
-/* ---- hangs that something outside could still end (issue 18.4) ---- */
+/* ---- hangs that something outside could still end ---- */
 
 static const uint64_t S = 0x7000;
 

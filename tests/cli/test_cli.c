@@ -677,7 +677,7 @@ Test(run, setuid_binary_of_the_caller_is_traced)
     free(copy);
 }
 
-/* ---- suppressions, colour, CTRACE_OPTIONS keys, CTRACE_LIB (issue 18.12) */
+/* ---- suppressions, colour, CTRACE_OPTIONS keys, CTRACE_LIB */
 
 static const char *cli_inversion(void)
 {

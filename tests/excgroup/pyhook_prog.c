@@ -1,5 +1,5 @@
 /* Test program: calls ctrace_record_exception() the way Python's startup
- * module will (issue 7): found at run time by name, as ctypes finds it,
+ * module will (docs/python.md): found at run time by name, as ctypes finds it,
  * so the program runs with or without ctrace.  Prints "hook found" or
  * "hook missing" first.
  *

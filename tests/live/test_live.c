@@ -108,7 +108,7 @@ Test(live, hang_twin_runs_to_the_end)
     e2e_result_free(&r);
 }
 
-/* ---- waits that something outside can end (issue 18.4) ---- */
+/* ---- waits that something outside can end ---- */
 
 /* What the live monitor printed must not have stopped the program. */
 static void expect_left_running(const struct e2e_result *r, const char *out)

@@ -1,5 +1,5 @@
 /* `ctrace dump`, through the real binary, on traces written in-process:
- * one line per event in order, the JSON fields DESIGN.md fixes, payload
+ * one line per event in order, the JSON fields docs/design.md fixes, payload
  * fields, and the exit status for missing and corrupt traces. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The recorder under hostile conditions (DESIGN.md rules 1 and 2): the
+/* The recorder under hostile conditions (docs/design.md rules 1 and 2): the
  * disk fills up, or the program's file size limit is reached.  The program
  * behaves exactly as without ctrace, the trace keeps what fitted, says how
  * many events were lost, and reads back without an error.

@@ -1,4 +1,4 @@
-/* The shim's side (issue 18 item 3, issue 17): trace files are created
+/* The shim's side (docs/security.md): trace files are created
  * without following links and with checks on what is opened; a setuid
  * program built with `ctrace cc` records nothing (secure-execution mode)
  * and reads no CTRACE_* variable, so CTRACE_DIR cannot aim root's writes

@@ -1,4 +1,4 @@
-/* The trace directory of `ctrace run -o DIR` (issues 17 and 18): ctrace
+/* The trace directory of `ctrace run -o DIR` (docs/security.md): ctrace
  * rotates and removes only what it created itself, never follows a
  * planted symlink, never touches another user's directory, and keeps its
  * files private.  Hostile objects are planted in a shared sticky

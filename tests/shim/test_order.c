@@ -1,4 +1,4 @@
-/* End-to-end: the order property (DESIGN.md rule 7).  4 threads x 100000
+/* End-to-end: the order property (docs/design.md rule 7).  4 threads x 100000
  * contended lock/unlock pairs on 3 mutexes, then on the write side of 3
  * rwlocks: per object, in the reader's merged order, acquisitions and
  * releases strictly alternate, each release by the acquiring thread,

@@ -1,4 +1,4 @@
-/* End-to-end: transparency (DESIGN.md rule 1).  Each sample prints the
+/* End-to-end: transparency (docs/design.md rule 1).  Each sample prints the
  * same output and exits with the same status with and without ctrace;
  * errno_check in particular checks errno and results after failing
  * trylocks (EBUSY) and sem_trywait (EAGAIN). */
