@@ -40,6 +40,14 @@
 #define TRACE_PAYLOAD_MAX 4096u    /* largest payload, bytes */
 #define TRACE_DIR_ENV "CTRACE_DIR" /* where the shim writes */
 #define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
+/* Every CTRACE_OPTIONS key something reads: the commands' tables (run,
+ * report) and libctrace.so (preload/init.c, preload/python.c).  One
+ * CTRACE_OPTIONS serves every command and the shim, so a key one of them
+ * does not take is not a typo if another one does. */
+#define TRACE_OPTIONS_KEYS                                                     \
+    "clock", "color", "debug", "error_exitcode", "exceptions", "hang_timeout", \
+        "no_report", "on_deadlock", "output", "py_frames", "stack_depth",      \
+        "suppressions"
 /* Marks a directory `ctrace run` created (text: TRACE_DIR_MARKER_TEXT,
  * then "format <version>").  ctrace rotates and empties only marked
  * directories (docs/security.md). */
