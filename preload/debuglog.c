@@ -38,21 +38,31 @@ void shim_log_uint(struct shim_log *m, uint64_t v)
 }
 
 /* The errnos the shim's set-up and chunk allocation can meet. */
+#define ERRNO_NAME(e)                                                          \
+    {                                                                          \
+        e, #e                                                                  \
+    }
+static const struct {
+    int err;
+    const char *name;
+} errno_names[] = {
+    ERRNO_NAME(EPERM),   ERRNO_NAME(ENOENT),    ERRNO_NAME(EINTR),
+    ERRNO_NAME(EIO),     ERRNO_NAME(ENXIO),     ERRNO_NAME(EBADF),
+    ERRNO_NAME(EAGAIN),  ERRNO_NAME(ENOMEM),    ERRNO_NAME(EACCES),
+    ERRNO_NAME(EFAULT),  ERRNO_NAME(EBUSY),     ERRNO_NAME(EEXIST),
+    ERRNO_NAME(ENODEV),  ERRNO_NAME(ENOTDIR),   ERRNO_NAME(EISDIR),
+    ERRNO_NAME(EINVAL),  ERRNO_NAME(ENFILE),    ERRNO_NAME(EMFILE),
+    ERRNO_NAME(ETXTBSY), ERRNO_NAME(EFBIG),     ERRNO_NAME(ENOSPC),
+    ERRNO_NAME(EROFS),   ERRNO_NAME(EMLINK),    ERRNO_NAME(ENAMETOOLONG),
+    ERRNO_NAME(ELOOP),   ERRNO_NAME(EOVERFLOW), ERRNO_NAME(EDQUOT),
+};
+
 static const char *errno_name(int err)
 {
-    switch (err) {
-#define E(name)                                                                \
-    case name:                                                                 \
-        return #name;
-        E(EPERM) E(ENOENT) E(EINTR) E(EIO) E(ENXIO) E(EBADF) E(EAGAIN)
-        E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(ENODEV) E(ENOTDIR)
-        E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ETXTBSY) E(EFBIG) E(ENOSPC)
-        E(EROFS) E(EMLINK) E(ENAMETOOLONG) E(ELOOP) E(EOVERFLOW) E(EDQUOT)
-        E(EOPNOTSUPP)
-#undef E
-    default:
-        return "errno";
-    }
+    for (size_t i = 0; i < sizeof errno_names / sizeof *errno_names; i++)
+        if (errno_names[i].err == err)
+            return errno_names[i].name;
+    return "errno";
 }
 
 void shim_log_errno(struct shim_log *m, int err)

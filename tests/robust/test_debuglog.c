@@ -49,8 +49,9 @@ static void run_spoiled(struct e2e_result *traced, const char *script,
     const char *nat_argv[] = {sample, n, NULL};
     cr_assert_eq(e2e_run(&native, nat_argv), 0);
     *dir = e2e_trace_dir();
-    const char *argv[] = {"ctrace", "run", "--no-report", "-o", *dir,
-                          "/bin/sh", "-c", script, sample, n, NULL};
+    const char *argv[] = {"ctrace", "run",     "--no-report", "-o",
+                          *dir,     "/bin/sh", "-c",          script,
+                          sample,   n,         NULL};
     char env_opts[256];
     snprintf(env_opts, sizeof env_opts, "CTRACE_OPTIONS=%s", opts);
     const char *env[] = {env_opts, NULL};
