@@ -256,8 +256,8 @@ static uint32_t py_lock_translate(const struct trace_event *ev, uint32_t *arg)
     case TRACE_EV_SEM_ACQUIRE:
         /* Lock.acquire() takes a free lock with sem_trywait: a blocking
          * acquisition all the same, which orders locks */
-        if ((ev->arg & 3u) == TRACE_ACQ_TRY)
-            *arg = (ev->arg & ~3u) | TRACE_ACQ_LOCK;
+        if ((ev->arg & TRACE_ACQ_HOW_MASK) == TRACE_ACQ_TRY)
+            *arg = (ev->arg & ~TRACE_ACQ_HOW_MASK) | TRACE_ACQ_LOCK;
         return TRACE_EV_MUTEX_ACQUIRE;
     case TRACE_EV_SEM_FAIL:
         if (ev->arg == EAGAIN)

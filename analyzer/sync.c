@@ -192,7 +192,7 @@ static void lock_init(struct analyzer *a, uint32_t ti,
     o = &a->objs[oi];
     o->inited = 1;
     if (d->kind == AN_MUTEX) {
-        o->mtype = (uint8_t)(ev->arg & 0xfu);
+        o->mtype = (uint8_t)(ev->arg & TRACE_MUTEX_TYPE_MASK);
         o->pshared = (ev->arg & TRACE_MUTEX_PSHARED) != 0;
     } else {
         o->pshared = ev->arg != 0; /* PTHREAD_PROCESS_SHARED */
@@ -264,7 +264,8 @@ static void lock_wait(struct analyzer *a, uint32_t ti,
     }
     if (a->objs[oi].ghost != AN_NONE)
         forkhazard_child_waits(a, ti, oi, ev);
-    sync_block(t, d->blk, oi, ev->ts_ns, stack, (ev->arg & 1) != 0);
+    sync_block(t, d->blk, oi, ev->ts_ns, stack,
+               (ev->arg & TRACE_WAIT_TIMED) != 0);
 }
 
 static void lock_hb_acquire(struct analyzer *a, uint32_t ti, struct an_obj *o,
@@ -312,7 +313,7 @@ static void lock_acquire(struct analyzer *a, uint32_t ti,
     }
     t->dl_reported = 0;
     bool contended = waited || (ev->arg & TRACE_ACQ_CONTENDED);
-    bool try = (ev->arg & 3u) == TRACE_ACQ_TRY;
+    bool try = (ev->arg & TRACE_ACQ_HOW_MASK) == TRACE_ACQ_TRY;
     uint8_t step = AN_STEP_REENTER;
     if (!lock_reacquire(a, ti, oi, d)) {
         step = AN_STEP_ACQUIRE;
@@ -471,26 +472,27 @@ static bool mutex_acquire_fast(struct analyzer *a, uint32_t ti,
     if (o->kind != AN_MUTEX || o->destroyed || o->owner != AN_NONE ||
         o->ghost != AN_NONE || o->node == AN_NONE || !o->plain_stack)
         return false;
-    an_held_add(t,
-                (struct an_held){.obj = oi,
-                                 .node = o->node,
-                                 .stack = an_stack_of(a, ev),
-                                 .count = 1,
-                                 .ts = ev->ts_ns,
-                                 .write = 1,
-                                 .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY});
+    an_held_add(t, (struct an_held){.obj = oi,
+                                    .node = o->node,
+                                    .stack = an_stack_of(a, ev),
+                                    .count = 1,
+                                    .ts = ev->ts_ns,
+                                    .write = 1,
+                                    .trylock = (ev->arg & TRACE_ACQ_HOW_MASK) ==
+                                               TRACE_ACQ_TRY});
     o->owner = ti;
     t->dl_reported = 0;
     hb_lock_acquire(a, ti, o);
-    an_emit_step(
-        a, &(struct an_step){.kind = AN_STEP_ACQUIRE,
-                             .write = 1,
-                             .contended = (ev->arg & TRACE_ACQ_CONTENDED) != 0,
-                             .trylock = (ev->arg & 3u) == TRACE_ACQ_TRY,
-                             .thread = ti,
-                             .obj = oi,
-                             .site = ev->site,
-                             .ev = ev});
+    an_emit_step(a,
+                 &(struct an_step){
+                     .kind = AN_STEP_ACQUIRE,
+                     .write = 1,
+                     .contended = (ev->arg & TRACE_ACQ_CONTENDED) != 0,
+                     .trylock = (ev->arg & TRACE_ACQ_HOW_MASK) == TRACE_ACQ_TRY,
+                     .thread = ti,
+                     .obj = oi,
+                     .site = ev->site,
+                     .ev = ev});
     return true;
 }
 
@@ -574,7 +576,7 @@ static void cond_wait(struct analyzer *a, uint32_t ti,
         o->cond_mutex = m;
     o->waiters++;
     sync_block(t, BLK_COND, oi, ev->ts_ns, an_stack_of(a, ev),
-               (ev->arg & 1) != 0);
+               (ev->arg & TRACE_WAIT_TIMED) != 0);
     t->blk_aux = m;
     t->blk_wake_seq = o->wake_seq;
     t->cond_mutex = AN_NONE;
@@ -721,7 +723,7 @@ static void sem_wait_begin(struct analyzer *a, uint32_t ti,
         sem_use(a, ti, ev, "waits on {object:0}, which was never initialised");
     a->objs[oi].waiters++;
     sync_block(&a->threads[ti], BLK_SEM, oi, ev->ts_ns, an_stack_of(a, ev),
-               (ev->arg & 1) != 0);
+               (ev->arg & TRACE_WAIT_TIMED) != 0);
 }
 
 /* sem-acquire or sem-fail: the end of a wait, if one began. */

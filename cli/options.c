@@ -299,15 +299,9 @@ void options_print_help(const struct opt_def *defs, FILE *out)
     fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
 }
 
-/* Every CTRACE_OPTIONS key something reads: the commands' tables (run,
- * report) and libctrace.so (preload/init.c, preload/python.c).  One
- * CTRACE_OPTIONS serves every command, so a key one command does not
- * take is not a typo if another one, or the shim, does. */
-static const char *const options_known_env_keys[] = {
-    "clock",        "color",       "error_exitcode", "exceptions",
-    "hang_timeout", "no_report",   "on_deadlock",    "output",
-    "py_frames",    "stack_depth", "suppressions",   NULL,
-};
+/* Every CTRACE_OPTIONS key something reads (format.h says why one list
+ * serves the commands and the shim). */
+static const char *const options_known_env_keys[] = {TRACE_OPTIONS_KEYS, NULL};
 
 void options_warn_unknown_env(const char *token)
 {

@@ -28,7 +28,8 @@ static int acquire_after(struct trace_thread_writer *w,
     uint32_t how = block->timed ? TRACE_ACQ_TIMED : TRACE_ACQ_LOCK;
     int err = shim_result_error(spec->style, rc);
     if (err == spec->busy) {
-        shim_event(w, spec->ev_wait, obj, site, block->timed);
+        shim_event(w, spec->ev_wait, obj, site,
+                   block->timed ? TRACE_WAIT_TIMED : 0);
         errno = saved_errno;
         rc = block->fn(obj, block->a, block->b);
         how |= TRACE_ACQ_CONTENDED;

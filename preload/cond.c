@@ -52,7 +52,8 @@ int shim_cond_wait(struct trace_thread_writer *w, enum shim_result_style style,
 {
     struct cond_frame f = {w, cond, mutex, site};
     shim_event_release(w, TRACE_EV_MUTEX_RELEASE, mutex, site, TRACE_REL_COND);
-    shim_event(w, TRACE_EV_COND_WAIT, cond, site, call->timed);
+    shim_event(w, TRACE_EV_COND_WAIT, cond, site,
+               call->timed ? TRACE_WAIT_TIMED : 0);
     int rc;
     pthread_cleanup_push(cond_wait_cancelled, &f);
     rc = call->fn(cond, mutex, call->abstime, call->clock);

@@ -98,10 +98,41 @@ bool shim_option(const char *key, char *out, size_t cap)
     return option_value(getenv(TRACE_OPTIONS_ENV), key, out, cap);
 }
 
+/* With debug=1: say which keys nothing reads (a typo, most likely). */
+static void options_say_unknown(const char *opts)
+{
+    static const char *const known[] = {TRACE_OPTIONS_KEYS};
+    for (const char *p = opts; p && *p;) {
+        while (*p == ' ' || *p == ',' || *p == ':')
+            p++;
+        size_t len = strcspn(p, " ,:"), klen = strcspn(p, "=");
+        klen = klen < len ? klen : len;
+        bool found = len == 0;
+        for (size_t i = 0; !found && i < sizeof known / sizeof *known; i++)
+            found = strlen(known[i]) == klen && strncmp(known[i], p, klen) == 0;
+        struct shim_log m;
+        if (!found && shim_log_begin(&m)) {
+            char key[64];
+            size_t n = klen < sizeof key ? klen : sizeof key - 1;
+            memcpy(key, p, n);
+            key[n] = '\0';
+            shim_log_str(&m, "CTRACE_OPTIONS: unknown key '");
+            shim_log_str(&m, key);
+            shim_log_str(&m, "', ignored");
+            shim_log_end(&m);
+        }
+        p += len;
+    }
+}
+
+/* Called only outside secure-execution mode (trace_dir_take). */
 static void options_parse(void)
 {
     const char *opts = getenv(TRACE_OPTIONS_ENV);
     char v[32];
+    if (option_value(opts, "debug", v, sizeof v))
+        shim_log_enable(strcmp(v, "0") != 0);
+    options_say_unknown(opts);
     if (option_value(opts, "stack_depth", v, sizeof v)) {
         long n = strtol(v, NULL, 10);
         opt_stack_depth = n < 1 ? 1 : n > 64 ? 64 : (uint32_t)n;
@@ -117,6 +148,24 @@ static struct trace_thread_writer *
 process_adopt_orphan(struct trace_thread_writer *old);
 
 static uint32_t current_tid(void) { return (uint32_t)syscall(SYS_gettid); }
+
+/* The calling thread's writer; when it cannot be made, the thread goes
+ * unrecorded, and the log says so. */
+static struct trace_thread_writer *thread_writer_new(uint32_t serial)
+{
+    uint32_t tid = current_tid();
+    struct trace_thread_writer *w =
+        trace_writer_thread_new(&shim_proc, tid, serial);
+    struct shim_log m;
+    if (!w && shim_log_begin(&m)) {
+        shim_log_str(&m, "thread ");
+        shim_log_uint(&m, tid);
+        shim_log_str(&m, " is not recorded: cannot map its writer: ");
+        shim_log_errno(&m, m.saved_errno);
+        shim_log_end(&m);
+    }
+    return w;
+}
 
 static void record_thread_name_from_comm(struct trace_thread_writer *w)
 {
@@ -143,15 +192,20 @@ static bool process_open(uint32_t flags, uint32_t parent_serial)
     uint32_t clock_kind = trace_clock_pick();
     if (opt_clock_monotonic)
         clock_kind = TRACE_CLOCK_MONOTONIC;
-    if (trace_writer_open_process(&shim_proc, trace_dir, pid, ppid, flags,
-                                  clock_kind, opt_stack_depth) != 0)
+    int rc = trace_writer_open_process(&shim_proc, trace_dir, pid, ppid, flags,
+                                       clock_kind, opt_stack_depth);
+    if (rc != 0) {
+        shim_log_say("recording nothing: cannot create the process file",
+                     shim_proc.path, rc);
         return false;
+    }
     if (opt_stack_depth > 1)
         shim_proc.site_hook = site_stack_capture;
     shim_proc.orphan_hook = process_adopt_orphan;
+    if (shim_log_on())
+        shim_proc.loss_hook = shim_log_loss;
     uint32_t serial = trace_writer_next_serial(&shim_proc);
-    struct trace_thread_writer *w =
-        trace_writer_thread_new(&shim_proc, current_tid(), serial);
+    struct trace_thread_writer *w = thread_writer_new(serial);
     if (!w)
         return false;
     shim_tls.w = w;
@@ -191,20 +245,43 @@ static void shim_say_secure(void)
 static bool trace_dir_usable(const char *dir)
 {
     struct stat st;
-    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-           st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+    const char *why = NULL;
+    if (stat(dir, &st) != 0) {
+        shim_log_say("recording nothing: cannot use the trace directory", dir,
+                     errno);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode))
+        why = "the trace directory is not a directory";
+    else if (st.st_uid != geteuid())
+        why = "the trace directory belongs to another user";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        why = "the trace directory is writable by group or others";
+    if (why)
+        shim_log_say(why, dir, 0);
+    return !why;
 }
 
-/* CTRACE_DIR, copied into trace_dir, when recording may start. */
+/* CTRACE_DIR, copied into trace_dir, when recording may start.  Options
+ * are read here, after the secure-mode check: debug=1 too is a CTRACE_*
+ * input. */
 static bool trace_dir_take(void)
 {
     if (shim_secure()) {
         shim_say_secure();
         return false;
     }
+    options_parse();
     const char *dir = getenv(TRACE_DIR_ENV);
-    if (!dir || !*dir || strlen(dir) >= sizeof trace_dir - 32 ||
-        !trace_dir_usable(dir))
+    if (!dir || !*dir) {
+        shim_log_say("CTRACE_DIR is not set: recording nothing", NULL, 0);
+        return false;
+    }
+    if (strlen(dir) >= sizeof trace_dir - 32) {
+        shim_log_say("the trace directory's name is too long", dir, 0);
+        return false;
+    }
+    if (!trace_dir_usable(dir))
         return false;
     strcpy(trace_dir, dir);
     return true;
@@ -227,7 +304,6 @@ bool shim_init(void)
         /* libunwind's caches take locks (and one has a thread-exit
          * destructor that would show up as the program's own locking). */
         unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
-        options_parse();
         ok = process_open(image_was_execed() ? TRACE_FILE_EXECED : 0,
                           UINT32_MAX);
     }
@@ -309,8 +385,7 @@ static void writer_key_create(void)
 void shim_thread_adopt(uint32_t serial, uint32_t creator_serial,
                        uint64_t start_routine)
 {
-    struct trace_thread_writer *w =
-        trace_writer_thread_new(&shim_proc, current_tid(), serial);
+    struct trace_thread_writer *w = thread_writer_new(serial);
     if (!w)
         return;
     shim_tls.w = w;

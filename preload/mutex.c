@@ -129,7 +129,7 @@ static uint32_t mutex_attr_bits(const pthread_mutexattr_t *attr)
     pthread_mutexattr_gettype(attr, &type);
     pthread_mutexattr_getpshared(attr, &pshared);
     pthread_mutexattr_getrobust(attr, &robust);
-    return ((uint32_t)type & 0xfu) |
+    return ((uint32_t)type & TRACE_MUTEX_TYPE_MASK) |
            (pshared == PTHREAD_PROCESS_SHARED ? TRACE_MUTEX_PSHARED : 0) |
            (robust == PTHREAD_MUTEX_ROBUST ? TRACE_MUTEX_ROBUST : 0);
 }

@@ -355,6 +355,7 @@ static void exit_record(int status, uint64_t site, bool immediate)
         shim_tls.dead = 1; /* nothing runs on this thread any more */
     }
     trace_writer_close_process(&shim_proc, status);
+    shim_log_lost_summary();
     errno = saved;
 }
 

@@ -199,6 +199,38 @@ void shim_process_start_child(uint32_t parent_serial);
 void shim_signals_install(void);
 /* Record this image's modules (modules.c). */
 void shim_modules_record(struct trace_thread_writer *w);
+/* The diagnostic log (debuglog.c), on with CTRACE_OPTIONS=debug=1: one
+ * line per message on fd 2, `ctrace[PID]: ` first, with one write(2);
+ * async-signal-safe, errno kept.  A message is built in place:
+ *
+ *   struct shim_log m;
+ *   if (shim_log_begin(&m)) {     // false: the log is off
+ *       shim_log_str(&m, "thread ");
+ *       shim_log_uint(&m, tid);
+ *       shim_log_end(&m);         // writes the line
+ *   }
+ */
+struct shim_log {
+    char buf[768];
+    size_t len;
+    int saved_errno;
+};
+void shim_log_enable(bool on);
+bool shim_log_on(void);
+bool shim_log_begin(struct shim_log *m);
+void shim_log_str(struct shim_log *m, const char *s);
+void shim_log_uint(struct shim_log *m, uint64_t v);
+/* "ENOSPC (28)"; err may be negative (-errno). */
+void shim_log_errno(struct shim_log *m, int err);
+void shim_log_end(struct shim_log *m);
+/* "WHAT 'PATH': ENAME (N)" (path NULL, err 0: left out). */
+void shim_log_say(const char *what, const char *path, int err);
+/* The writer's loss_hook: a thread's first lost event of a reason (a
+ * handful of lines per process at most). */
+void shim_log_loss(struct trace_thread_writer *w, enum trace_loss why, int err);
+/* At process exit: how many events were lost, by reason. */
+void shim_log_lost_summary(void);
+
 /* Options (init.c). */
 uint32_t shim_option_stack_depth(void);
 /* The value of `key` in CTRACE_OPTIONS ("key=value"), cut to cap-1

@@ -40,6 +40,14 @@
 #define TRACE_PAYLOAD_MAX 4096u    /* largest payload, bytes */
 #define TRACE_DIR_ENV "CTRACE_DIR" /* where the shim writes */
 #define TRACE_OPTIONS_ENV "CTRACE_OPTIONS"
+/* Every CTRACE_OPTIONS key something reads: the commands' tables (run,
+ * report) and libctrace.so (preload/init.c, preload/python.c).  One
+ * CTRACE_OPTIONS serves every command and the shim, so a key one of them
+ * does not take is not a typo if another one does. */
+#define TRACE_OPTIONS_KEYS                                                     \
+    "clock", "color", "debug", "error_exitcode", "exceptions", "hang_timeout", \
+        "no_report", "on_deadlock", "output", "py_frames", "stack_depth",      \
+        "suppressions"
 /* Marks a directory `ctrace run` created (text: TRACE_DIR_MARKER_TEXT,
  * then "format <version>").  ctrace rotates and empties only marked
  * directories (docs/security.md). */
@@ -79,18 +87,25 @@ enum trace_event_type {
     TRACE_EV_LIMIT = 256
 };
 
-/* How an acquisition happened (arg of *-acquire). */
+/* How an acquisition happened (arg of *-acquire): one of LOCK, TRY,
+ * TIMED in the low bits (TRACE_ACQ_HOW_MASK), plus the CONTENDED bit. */
 enum trace_acquire_how {
     TRACE_ACQ_LOCK = 0,     /* blocking call, uncontended */
     TRACE_ACQ_TRY = 1,      /* trylock succeeded */
     TRACE_ACQ_TIMED = 2,    /* timedlock/clocklock succeeded */
     TRACE_ACQ_CONTENDED = 4 /* bit: a *-wait event precedes it */
 };
+#define TRACE_ACQ_HOW_MASK 3u
+
+/* arg of the *-wait events (mutex, rwlock, cond, sem): 1 when the call
+ * that waits has a timeout. */
+#define TRACE_WAIT_TIMED 1u
 
 /* arg of mutex-release. */
 #define TRACE_REL_COND 1u /* released by pthread_cond_*wait */
 
-/* arg of mutex-init: type in the low 4 bits. */
+/* arg of mutex-init: the PTHREAD_MUTEX_* type in the low 4 bits. */
+#define TRACE_MUTEX_TYPE_MASK 0xfu
 #define TRACE_MUTEX_PSHARED (1u << 4)
 #define TRACE_MUTEX_ROBUST (1u << 5)
 #define TRACE_MUTEX_STATIC (1u << 6) /* first seen without init */
@@ -189,10 +204,15 @@ struct trace_record {
 #define TRACE_W0_OBJ(w) ((unsigned)(((w) >> 8) & 0xfffu))
 #define TRACE_W0_SITE(w) ((unsigned)(((w) >> 20) & 0xfffu))
 #define TRACE_W0_SEQ(w) ((uint32_t)((w) >> 32))
+/* w0 without its type byte: the obj and site slots (and, in a short
+ * word, nothing else below the clock). */
+#define TRACE_W0_SLOTS_MASK 0xffffff00u
 #define TRACE_W1(arg, clock)                                                   \
     ((uint64_t)(uint32_t)(arg) | ((uint64_t)(clock) << 32))
 #define TRACE_W1_ARG(w) ((uint32_t)(w))
 #define TRACE_W1_CLOCKLO(w) ((uint32_t)((w) >> 32))
+/* The clock half of w1, where a short word keeps its clock too. */
+#define TRACE_W1_CLOCK_MASK 0xffffffff00000000ull
 #define TRACE_CLOCK_REFRESH (1ull << 30) /* see above */
 
 /* Short records: the events that may be written as one word, in code
@@ -261,6 +281,8 @@ static inline int trace_short_code(uint32_t type)
 #define TRACE_SW(code, obj_slot, site_slot, clock)                             \
     ((uint64_t)(TRACE_SHORT_BASE + (code)) | ((uint64_t)(obj_slot) << 8) |     \
      ((uint64_t)(site_slot) << 20) | ((uint64_t)(uint32_t)(clock) << 32))
+/* A short word's type byte, slots and clock: those of TRACE_W0/W1. */
+#define TRACE_SW_CLOCKLO(w) TRACE_W1_CLOCKLO(w)
 
 /* The header page of a process file.  Fields after `version` may be
  * appended to in later versions; readers check `version` first. */

@@ -910,13 +910,13 @@ record_head(const uint64_t *rec, uint32_t pos, uint32_t limit,
             struct rechead *h)
 {
     uint64_t w = rec[pos];
-    unsigned b = (unsigned)(w & 0xffu);
+    unsigned b = TRACE_W0_TYPE(w);
     h->byte = b;
     if (b >= TRACE_SHORT_BASE) {
         unsigned type = short_type[b - TRACE_SHORT_BASE];
         h->type = type ? type : SHORT_UNKNOWN;
-        h->w0 = (w & 0xffffff00u) | h->type;
-        h->w1 = w & 0xffffffff00000000ull;
+        h->w0 = (w & TRACE_W0_SLOTS_MASK) | h->type;
+        h->w1 = w & TRACE_W1_CLOCK_MASK;
         return 1;
     }
     h->type = b;
@@ -1409,7 +1409,7 @@ static inline void scan_plain_run(const struct trace_reader *r,
     uint64_t clock = c->clock, n = 0;
     while (pos < end) {
         uint64_t w = rec[pos];
-        unsigned k = r->scan_kind[w & 0xffu];
+        unsigned k = r->scan_kind[TRACE_W0_TYPE(w)];
         unsigned os = TRACE_W0_OBJ(w), ss = TRACE_W0_SITE(w);
         if (!k || ((k & SCAN_OBJ) && os && !bit_test(c->objdef, os)) ||
             (ss && !bit_test(c->sitedef, ss)))
@@ -1417,13 +1417,13 @@ static inline void scan_plain_run(const struct trace_reader *r,
         /* the length by a branch, not from the table: predicted, it
          * keeps the next record's address off the chain of loads */
         uint32_t lo;
-        if ((w & 0xffu) >= TRACE_SHORT_BASE) {
-            lo = (uint32_t)(w >> 32);
+        if (TRACE_W0_TYPE(w) >= TRACE_SHORT_BASE) {
+            lo = TRACE_SW_CLOCKLO(w);
             pos++;
         } else {
             if (end - pos < 2)
                 break;
-            lo = (uint32_t)(rec[pos + 1] >> 32);
+            lo = TRACE_W1_CLOCKLO(rec[pos + 1]);
             pos += 2;
         }
         clock += (uint64_t)(int64_t)(int32_t)(lo - (uint32_t)clock);

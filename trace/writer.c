@@ -439,24 +439,44 @@ void trace_writer_thread_forget(struct trace_thread_writer *w)
     munmap(w, sizeof *w);
 }
 
+/* What a failed file_map_closing of a chunk means for its events. */
+static enum trace_loss loss_of_errno(int rc)
+{
+    if (rc == -EFBIG)
+        return TRACE_LOSS_FSIZE;
+    if (rc == -ENOSPC || rc == -EDQUOT)
+        return TRACE_LOSS_NOSPACE;
+    return TRACE_LOSS_MAP;
+}
+
+/* Remember why the thread has no chunk: its lost events are counted
+ * under that reason until a chunk opens again. */
+static bool chunk_failed(struct trace_thread_writer *w, enum trace_loss why,
+                         int err)
+{
+    w->loss_why = why;
+    w->loss_err = err;
+    return false;
+}
+
 /* Open a fresh chunk for the thread: reserve its bytes at the end of the
  * process file, extend the file, map it, close the descriptor. */
 static bool chunk_open(struct trace_thread_writer *w)
 {
     struct trace_proc_writer *pw = w->proc;
     if (!pw->hdr)
-        return false;
+        return chunk_failed(w, TRACE_LOSS_FILE, 0);
     uint32_t size = w->next_size;
     uint64_t off =
         __atomic_fetch_add(&pw->hdr->file_end, size, __ATOMIC_RELAXED);
     int fd = reopen_process_file(pw);
     if (fd < 0)
-        return false;
+        return chunk_failed(w, TRACE_LOSS_FILE, fd);
     int rc;
     struct trace_chunk_header *c =
         file_map_closing(fd, off, size, FILE_ZEROED, &rc);
-    if (!c)
-        return false; /* the hole stays; the reader skips chunkless space */
+    if (!c) /* the hole stays; the reader skips chunkless space */
+        return chunk_failed(w, loss_of_errno(rc), rc);
     w->chunk_file_off = off;
     w->mapped_chunk = c;
     w->mapped_size = size;
@@ -502,11 +522,22 @@ static bool chunk_switch(struct trace_thread_writer *w)
     return ok;
 }
 
-static void count_lost(struct trace_thread_writer *w, uint64_t n)
+/* Count n lost events: in the next chunk's header, the file's total
+ * and the image's count by reason; the first of each reason on this
+ * thread is told to the loss_hook (once, not once per event). */
+static void count_lost(struct trace_thread_writer *w, uint64_t n,
+                       enum trace_loss why)
 {
+    struct trace_proc_writer *pw = w->proc;
     w->lost += n;
-    if (w->proc->hdr)
-        __atomic_add_fetch(&w->proc->hdr->lost_events, n, __ATOMIC_RELAXED);
+    if (pw->hdr)
+        __atomic_add_fetch(&pw->hdr->lost_events, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&pw->lost_by[why], n, __ATOMIC_RELAXED);
+    uint32_t bit = 1u << why;
+    if (pw->loss_hook && !(w->loss_said & bit)) {
+        w->loss_said |= bit;
+        pw->loss_hook(w, why, why == TRACE_LOSS_NESTED ? 0 : w->loss_err);
+    }
 }
 
 /* Write a full record at r; returns the word after it. */
@@ -532,6 +563,7 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
     COMPILER_BARRIER();
     if (nested)
         w->gen++;
+    bool failed = false; /* no chunk could be opened: w->loss_why says why */
     for (int attempt = 0; attempt < 4; attempt++) {
         uint32_t gen = w->gen;
         unsigned os = trace_slot_of(obj), ss = trace_slot_of(site);
@@ -543,7 +575,10 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
         uint32_t n =
             (one_word ? 1 : 2) + 2 * (need_obj + need_site + need_time) + extra;
         if (w->switching || !w->chunk) {
-            if (nested || w->switching || !chunk_switch(w))
+            if (nested || w->switching)
+                break;
+            failed = !chunk_switch(w);
+            if (failed)
                 break;
             continue;
         }
@@ -553,7 +588,8 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
             if (nested)
                 break;
             w->pos = w->cap; /* no wrap-around while the disk is full */
-            if (!chunk_switch(w))
+            failed = !chunk_switch(w);
+            if (failed)
                 break;
             continue;
         }
@@ -588,7 +624,10 @@ static uint64_t *emit_begin(struct trace_thread_writer *w, uint32_t type,
         return r;
     }
     if (type >= TRACE_EV_PROCESS_START) /* bookkeeping is not an event */
-        count_lost(w, 1);
+        count_lost(w, 1,
+                   failed || (!w->chunk && w->retry_after)
+                       ? (enum trace_loss)w->loss_why
+                       : TRACE_LOSS_NESTED);
     w->depth--;
     return NULL;
 }

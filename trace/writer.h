@@ -34,6 +34,17 @@
 
 struct trace_thread_writer;
 
+/* Why an event was lost: the writer counts lost events by reason and
+ * tells the process's loss_hook about the first of each on each thread. */
+enum trace_loss {
+    TRACE_LOSS_NESTED,  /* a signal handler's event: chunk full or changing */
+    TRACE_LOSS_NOSPACE, /* the disk is full (ENOSPC, EDQUOT) */
+    TRACE_LOSS_FSIZE,   /* the program's file size limit (EFBIG) */
+    TRACE_LOSS_MAP,     /* a chunk could not be allocated or mapped */
+    TRACE_LOSS_FILE,    /* the process file could not be re-opened */
+    TRACE_LOSS_KINDS
+};
+
 struct trace_proc_writer {
     struct trace_file_header *hdr; /* mapped header page, or NULL */
     uint8_t *seq;                  /* mapped seq.map counters, or NULL */
@@ -46,7 +57,13 @@ struct trace_proc_writer {
      * wiped (see struct trace_thread_writer): this is a new process.
      * Returns the writer to record it with, or NULL to drop it. */
     struct trace_thread_writer *(*orphan_hook)(struct trace_thread_writer *w);
-    char path[512]; /* this image's file */
+    /* Called at a thread's first lost event of each reason (`err`: the
+     * failure's -errno, 0 for none), possibly from a signal handler;
+     * NULL for none.  It must not record. */
+    void (*loss_hook)(struct trace_thread_writer *w, enum trace_loss why,
+                      int err);
+    uint64_t lost_by[TRACE_LOSS_KINDS]; /* this image's lost events */
+    char path[512];                     /* this image's file */
     /* Its identity: a re-open by path must find this very file. */
     uint64_t file_dev, file_ino;
 };
@@ -82,6 +99,9 @@ struct trace_thread_writer {
     uint32_t slow_words;     /* words written by the general path, or NOPs */
     uint32_t slow_events;    /* events written by the general path */
     uint32_t fast_full;      /* two-word records written by the fast path */
+    uint32_t loss_why;       /* trace_loss of the latest chunk failure */
+    int32_t loss_err;        /* its -errno */
+    uint32_t loss_said;      /* bit per trace_loss told to loss_hook */
     uint64_t lost;           /* lost, not yet reported */
     uint64_t last_clock;     /* clock of the latest record */
     uint64_t chunk_file_off; /* where the chunk is in the file */

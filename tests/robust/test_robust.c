@@ -60,6 +60,18 @@ static void disk_full(const char *options)
                  traced.status, native.status, traced.err);
     cr_expect_str_eq(traced.out, native.out);
     cr_expect_str_eq(native.out, "counters 200000 200000\n");
+    /* debug=1 names the reason once per thread (not once per event) */
+    const char *first = "starts losing events: disk full, ENOSPC (28) on '";
+    size_t said = 0;
+    for (const char *p = traced.err; (p = strstr(p, first)); p++)
+        said++;
+    if (strstr(options, "debug=1")) {
+        cr_expect(said >= 1 && said <= 2, "%zu lines: %s", said, traced.err);
+        cr_expect_not_null(strstr(traced.err, " events lost (disk full: "),
+                           "summary at exit: %s", traced.err);
+    } else {
+        cr_expect_str_eq(traced.err, "", "nothing on stderr without debug=1");
+    }
 
     struct e2e_trace t;
     e2e_load_trace(&t, dir);
@@ -89,6 +101,11 @@ Test(robust, disk_full_keeps_program_and_trace, .fini = unmount_disk)
 Test(robust, disk_full_with_sequence_file, .fini = unmount_disk)
 {
     disk_full("CTRACE_OPTIONS=clock=monotonic");
+}
+
+Test(robust, disk_full_said_with_debug, .fini = unmount_disk)
+{
+    disk_full("CTRACE_OPTIONS=debug=1");
 }
 
 /* RLIMIT_FSIZE is the program's limit (ulimit -f, in KiB blocks): the
