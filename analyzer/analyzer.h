@@ -106,11 +106,13 @@ int analyzer_run_trace(const char *dir, const struct analyzer_options *opt,
 uint64_t analyzer_hb_epoch(const struct analyzer *a, uint32_t thread);
 bool analyzer_hb_ordered(const struct analyzer *a, uint32_t thread_u,
                          uint64_t epoch_u, uint32_t thread_t);
-/* Thread t's whole clock: entry i is the latest epoch of thread i that
- * happens before t's current point.  Valid until the next feed.  Once a
- * finished thread has been joined its own clock is forgotten (n = 0):
- * what it knew lives on in its joiner's. */
-const uint64_t *analyzer_hb_clock(const struct analyzer *a, uint32_t thread,
-                                  uint32_t *n);
+/* Thread t's whole clock, as dense as it reads: out[i] (i < cap) gets
+ * the latest epoch of thread i that happens before t's current point.
+ * Returns the number of threads (entries past it are 0).  Once a
+ * finished thread has been joined its own clock is forgotten (all 0):
+ * what it knew lives on in its joiner's.  Costs cap clock reads: the
+ * clocks themselves are sparse (hb.h). */
+uint32_t analyzer_hb_clock(const struct analyzer *a, uint32_t thread,
+                           uint64_t *out, uint32_t cap);
 
 #endif

@@ -193,10 +193,11 @@ static void thread_join(struct analyzer *a, uint32_t ti,
         a->threads[target].joined = 1;
         hb_receive(a, ti, &a->threads[target].vc);
         /* Its clock now lives on in the joiner's (and, through the joiner,
-         * in any later reap or exec of the process): free it, so that
-         * memory follows the live threads, not all threads ever. */
+         * in any later reap or exec of the process): free it and fold the
+         * thread into the joiner's epoch, so that memory follows the live
+         * threads, not all threads ever. */
         if (a->threads[target].state == TS_EXITED && target != ti)
-            hb_thread_forget(&a->threads[target]);
+            hb_thread_fold(a, target, ti);
     } else if (ev->arg != 0 && ev->arg != ETIMEDOUT && ev->arg != EBUSY &&
                !t->join_reported) {
         misuse_invalid_join(a, ti, target, join_error(ev->arg), ev);

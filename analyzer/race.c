@@ -457,10 +457,11 @@ static void race_report(struct analyzer *a, struct race *r,
 
 /* ---- the shadow update ---- */
 
-static inline bool cell_ordered(const struct vclock *vc, uint32_t t,
+static inline bool cell_ordered(const struct analyzer *a,
+                                const struct vclock *vc, uint32_t t,
                                 const struct race_cell *c)
 {
-    return c->thread == t || hb_vc_get(vc, c->thread) >= rc_epoch(c);
+    return c->thread == t || hb_get(a, vc, c->thread) >= rc_epoch(c);
 }
 
 static inline bool cells_conflict(unsigned f1, unsigned f2)
@@ -487,7 +488,7 @@ static void race_granule(struct analyzer *a, struct race *r,
     for (unsigned i = 0; i < e->n; i++) {
         unsigned overlap = rc_mask(&c[i]) & mask;
         if (overlap && cells_conflict(rc_flags(&c[i]), x->flags) &&
-            !cell_ordered(vc, x->thread, &c[i])) {
+            !cell_ordered(a, vc, x->thread, &c[i])) {
             struct race_cell copy = c[i];
             race_report(a, r, x, gran, e, &copy, overlap);
         }
@@ -495,7 +496,7 @@ static void race_granule(struct analyzer *a, struct race *r,
     /* Cells this access makes redundant lose the bytes it touched. */
     for (unsigned i = e->n; i-- > 0;) {
         unsigned m = rc_mask(&c[i]);
-        if (!(m & mask) || !cell_ordered(vc, x->thread, &c[i]) ||
+        if (!(m & mask) || !cell_ordered(a, vc, x->thread, &c[i]) ||
             !supersedes(x->flags, rc_flags(&c[i])))
             continue;
         if ((m & ~mask) == 0)
@@ -538,67 +539,100 @@ static void race_access_range(struct analyzer *a, struct race *r,
 
 /* ---- collection ---- */
 
+/* The frontier of a process: per thread u, the least entry of u over the
+ * clocks of its live threads and pending creates; a cell at or below it
+ * is known to every thread that could still race with it.  Worked out
+ * lazily per thread a cell names (clocks are sparse: a dense pass over
+ * every thread ever created would cost threads x clocks per sweep). */
+struct gc_front {
+    const struct vclock **clocks;
+    size_t n;
+    uint64_t *min; /* per thread, valid where known[] is set */
+    uint8_t *known;
+};
+
 struct gc_ctx {
     struct analyzer *a;
-    uint64_t **frontier; /* per process: min over its live threads */
+    struct gc_front **front; /* per process, built on first use */
     size_t nprocs;
 };
 
-static void gc_min(uint64_t *f, size_t n, const struct vclock *vc)
+static void *gc_alloc(size_t n, size_t size)
 {
-    for (size_t u = 0; u < n; u++) {
-        uint64_t v = hb_vc_get(vc, (uint32_t)u);
-        if (v < f[u])
-            f[u] = v;
-    }
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
 }
 
-static uint64_t *gc_frontier(struct gc_ctx *g, uint32_t proc)
+static struct gc_front *gc_frontier(struct gc_ctx *g, uint32_t proc)
 {
     if (proc >= g->nprocs)
         return NULL;
-    if (g->frontier[proc])
-        return g->frontier[proc];
+    if (g->front[proc])
+        return g->front[proc];
     struct analyzer *a = g->a;
-    size_t n = a->nthreads;
-    uint64_t *f = malloc((n ? n : 1) * sizeof *f);
-    if (!f)
-        abort();
-    for (size_t u = 0; u < n; u++)
-        f[u] = UINT64_MAX;
     const struct an_proc *p = &a->procs[proc];
+    struct gc_front *f = gc_alloc(1, sizeof *f);
+    f->clocks = gc_alloc(p->nthreads + a->ncreates, sizeof *f->clocks);
     for (size_t i = 0; i < p->nthreads; i++) {
         const struct an_thread *t = &a->threads[p->threads[i]];
         if (t->state != TS_EXITED)
-            gc_min(f, n, &t->vc);
+            f->clocks[f->n++] = &t->vc;
     }
     for (size_t i = 0; i < a->ncreates; i++) {
         const struct an_create *c = &a->creates[i];
         if (c->used && c->creator < a->nthreads &&
             a->threads[c->creator].proc == proc)
-            gc_min(f, n, &c->vc);
+            f->clocks[f->n++] = &c->vc;
     }
-    g->frontier[proc] = f;
+    f->min = gc_alloc(a->nthreads, sizeof *f->min);
+    f->known = gc_alloc(a->nthreads, sizeof *f->known);
+    g->front[proc] = f;
     return f;
+}
+
+static uint64_t gc_min(const struct analyzer *a, struct gc_front *f, uint32_t u)
+{
+    if (f->known[u])
+        return f->min[u];
+    uint64_t m = UINT64_MAX;
+    for (size_t i = 0; i < f->n && m; i++) {
+        uint64_t v = hb_get(a, f->clocks[i], u);
+        if (v < m)
+            m = v;
+    }
+    f->known[u] = 1;
+    f->min[u] = m;
+    return m;
 }
 
 static bool gc_keep(void *ctx, uint32_t proc, const struct race_cell *c)
 {
-    uint64_t *f = gc_frontier(ctx, proc);
-    return !f || c->thread >= ((struct gc_ctx *)ctx)->a->nthreads ||
-           rc_epoch(c) > f[c->thread];
+    struct gc_ctx *g = ctx;
+    struct gc_front *f = gc_frontier(g, proc);
+    return !f || c->thread >= g->a->nthreads ||
+           rc_epoch(c) > gc_min(g->a, f, c->thread);
+}
+
+static void gc_free(struct gc_front *f)
+{
+    if (!f)
+        return;
+    free(f->clocks);
+    free(f->min);
+    free(f->known);
+    free(f);
 }
 
 static void race_collect(struct analyzer *a, struct race *r)
 {
-    struct gc_ctx g = {a, calloc(a->nprocs ? a->nprocs : 1, sizeof(uint64_t *)),
+    struct gc_ctx g = {a, gc_alloc(a->nprocs, sizeof(struct gc_front *)),
                        a->nprocs};
-    if (!g.frontier)
-        abort();
     shadow_sweep(&r->shadow, gc_keep, &g);
     for (size_t i = 0; i < g.nprocs; i++)
-        free(g.frontier[i]);
-    free(g.frontier);
+        gc_free(g.front[i]);
+    free(g.front);
     if (r->shadow.n > RACE_SHADOW_CAP)
         r->stats.evicted += shadow_evict(&r->shadow, RACE_SHADOW_CAP / 4 * 3);
     r->gc_at =

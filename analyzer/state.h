@@ -210,7 +210,8 @@ struct an_thread {
     struct an_held *held;
     size_t nheld, held_cap;
     struct vclock vc;
-    uint64_t vc_joins; /* changes to vc other than its own ticks (hb.c) */
+    uint64_t vc_joins;   /* changes to vc other than its own ticks (hb.c) */
+    struct hb_fold fold; /* once joined: what stands for its entries */
     /* what it is blocked in (TF_BLOCK event without its completion) */
     uint8_t blk, blk_timed;
     uint32_t blk_obj;      /* object, or AN_NONE */

@@ -233,8 +233,8 @@ Test(hb, clock_query)
     struct tb b;
     tb_init(&b, NULL);
     setup(&b, 1);
-    uint32_t n = 0;
-    const uint64_t *c = analyzer_hb_clock(b.a, 1, &n);
+    uint64_t c[2];
+    uint32_t n = analyzer_hb_clock(b.a, 1, c, 2);
     cr_assert_geq(n, 2);
     cr_assert_geq(c[0], 1, "knows its creator");
     cr_assert_eq(c[1], 1, "its own first epoch");
