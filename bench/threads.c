@@ -70,8 +70,8 @@ static void measure(const char *self, const char *ctrace, struct row *r)
     char *nat[] = {(char *)self, "--loop", nbuf, NULL};
     r->native_ms = bench_run("threads", nat, out, sizeof out, NULL) / 1e6;
     bench_tmpdir("threads", dir, sizeof dir);
-    char *rec[] = {(char *)ctrace, "run", "--no-report", "-o", dir,
-                   "--",           (char *)self, "--loop", nbuf, NULL};
+    char *rec[] = {(char *)ctrace, "run",        "--no-report", "-o", dir,
+                   "--",           (char *)self, "--loop",      nbuf, NULL};
     r->record_ms = bench_run("threads", rec, out, sizeof out, NULL) / 1e6;
     struct rusage ru;
     char *rep[] = {(char *)ctrace, "report", dir, NULL};
