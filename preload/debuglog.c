@@ -21,20 +21,12 @@ bool shim_log_on(void) { return log_enabled; }
 
 void shim_log_str(struct shim_log *m, const char *s)
 {
-    while (s && *s && m->len < sizeof m->buf - 1)
-        m->buf[m->len++] = *s++;
+    m->len = trace_put_str(m->buf, m->len, sizeof m->buf, s ? s : "");
 }
 
 void shim_log_uint(struct shim_log *m, uint64_t v)
 {
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n && m->len < sizeof m->buf - 1)
-        m->buf[m->len++] = tmp[--n];
+    m->len = trace_put_uint(m->buf, m->len, sizeof m->buf, v);
 }
 
 /* The errnos the shim's set-up and chunk allocation can meet. */

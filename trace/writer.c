@@ -61,7 +61,7 @@ uint32_t trace_clock_pick(void)
 
 /* ---- small string helpers (no stdio in here) ---- */
 
-static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
+size_t trace_put_str(char *dst, size_t at, size_t cap, const char *s)
 {
     while (*s && at + 1 < cap)
         dst[at++] = *s++;
@@ -69,7 +69,7 @@ static size_t put_str(char *dst, size_t at, size_t cap, const char *s)
     return at;
 }
 
-static size_t put_uint(char *dst, size_t at, size_t cap, uint64_t v)
+size_t trace_put_uint(char *dst, size_t at, size_t cap, uint64_t v)
 {
     char tmp[24];
     int n = 0;
@@ -202,8 +202,8 @@ static int map_seq_file(struct trace_proc_writer *pw, const char *dir)
 {
     char path[600];
     struct stat st;
-    size_t at = put_str(path, 0, sizeof path, dir);
-    put_str(path, at, sizeof path, "/seq.map");
+    size_t at = trace_put_str(path, 0, sizeof path, dir);
+    trace_put_str(path, at, sizeof path, "/seq.map");
     int fd = open(path, TRACE_CREATE_FLAGS, 0600);
     if (fd < 0 && errno == EEXIST)
         fd = open_checked(path, &st);
@@ -251,12 +251,12 @@ static int create_process_file(struct trace_proc_writer *pw, const char *dir,
                                uint32_t pid, uint32_t *image)
 {
     for (uint32_t k = 0; k < 1000; k++) {
-        size_t at = put_str(pw->path, 0, sizeof pw->path, dir);
-        at = put_str(pw->path, at, sizeof pw->path, "/p");
-        at = put_uint(pw->path, at, sizeof pw->path, pid);
-        at = put_str(pw->path, at, sizeof pw->path, ".");
-        at = put_uint(pw->path, at, sizeof pw->path, k);
-        put_str(pw->path, at, sizeof pw->path, ".ctrace");
+        size_t at = trace_put_str(pw->path, 0, sizeof pw->path, dir);
+        at = trace_put_str(pw->path, at, sizeof pw->path, "/p");
+        at = trace_put_uint(pw->path, at, sizeof pw->path, pid);
+        at = trace_put_str(pw->path, at, sizeof pw->path, ".");
+        at = trace_put_uint(pw->path, at, sizeof pw->path, k);
+        trace_put_str(pw->path, at, sizeof pw->path, ".ctrace");
         int fd = open(pw->path, TRACE_CREATE_FLAGS, 0600);
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) == 0) {

@@ -377,4 +377,10 @@ void trace_emit_site_stack(struct trace_thread_writer *w, uint64_t site,
 bool trace_writer_site_known(const struct trace_thread_writer *w,
                              uint64_t site);
 
+/* Append string s (or the decimal digits of v) to dst[at..cap), keeping
+ * it NUL-terminated; returns the new length (at most cap - 1).  For the
+ * shim, which has no stdio: file names, and its debug log. */
+size_t trace_put_str(char *dst, size_t at, size_t cap, const char *s);
+size_t trace_put_uint(char *dst, size_t at, size_t cap, uint64_t v);
+
 #endif
